@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Maps and helpers shared by every hupwatch BPF program. Each .bpf.c includes
+ * this; the maps are __weak so that `bpftool gen object` links the objects
+ * into one with a single ring buffer and a single stats map.
+ */
+#ifndef HUPWATCH_COMMON_BPF_H
+#define HUPWATCH_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "hupwatch_events.h"
+#include "core_fixes.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 1024 * 1024);
+} events SEC(".maps") __weak;
+
+/* Per-CPU counters indexed by enum hw_stat (and by event type for losses). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HW_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps") __weak;
+
+static __always_inline void count_stat(__u32 index)
+{
+	__u64 *value = bpf_map_lookup_elem(&stats, &index);
+	if (value)
+		*value += 1; /* per-CPU slot: no atomics needed */
+}
+
+static __always_inline void count_stat_by(__u32 index, __u64 by)
+{
+	__u64 *value = bpf_map_lookup_elem(&stats, &index);
+	if (value)
+		*value += by;
+}
+
+/* Reserve a record of `type`; a failed reserve is counted, never silent. */
+static __always_inline void *reserve_event(__u32 type, __u32 size)
+{
+	struct hw_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
+	if (!hdr) {
+		count_stat(type);
+		return NULL;
+	}
+	hdr->type = type;
+	hdr->size = size;
+	hdr->ktime_ns = bpf_ktime_get_boot_ns();
+	return hdr;
+}
+
+static __always_inline __u32 pid_nr_of(struct pid *pid)
+{
+	/* numbers[0] is the number in the initial pid namespace. */
+	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
+}
+
+static __always_inline __u32 tty_dev_of(struct tty_struct *tty)
+{
+	if (!tty)
+		return 0;
+	__u32 major = BPF_CORE_READ(tty, driver, major);
+	__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	return (major << 20) | minor; /* MKDEV() */
+}
+
+/* Fill the identity and context of `task`'s process (its thread group). */
+static __always_inline void fill_process(struct hw_process *p, struct task_struct *task)
+{
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct signal_struct *signal = BPF_CORE_READ(task, signal);
+
+	p->start_ns = task_start_boottime(leader);
+	p->cgroup_id = task_cgroup_id(task);
+	p->pid = BPF_CORE_READ(task, tgid);
+	p->tid = BPF_CORE_READ(task, pid);
+	p->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	p->pgid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_PGID]));
+	p->sid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_SID]));
+	p->uid = BPF_CORE_READ(task, real_cred, uid.val);
+	p->loginuid = task_loginuid(task);
+	p->audit_session = task_audit_session(task);
+	p->tty_dev = tty_dev_of(BPF_CORE_READ(signal, tty));
+	p->_pad0 = 0;
+	BPF_CORE_READ_STR_INTO(&p->comm, leader, comm);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#endif /* HUPWATCH_COMMON_BPF_H */

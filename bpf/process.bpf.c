@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Process lifecycle: fork of a new process, exec, exit of a whole thread
+ * group, and the reparenting of its children. */
+#include "common.bpf.h"
+
+/* Bytes of argv to capture; set through rodata before load (<= HW_ARGS_MAX). */
+const volatile __u32 argv_max = HW_ARGS_MAX;
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	/* copy_process() fires this for threads too: those are only counted. */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid)) {
+		count_stat(HW_STAT_THREADS_CREATED);
+		return 0;
+	}
+	struct hw_fork_event *e = reserve_event(HW_EV_FORK, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_process(&e->child, child);
+	e->parent_start_ns = task_start_boottime(BPF_CORE_READ(child, real_parent, group_leader));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct hw_exec_event *e = reserve_event(HW_EV_EXEC, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_process(&e->proc, task);
+	e->old_pid = old_pid;
+
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	long n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename);
+	e->filename_len = n > 0 ? n - 1 : 0;
+
+	/* By this tracepoint the new image's argv sits in the new mm, between
+	 * arg_start and arg_end (set up by create_elf_tables / setup_arg_pages). */
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u64 arg_start = BPF_CORE_READ(mm, arg_start);
+	__u64 arg_end = BPF_CORE_READ(mm, arg_end);
+	__u64 len = arg_end > arg_start ? arg_end - arg_start : 0;
+	__u32 limit = argv_max < HW_ARGS_MAX ? argv_max : HW_ARGS_MAX;
+	e->args_truncated = len > limit;
+	if (len > limit)
+		len = limit;
+	len &= (HW_ARGS_MAX - 1) | HW_ARGS_MAX; /* bound for the verifier */
+	if (len > HW_ARGS_MAX)
+		len = HW_ARGS_MAX;
+	if (len && bpf_probe_read_user(e->args, len, (const void *)arg_start) != 0)
+		len = 0;
+	e->args_len = len;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* The pid namespace's init, as task_active_pid_ns(task)->child_reaper. */
+static __always_inline struct task_struct *ns_child_reaper(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct pid_namespace *ns = BPF_CORE_READ(pid, numbers[level & 31].ns);
+	return BPF_CORE_READ(ns, child_reaper);
+}
+
+/* The new parent of `father`'s children, in find_new_reaper()'s order for a
+ * dead thread group: the nearest ancestor that is a live child subreaper,
+ * else the namespace's init. */
+static __always_inline struct task_struct *new_reaper(struct task_struct *father,
+						      struct task_struct *child_reaper,
+						      __u32 *kind)
+{
+	*kind = HW_REAPER_INIT;
+	struct signal_struct *signal = BPF_CORE_READ(father, signal);
+	if (!BPF_CORE_READ_BITFIELD_PROBED(signal, has_child_subreaper))
+		return child_reaper;
+
+	struct task_struct *reaper = BPF_CORE_READ(father, real_parent);
+	for (int depth = 0; depth < HW_MAX_REAPER_DEPTH; depth++) {
+		if (!reaper || reaper == child_reaper)
+			return child_reaper;
+		struct signal_struct *rs = BPF_CORE_READ(reaper, signal);
+		if (BPF_CORE_READ_BITFIELD_PROBED(rs, is_child_subreaper) &&
+		    !(BPF_CORE_READ(reaper, flags) & 0x00000004 /* PF_EXITING */)) {
+			*kind = HW_REAPER_SUBREAPER;
+			return reaper;
+		}
+		reaper = BPF_CORE_READ(reaper, real_parent);
+	}
+	count_stat(HW_STAT_REAPER_DEPTH_OVERFLOW);
+	return child_reaper;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *task)
+{
+	/* do_exit() decrements signal->live before this tracepoint: zero means
+	 * the last thread of the group is exiting. Threads are skipped. */
+	if (BPF_CORE_READ(task, signal, live.counter) > 0)
+		return 0;
+
+	struct task_struct *child_reaper = ns_child_reaper(task);
+	__u32 kind = HW_REAPER_INIT;
+	struct task_struct *reaper = new_reaper(task, child_reaper, &kind);
+
+	/* Children are still on task->children: exit_notify() ->
+	 * forget_original_parent() moves them after this tracepoint. */
+	__u32 orphans = 0, overflow = 0;
+	if (task != child_reaper) {
+		struct list_head *head = &task->children;
+		struct list_head *pos = BPF_CORE_READ(task, children.next);
+		__u32 old_ppid = BPF_CORE_READ(task, tgid);
+		__u64 old_start = task_start_boottime(BPF_CORE_READ(task, group_leader));
+		__u32 new_ppid = BPF_CORE_READ(reaper, tgid);
+		__u64 new_start = task_start_boottime(BPF_CORE_READ(reaper, group_leader));
+		for (int i = 0; i < HW_MAX_ORPHANS + 1 && pos && pos != head; i++) {
+			struct task_struct *child = container_of(pos, struct task_struct, sibling);
+			pos = BPF_CORE_READ(pos, next);
+			if (BPF_CORE_READ(child, exit_state))
+				continue; /* a zombie: its story already ended */
+			if (orphans == HW_MAX_ORPHANS) {
+				overflow = 1;
+				break;
+			}
+			orphans++;
+			struct hw_reparent_event *r = reserve_event(HW_EV_REPARENT, sizeof(*r));
+			if (!r)
+				continue;
+			fill_process(&r->child, child);
+			r->old_ppid = old_ppid;
+			r->old_parent_start_ns = old_start;
+			r->new_ppid = new_ppid;
+			r->new_parent_start_ns = new_start;
+			r->reaper = kind;
+			r->_pad0 = 0;
+			bpf_ringbuf_submit(r, 0);
+		}
+		/* The rest of the list is counted, not reported. */
+		for (int i = 0; overflow && i < 4096 && pos && pos != head; i++) {
+			pos = BPF_CORE_READ(pos, next);
+			overflow++;
+		}
+		if (overflow)
+			count_stat_by(HW_STAT_ORPHANS_OVERFLOW, overflow);
+	}
+
+	struct hw_exit_event *e = reserve_event(HW_EV_EXIT, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_process(&e->proc, task);
+	e->exit_code = BPF_CORE_READ(task, exit_code);
+	e->orphans = orphans;
+	e->orphans_overflow = overflow;
+	e->_pad0 = 0;
+	/* The last thread's own times are folded into signal only at release. */
+	e->utime_ns = BPF_CORE_READ(task, signal, utime) + BPF_CORE_READ(task, utime);
+	e->stime_ns = BPF_CORE_READ(task, signal, stime) + BPF_CORE_READ(task, stime);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,114 @@
+// Typed events decoded from the BPF ring buffer (bpf/hupwatch_events.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace hupwatch {
+
+enum class EventType { Fork, Exec, Exit, Signal, Reparent, Session };
+
+enum class SignalOrigin { User, Kernel };
+enum class SignalResult { Delivered, Ignored, AlreadyPending, Overflow, LostInfo, Unknown };
+enum class ReaperKind { Init, Subreaper };
+enum class SessionCall { Setsid, Setpgid };
+
+// A process as seen at one event. (pid, start_ns) is its identity.
+struct ProcessInfo {
+    std::uint32_t pid = 0;  // tgid
+    std::uint32_t tid = 0;
+    std::uint32_t ppid = 0;
+    std::uint32_t pgid = 0;
+    std::uint32_t sid = 0;
+    std::uint32_t uid = 0;
+    std::uint32_t loginuid = UINT32_MAX;
+    std::uint32_t audit_session = UINT32_MAX;
+    std::uint32_t tty_dev = 0;  // kernel dev_t, 0: none
+    std::uint64_t start_ns = 0;  // boot-time ns, as task->start_boottime
+    std::uint64_t cgroup_id = 0;
+    std::string comm;
+};
+
+struct ForkEvent {
+    ProcessInfo child;
+    std::uint64_t parent_start_ns = 0;
+};
+
+struct ExecEvent {
+    ProcessInfo proc;
+    std::uint32_t old_pid = 0;
+    std::string filename;
+    std::vector<std::string> argv;
+    bool argv_truncated = false;
+};
+
+struct ExitEvent {
+    ProcessInfo proc;
+    std::int32_t raw_status = 0;  // wait status, as task->exit_code
+    std::uint32_t orphans = 0;
+    std::uint32_t orphans_overflow = 0;
+    std::uint64_t utime_ns = 0;
+    std::uint64_t stime_ns = 0;
+
+    // Decoding spelled out once: sig = code & 0x7f, core = code & 0x80, status = code >> 8.
+    int term_signal() const { return raw_status & 0x7f; }
+    bool core_dumped() const { return (raw_status & 0x80) != 0; }
+    std::optional<int> exit_code() const {
+        if (term_signal() != 0) return std::nullopt;
+        return (raw_status >> 8) & 0xff;
+    }
+};
+
+struct SignalEvent {
+    ProcessInfo target;
+    std::uint32_t sender_pid = 0;
+    std::uint64_t sender_start_ns = 0;
+    std::string sender_comm;
+    int sig = 0;
+    int si_code = 0;
+    SignalOrigin origin = SignalOrigin::User;
+    SignalResult result = SignalResult::Delivered;
+    bool group = false;
+};
+
+struct ReparentEvent {
+    ProcessInfo child;
+    std::uint32_t old_ppid = 0;
+    std::uint64_t old_parent_start_ns = 0;
+    std::uint32_t new_ppid = 0;
+    std::uint64_t new_parent_start_ns = 0;
+    ReaperKind reaper = ReaperKind::Init;
+};
+
+struct SessionEvent {
+    ProcessInfo proc;  // the caller, after the call
+    SessionCall call = SessionCall::Setsid;
+    std::int64_t ret = 0;  // new sid / 0, or -errno
+    std::uint32_t arg_pid = 0;
+    std::uint32_t arg_pgid = 0;
+};
+
+using EventBody =
+    std::variant<ForkEvent, ExecEvent, ExitEvent, SignalEvent, ReparentEvent, SessionEvent>;
+
+struct Event {
+    std::uint64_t ktime_ns = 0;  // CLOCK_BOOTTIME
+    EventBody body;
+
+    EventType type() const { return static_cast<EventType>(body.index()); }
+    // The process the event is about (fork: the child; signal: the target).
+    const ProcessInfo& subject() const;
+};
+
+std::string_view event_type_name(EventType type);  // "fork", "exec", ...
+std::string_view signal_result_name(SignalResult result);
+std::string_view signal_origin_name(SignalOrigin origin);
+std::string_view reaper_kind_name(ReaperKind kind);
+std::string_view session_call_name(SessionCall call);
+
+}  // namespace hupwatch
