@@ -9,13 +9,8 @@
 #ifndef HUPWATCH_EVENTS_H
 #define HUPWATCH_EVENTS_H
 
-#ifdef __cplusplus
-#include <cstdint>
-typedef std::uint8_t __u8;
-typedef std::uint32_t __u32;
-typedef std::int32_t __s32;
-typedef std::uint64_t __u64;
-typedef std::int64_t __s64;
+#ifndef __VMLINUX_H__
+#include <linux/types.h> /* userspace: the kernel's own __u32/__u64 */
 #endif
 
 #define HW_COMM_LEN 16
@@ -24,6 +19,8 @@ typedef std::int64_t __s64;
 #define HW_ARGS_MAX 4096
 /* Children of one exiting process reported individually; the rest are counted. */
 #define HW_MAX_ORPHANS 512
+/* Further children counted (not reported) in orphans_overflow, at most. */
+#define HW_MAX_ORPHANS_COUNTED 65536
 /* Ancestors searched for a child subreaper, as find_new_reaper() does. */
 #define HW_MAX_REAPER_DEPTH 32
 

@@ -65,6 +65,29 @@ static __always_inline struct task_struct *ns_child_reaper(struct task_struct *t
 	return BPF_CORE_READ(ns, child_reaper);
 }
 
+struct reaper_search {
+	struct task_struct *candidate;
+	struct task_struct *child_reaper;
+	struct task_struct *found;
+};
+
+static long visit_ancestor(__u32 index, struct reaper_search *s)
+{
+	struct task_struct *reaper = s->candidate;
+	if (!reaper || reaper == s->child_reaper) {
+		s->found = s->child_reaper;
+		return 1;
+	}
+	struct signal_struct *rs = BPF_CORE_READ(reaper, signal);
+	if (BPF_CORE_READ_BITFIELD_PROBED(rs, is_child_subreaper) &&
+	    !(BPF_CORE_READ(reaper, flags) & 0x00000004 /* PF_EXITING */)) {
+		s->found = reaper;
+		return 1;
+	}
+	s->candidate = BPF_CORE_READ(reaper, real_parent);
+	return 0;
+}
+
 /* The new parent of `father`'s children, in find_new_reaper()'s order for a
  * dead thread group: the nearest ancestor that is a live child subreaper,
  * else the namespace's init. */
@@ -77,20 +100,80 @@ static __always_inline struct task_struct *new_reaper(struct task_struct *father
 	if (!BPF_CORE_READ_BITFIELD_PROBED(signal, has_child_subreaper))
 		return child_reaper;
 
-	struct task_struct *reaper = BPF_CORE_READ(father, real_parent);
-	for (int depth = 0; depth < HW_MAX_REAPER_DEPTH; depth++) {
-		if (!reaper || reaper == child_reaper)
-			return child_reaper;
-		struct signal_struct *rs = BPF_CORE_READ(reaper, signal);
-		if (BPF_CORE_READ_BITFIELD_PROBED(rs, is_child_subreaper) &&
-		    !(BPF_CORE_READ(reaper, flags) & 0x00000004 /* PF_EXITING */)) {
-			*kind = HW_REAPER_SUBREAPER;
-			return reaper;
-		}
-		reaper = BPF_CORE_READ(reaper, real_parent);
+	struct reaper_search search = {
+		.candidate = BPF_CORE_READ(father, real_parent),
+		.child_reaper = child_reaper,
+	};
+	bpf_loop(HW_MAX_REAPER_DEPTH, visit_ancestor, &search, 0);
+	if (!search.found) {
+		count_stat(HW_STAT_REAPER_DEPTH_OVERFLOW);
+		return child_reaper;
 	}
-	count_stat(HW_STAT_REAPER_DEPTH_OVERFLOW);
-	return child_reaper;
+	if (search.found != child_reaper)
+		*kind = HW_REAPER_SUBREAPER;
+	return search.found;
+}
+
+/* State of one walk over an exiting process's children, for bpf_loop(). */
+struct orphan_walk {
+	struct list_head *head;
+	struct list_head *pos;
+	__u64 old_start;
+	__u64 new_start;
+	__u32 old_ppid;
+	__u32 new_ppid;
+	__u32 kind;
+	__u32 orphans;
+	__u32 overflow;
+};
+
+/* The walk's state lives in a map value, not on the stack: counters on the
+ * stack are exact to the verifier, so each bpf_loop() iteration would look
+ * like a new state and the callback would never converge. Per-CPU is safe:
+ * tracing programs do not nest on one CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct orphan_walk);
+} orphan_walks SEC(".maps");
+
+/* One child per call; bpf_loop() lets the verifier check this body once
+ * instead of once per unrolled iteration. */
+/* bpf_loop() takes a stack pointer as context: a holder of the map value. */
+struct orphan_walk_ref {
+	struct orphan_walk *walk;
+};
+
+static long visit_child(__u32 index, struct orphan_walk_ref *ref)
+{
+	struct orphan_walk *w = ref->walk;
+	if (!w)
+		return 1;
+	struct list_head *pos = w->pos;
+	if (!pos || pos == w->head)
+		return 1; /* end of the list */
+	w->pos = BPF_CORE_READ(pos, next);
+	struct task_struct *child = container_of(pos, struct task_struct, sibling);
+	if (BPF_CORE_READ(child, exit_state))
+		return 0; /* a zombie: its story already ended */
+	if (w->orphans >= HW_MAX_ORPHANS) {
+		w->overflow++;
+		return 0;
+	}
+	w->orphans++;
+	struct hw_reparent_event *r = reserve_event(HW_EV_REPARENT, sizeof(*r));
+	if (!r)
+		return 0;
+	fill_process(&r->child, child);
+	r->old_ppid = w->old_ppid;
+	r->old_parent_start_ns = w->old_start;
+	r->new_ppid = w->new_ppid;
+	r->new_parent_start_ns = w->new_start;
+	r->reaper = w->kind;
+	r->_pad0 = 0;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -101,49 +184,29 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) > 0)
 		return 0;
 
+	__u32 zero = 0;
+	struct orphan_walk *walk = bpf_map_lookup_elem(&orphan_walks, &zero);
+	if (!walk)
+		return 0;
+	__builtin_memset(walk, 0, sizeof(*walk));
 	struct task_struct *child_reaper = ns_child_reaper(task);
-	__u32 kind = HW_REAPER_INIT;
-	struct task_struct *reaper = new_reaper(task, child_reaper, &kind);
-
-	/* Children are still on task->children: exit_notify() ->
-	 * forget_original_parent() moves them after this tracepoint. */
-	__u32 orphans = 0, overflow = 0;
 	if (task != child_reaper) {
-		struct list_head *head = &task->children;
-		struct list_head *pos = BPF_CORE_READ(task, children.next);
-		__u32 old_ppid = BPF_CORE_READ(task, tgid);
-		__u64 old_start = task_start_boottime(BPF_CORE_READ(task, group_leader));
-		__u32 new_ppid = BPF_CORE_READ(reaper, tgid);
-		__u64 new_start = task_start_boottime(BPF_CORE_READ(reaper, group_leader));
-		for (int i = 0; i < HW_MAX_ORPHANS + 1 && pos && pos != head; i++) {
-			struct task_struct *child = container_of(pos, struct task_struct, sibling);
-			pos = BPF_CORE_READ(pos, next);
-			if (BPF_CORE_READ(child, exit_state))
-				continue; /* a zombie: its story already ended */
-			if (orphans == HW_MAX_ORPHANS) {
-				overflow = 1;
-				break;
-			}
-			orphans++;
-			struct hw_reparent_event *r = reserve_event(HW_EV_REPARENT, sizeof(*r));
-			if (!r)
-				continue;
-			fill_process(&r->child, child);
-			r->old_ppid = old_ppid;
-			r->old_parent_start_ns = old_start;
-			r->new_ppid = new_ppid;
-			r->new_parent_start_ns = new_start;
-			r->reaper = kind;
-			r->_pad0 = 0;
-			bpf_ringbuf_submit(r, 0);
-		}
-		/* The rest of the list is counted, not reported. */
-		for (int i = 0; overflow && i < 4096 && pos && pos != head; i++) {
-			pos = BPF_CORE_READ(pos, next);
-			overflow++;
-		}
-		if (overflow)
-			count_stat_by(HW_STAT_ORPHANS_OVERFLOW, overflow);
+		__u32 kind = HW_REAPER_INIT;
+		struct task_struct *reaper = new_reaper(task, child_reaper, &kind);
+		walk->kind = kind;
+		/* Children are still on task->children: exit_notify() ->
+		 * forget_original_parent() moves them after this tracepoint. */
+		walk->head = &task->children;
+		walk->pos = BPF_CORE_READ(task, children.next);
+		walk->old_ppid = BPF_CORE_READ(task, tgid);
+		walk->old_start = task_start_boottime(BPF_CORE_READ(task, group_leader));
+		walk->new_ppid = BPF_CORE_READ(reaper, tgid);
+		walk->new_start = task_start_boottime(BPF_CORE_READ(reaper, group_leader));
+		/* Children beyond HW_MAX_ORPHANS are counted up to this bound. */
+		struct orphan_walk_ref ref = {.walk = walk};
+		bpf_loop(HW_MAX_ORPHANS + HW_MAX_ORPHANS_COUNTED, visit_child, &ref, 0);
+		if (walk->overflow)
+			count_stat_by(HW_STAT_ORPHANS_OVERFLOW, walk->overflow);
 	}
 
 	struct hw_exit_event *e = reserve_event(HW_EV_EXIT, sizeof(*e));
@@ -151,8 +214,8 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 		return 0;
 	fill_process(&e->proc, task);
 	e->exit_code = BPF_CORE_READ(task, exit_code);
-	e->orphans = orphans;
-	e->orphans_overflow = overflow;
+	e->orphans = walk->orphans;
+	e->orphans_overflow = walk->overflow;
 	e->_pad0 = 0;
 	/* The last thread's own times are folded into signal only at release. */
 	e->utime_ns = BPF_CORE_READ(task, signal, utime) + BPF_CORE_READ(task, utime);

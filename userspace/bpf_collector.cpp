@@ -1,0 +1,131 @@
+#include "bpf_collector.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+
+#include "hupwatch_bpf.skel.h"
+
+namespace hupwatch {
+namespace {
+
+// libbpf prints through one global callback. Keep its recent lines so a
+// verifier rejection can be explained; say nothing otherwise.
+class LibbpfLog {
+public:
+    static LibbpfLog& instance() {
+        static LibbpfLog log;
+        return log;
+    }
+    void install() { libbpf_set_print(&LibbpfLog::print); }
+    std::vector<std::string> tail(std::size_t n) {
+        std::lock_guard lock(mutex_);
+        std::vector<std::string> out;
+        std::size_t start = lines_.size() > n ? lines_.size() - n : 0;
+        for (std::size_t i = start; i < lines_.size(); ++i) out.push_back(lines_[i]);
+        return out;
+    }
+    void clear() {
+        std::lock_guard lock(mutex_);
+        lines_.clear();
+    }
+
+private:
+    static int print(enum libbpf_print_level level, const char* format, va_list args) {
+        if (level == LIBBPF_DEBUG) return 0;
+        // The verifier log comes as one large message: size it first.
+        va_list copy;
+        va_copy(copy, args);
+        int n = vsnprintf(nullptr, 0, format, copy);
+        va_end(copy);
+        if (n <= 0) return 0;
+        std::string text(static_cast<std::size_t>(n) + 1, '\0');
+        vsnprintf(text.data(), text.size(), format, args);
+        text.resize(static_cast<std::size_t>(n));
+        auto& self = instance();
+        std::lock_guard lock(self.mutex_);
+        std::size_t pos = 0;
+        while (pos < text.size()) {
+            auto end = text.find('\n', pos);
+            if (end == std::string::npos) end = text.size();
+            if (end > pos) self.lines_.push_back(text.substr(pos, end - pos));
+            pos = end + 1;
+        }
+        while (self.lines_.size() > 400) self.lines_.pop_front();
+        return 0;
+    }
+    std::mutex mutex_;
+    std::deque<std::string> lines_;
+};
+
+std::string joined_tail(std::size_t n) {
+    std::string out;
+    for (const auto& line : LibbpfLog::instance().tail(n)) {
+        out += "\n  ";
+        out += line;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& options,
+                                                  CollectorError& error) {
+    auto& log = LibbpfLog::instance();
+    log.install();
+    log.clear();
+
+    struct ::hupwatch_bpf* skel = hupwatch_bpf__open();
+    if (!skel) {
+        error = {kExitFailure, fmt::format("hupwatch: cannot open BPF object: {}", strerror(errno))};
+        return nullptr;
+    }
+    skel->rodata->signal_mask = options.signal_mask;
+    skel->rodata->argv_max = std::min<std::uint32_t>(options.argv_max, HW_ARGS_MAX);
+
+    if (int err = hupwatch_bpf__load(skel); err != 0) {
+        error = {kExitVerifierRejected,
+                 fmt::format("hupwatch: the kernel rejected the BPF programs ({}); verifier's "
+                             "last lines:{}",
+                             strerror(-err), joined_tail(12))};
+        hupwatch_bpf__destroy(skel);
+        return nullptr;
+    }
+    if (int err = hupwatch_bpf__attach(skel); err != 0) {
+        error = {kExitAttachFailed,
+                 fmt::format("hupwatch: cannot attach to tracepoints ({}):{}", strerror(-err),
+                             joined_tail(4))};
+        hupwatch_bpf__destroy(skel);
+        return nullptr;
+    }
+    return std::unique_ptr<BpfCollector>(new BpfCollector(skel));
+}
+
+BpfCollector::~BpfCollector() { hupwatch_bpf__destroy(skel_); }
+
+int BpfCollector::ring_buffer_fd() const { return bpf_map__fd(skel_->maps.events); }
+
+BpfStats BpfCollector::read_stats() const {
+    BpfStats totals{};
+    int ncpus = libbpf_num_possible_cpus();
+    if (ncpus <= 0) return totals;
+    std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(ncpus));
+    int fd = bpf_map__fd(skel_->maps.stats);
+    for (std::uint32_t key = 0; key < HW_STAT_MAX; ++key) {
+        if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;
+        for (auto v : per_cpu) totals[key] += v;
+    }
+    return totals;
+}
+
+}  // namespace hupwatch

@@ -1,0 +1,53 @@
+// Owns the BPF skeleton: open, configure, load, attach, and the counters the
+// programs keep. Non-copyable; everything is released in the destructor.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "hupwatch_events.h"
+#include "preflight.h"
+
+struct hupwatch_bpf;  // the generated skeleton
+
+namespace hupwatch {
+
+// SIGHUP SIGINT SIGQUIT SIGKILL SIGPIPE SIGTERM SIGCONT
+inline constexpr std::uint64_t kDefaultSignalMask =
+    (1ULL << 1) | (1ULL << 2) | (1ULL << 3) | (1ULL << 9) | (1ULL << 13) | (1ULL << 15) |
+    (1ULL << 18);
+
+struct CollectorOptions {
+    std::uint64_t signal_mask = kDefaultSignalMask;
+    std::uint32_t argv_max = HW_ARGS_MAX;  // bytes of argv captured per exec
+};
+
+struct CollectorError {
+    ExitCode code = kExitOk;
+    std::string message;  // one line
+};
+
+// Sums of the per-CPU stats map, indexed by enum hw_stat.
+using BpfStats = std::array<std::uint64_t, HW_STAT_MAX>;
+
+class BpfCollector {
+public:
+    // Loads and attaches every program; on failure returns null and fills error
+    // (for a verifier rejection, with the verifier's last lines).
+    static std::unique_ptr<BpfCollector> start(const CollectorOptions& options,
+                                               CollectorError& error);
+    ~BpfCollector();
+    BpfCollector(const BpfCollector&) = delete;
+    BpfCollector& operator=(const BpfCollector&) = delete;
+
+    int ring_buffer_fd() const;
+    BpfStats read_stats() const;
+
+private:
+    explicit BpfCollector(struct ::hupwatch_bpf* skel) : skel_(skel) {}
+    struct ::hupwatch_bpf* skel_;
+};
+
+}  // namespace hupwatch
