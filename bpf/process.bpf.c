@@ -3,6 +3,20 @@
  * group, and the reparenting of its children. */
 #include "common.bpf.h"
 
+/* Never used: makes clang emit BTF for every shared event struct, so that
+ * tests/unit/layout_test.cpp can compare layouts with the C++ side. */
+struct hw_all_events {
+	struct hw_header header;
+	struct hw_process process;
+	struct hw_fork_event fork;
+	struct hw_exec_event exec;
+	struct hw_exit_event exit;
+	struct hw_signal_event signal;
+	struct hw_reparent_event reparent;
+	struct hw_session_event session;
+};
+const struct hw_all_events *hw_layout_anchor __attribute__((unused));
+
 /* Bytes of argv to capture; set through rodata before load (<= HW_ARGS_MAX). */
 const volatile __u32 argv_max = HW_ARGS_MAX;
 
