@@ -1,0 +1,109 @@
+// The live model of processes, keyed by identity (pid, start_ns), never by pid
+// alone: a pid is reused, a start time is not. Seeded from /proc, then kept
+// current by events.
+//
+// Not thread-safe by design: the event thread owns it and is its only writer
+// and reader; others get copies from that thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "events.h"
+#include "proc_scanner.h"
+
+namespace hupwatch {
+
+struct ProcessEntry {
+    // Latest sighting. info.pid and info.start_ns are the identity; tid is the
+    // thread of the last event and means little here.
+    ProcessInfo info;
+    // nullopt: unknown (seeded, or the ppid changed with no reparent event seen).
+    std::optional<std::uint64_t> parent_start_ns;
+    std::vector<std::string> argv;
+    std::string filename;  // exec filename, or /proc/PID/exe when seeded
+    bool argv_truncated = false;
+    std::uint32_t exec_count = 0;  // execs seen, not execs made before we attached
+
+    bool alive = true;
+    std::uint64_t exit_ns = 0;    // boot ns; when exit_lost, an upper bound
+    std::int32_t raw_status = 0;  // wait status; meaningless when exit_lost
+    bool exit_lost = false;       // the exit event never came; inferred from pid reuse
+
+    bool seeded = false;           // first known from /proc
+    bool start_from_proc = false;  // start_ns still has /proc's tick precision
+    std::uint64_t start_tick_ns = 0;
+};
+
+class ProcessTable {
+public:
+    struct Options {
+        std::uint64_t exit_grace_ns = 60'000'000'000ULL;  // exited entries kept this long
+        // Bound on memory (about 300 bytes per entry before argv). When full, the
+        // oldest exited entry goes first; with no exited entry, the new process
+        // is refused: a live process is never forgotten to make room.
+        std::size_t max_entries = 262'144;
+    };
+
+    struct Counters {
+        std::uint64_t evicted_grace = 0;
+        std::uint64_t evicted_pressure = 0;
+        std::uint64_t refused_full = 0;     // new processes not recorded: table full of live ones
+        std::uint64_t lost_exits = 0;       // a newer process took the pid before we saw an exit
+        std::uint64_t starts_upgraded = 0;  // seeded starts made precise by an event
+    };
+
+    ProcessTable() : ProcessTable(Options{}) {}
+    explicit ProcessTable(Options options) : options_(options) {}
+
+    // Adds the processes not yet known; known ones keep what events told us.
+    void seed(const std::vector<ProcSnapshot>& snapshots);
+
+    // Updates the model from one event. The subject is recorded even when it
+    // was never seen before, so a partially seen process is not lost.
+    void apply(const Event& event);
+
+    // Exact identity; an entry whose start still comes from /proc matches any
+    // start_ns within its tick.
+    const ProcessEntry* find(std::uint32_t pid, std::uint64_t start_ns) const;
+    // The live process holding pid now.
+    const ProcessEntry* find_alive(std::uint32_t pid) const;
+    // The parent: by (ppid, parent_start_ns) when known, else the holder of
+    // ppid that was alive when the child started.
+    const ProcessEntry* parent(const ProcessEntry& child) const;
+    // Ancestors, nearest first, at most max_depth; stops at the first unknown.
+    std::vector<const ProcessEntry*> lineage(std::uint32_t pid, std::uint64_t start_ns,
+                                             std::size_t max_depth) const;
+
+    // Removes exited entries whose exit is older than the grace period.
+    void evict(std::uint64_t now_boot_ns);
+
+    std::size_t size() const { return entries_.size(); }
+    std::size_t alive_count() const { return entries_.size() - exited_.size(); }
+    const Counters& counters() const { return counters_; }
+
+private:
+    using Key = std::pair<std::uint32_t, std::uint64_t>;  // (pid, start_ns)
+    using Entries = std::map<Key, ProcessEntry>;          // ordered: a pid's holders are adjacent
+
+    Entries::iterator locate(std::uint32_t pid, std::uint64_t start_ns);
+    ProcessEntry* observe(const ProcessInfo& seen, bool exiting);
+    void sighted(std::uint32_t pid, std::uint64_t start_ns);
+    void upgrade_start(Entries::iterator it, std::uint64_t start_ns);
+    ProcessEntry* insert(const ProcessInfo& info);
+    Entries::iterator alive_holder(std::uint32_t pid);
+    void mark_exited(ProcessEntry& entry, std::uint64_t exit_ns);
+    void erase(Entries::iterator it);
+
+    Options options_;
+    Entries entries_;
+    std::set<std::pair<std::uint64_t, Key>> exited_;  // (exit_ns, key): eviction order
+    Counters counters_;
+};
+
+}  // namespace hupwatch
