@@ -1,0 +1,32 @@
+// Event times and process start times are CLOCK_BOOTTIME ns (the clock of
+// task->start_boottime and bpf_ktime_get_boot_ns). BootClock maps them to wall
+// time for output.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace hupwatch {
+
+class BootClock {
+   public:
+    // Measures CLOCK_REALTIME - CLOCK_BOOTTIME now. The offset is fixed from
+    // then on: a later step of the wall clock (settimeofday, NTP step) is not
+    // followed, so all events of one run stay mutually ordered.
+    BootClock();
+    // Explicit offset, for tests and for replaying a stored run.
+    explicit BootClock(std::int64_t realtime_minus_boottime_ns);
+
+    std::int64_t offset_ns() const { return offset_ns_; }
+    // ns since the Unix epoch.
+    std::int64_t wall_ns(std::uint64_t boot_ns) const;
+    // "2026-11-28T08:21:24.123456Z": UTC, microseconds.
+    std::string rfc3339(std::uint64_t boot_ns) const;
+    // "08:21:24.123" in the local time zone (TZ), for human-readable lines.
+    std::string local_time_of_day(std::uint64_t boot_ns) const;
+
+   private:
+    std::int64_t offset_ns_;
+};
+
+}  // namespace hupwatch
