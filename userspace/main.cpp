@@ -1,1 +1,38 @@
-int main() { return 0; }
+// hupwatch: the one binary, with subcommands.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli_commands.h"
+#include "preflight.h"
+#include "version.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"hupwatch: who killed my job? eBPF monitor of SSH disconnects, SIGHUP deaths "
+                 "and orphaned jobs"};
+    app.set_version_flag("-V,--version", std::string("hupwatch ") + HUPWATCH_VERSION);
+    app.require_subcommand(1);
+
+    hupwatch::WatchOptions watch;
+    auto* watch_cmd = app.add_subcommand("watch", "Stream process lifecycle events live");
+    hupwatch::add_watch_options(*watch_cmd, watch);
+
+    auto* check_cmd = app.add_subcommand("check", "Report whether hupwatch can run on this host");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        // One line, then the usage exit code, whatever CLI11's own code is.
+        fmt::print(stderr, "hupwatch: {} (see hupwatch --help)\n", e.what());
+        return hupwatch::kExitUsage;
+    }
+
+    if (*watch_cmd) return hupwatch::run_watch(watch);
+    if (*check_cmd) return hupwatch::run_check();
+    return hupwatch::kExitUsage;
+}

@@ -30,10 +30,6 @@ bool has_ring_buffer() {
     return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
 }
 
-bool has_tracing_programs() {
-    return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, nullptr) == 1;
-}
-
 std::string kernel_release() {
     struct utsname u {};
     if (uname(&u) != 0) return "unknown";
@@ -71,8 +67,6 @@ std::vector<EnvironmentFact> describe_environment(const std::string& btf_path) {
     if (priv) {
         bool ringbuf = has_ring_buffer();
         facts.push_back({"BPF ring buffer", ringbuf ? "yes" : "no (Linux 5.8+)", ringbuf});
-        bool tracing = has_tracing_programs();
-        facts.push_back({"BPF tracing programs (tp_btf)", tracing ? "yes" : "no (Linux 5.5+)", tracing});
     }
     return facts;
 }

@@ -1,0 +1,151 @@
+// `hupwatch watch --json` end to end, as a user runs it: the real binary, its
+// stdout parsed line by line, stopped by SIGINT with exit code 0.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "event_capture.h"
+#include "test_process.h"
+
+namespace hupwatch::test {
+namespace {
+
+// A child process with stdout and stderr on pipes, read with bounded waits.
+class RunningBinary {
+public:
+    explicit RunningBinary(std::vector<std::string> args) {
+        int out[2], err[2];
+        if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return;
+        pid_ = fork();
+        if (pid_ == 0) {
+            dup2(out[1], 1);
+            dup2(err[1], 2);
+            std::vector<char*> argv;
+            for (auto& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            execv(argv[0], argv.data());
+            _exit(127);
+        }
+        close(out[1]);
+        close(err[1]);
+        out_ = out[0];
+        err_ = err[0];
+    }
+    ~RunningBinary() {
+        if (pid_ > 0 && !reaped_) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+        }
+        if (out_ >= 0) close(out_);
+        if (err_ >= 0) close(err_);
+    }
+    pid_t pid() const { return pid_; }
+
+    // The next full line on fd (stdout or stderr), or nullopt after timeout.
+    std::optional<std::string> next_line(bool from_stderr, std::chrono::milliseconds timeout) {
+        int fd = from_stderr ? err_ : out_;
+        std::string& buffer = from_stderr ? err_buffer_ : out_buffer_;
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            auto nl = buffer.find('\n');
+            if (nl != std::string::npos) {
+                std::string line = buffer.substr(0, nl);
+                buffer.erase(0, nl + 1);
+                return line;
+            }
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return std::nullopt;
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+            char chunk[65536];
+            ssize_t n = read(fd, chunk, sizeof(chunk));
+            if (n <= 0) return std::nullopt;
+            buffer.append(chunk, static_cast<std::size_t>(n));
+        }
+    }
+    int wait_exit() {
+        int status = reap(pid_);
+        reaped_ = true;
+        return status;
+    }
+
+private:
+    pid_t pid_ = -1;
+    int out_ = -1, err_ = -1;
+    bool reaped_ = false;
+    std::string out_buffer_, err_buffer_;
+};
+
+TEST(WatchCli, JsonStreamShowsOurExecAndExitThenStopsCleanlyOnSigint) {
+    if (geteuid() != 0) {
+        if (running_in_ci()) FAIL() << "BPF tests need root under CI=true";
+        GTEST_SKIP() << "not root; set CI=true to fail";
+    }
+    RunningBinary watch({HUPWATCH_BINARY, "watch", "--json"});
+    ASSERT_GT(watch.pid(), 0);
+    auto ready = watch.next_line(true, std::chrono::seconds(20));
+    ASSERT_TRUE(ready) << "hupwatch watch printed nothing on stderr";
+    ASSERT_NE(ready->find("hupwatch: watching"), std::string::npos) << *ready;
+
+    const std::string marker = "hupwatch-cli-test-" + std::to_string(getpid());
+    pid_t child = spawn([&]() -> int {
+        execl("/bin/sh", "sh", "-c", "exit 3", marker.c_str(), static_cast<char*>(nullptr));
+        return 127;
+    });
+    ASSERT_EQ(WEXITSTATUS(reap(child)), 3);
+
+    bool saw_exec = false, saw_exit = false;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while ((!saw_exec || !saw_exit) && std::chrono::steady_clock::now() < deadline) {
+        auto line = watch.next_line(false, std::chrono::seconds(1));
+        if (!line) continue;
+        auto j = nlohmann::json::parse(*line);  // every line must be valid JSON
+        ASSERT_TRUE(j.contains("event") && j.contains("time") && j.contains("pid")) << *line;
+        if (j["pid"] != child) continue;
+        if (j["event"] == "exec") {
+            saw_exec = true;
+            EXPECT_EQ(j["filename"], "/bin/sh");
+            EXPECT_EQ(j["argv"], nlohmann::json::array({"sh", "-c", "exit 3", marker}));
+            EXPECT_EQ(j["argv_truncated"], false);
+            EXPECT_EQ(j["ppid"], getpid());
+        } else if (j["event"] == "exit") {
+            saw_exit = true;
+            EXPECT_EQ(j["exit_code"], 3);
+            EXPECT_TRUE(j["signal"].is_null());
+            EXPECT_EQ(j["core_dumped"], false);
+        }
+    }
+    EXPECT_TRUE(saw_exec);
+    EXPECT_TRUE(saw_exit);
+
+    ASSERT_EQ(kill(watch.pid(), SIGINT), 0);
+    int status = watch.wait_exit();
+    ASSERT_TRUE(WIFEXITED(status)) << "hupwatch died instead of exiting";
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    auto summary = watch.next_line(true, std::chrono::seconds(2));
+    ASSERT_TRUE(summary);
+    EXPECT_NE(summary->find("hupwatch: stopped after"), std::string::npos) << *summary;
+}
+
+TEST(WatchCli, BadSignalNameIsAOneLineUsageError) {
+    RunningBinary watch({HUPWATCH_BINARY, "watch", "--signals", "HUP,NOPE"});
+    auto line = watch.next_line(true, std::chrono::seconds(5));
+    ASSERT_TRUE(line);
+    EXPECT_EQ(*line, "hupwatch: unknown signal 'NOPE' in --signals");
+    int status = watch.wait_exit();
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 2);
+    EXPECT_FALSE(watch.next_line(true, std::chrono::milliseconds(200))) << "more than one line";
+}
+
+}  // namespace
+}  // namespace hupwatch::test

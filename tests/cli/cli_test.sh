@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# CLI contract: versions, help for every subcommand, one-line errors with
+# their documented exit codes (docs/cli.md). Usage: cli_test.sh path/to/hupwatch
+set -u
+bin=$1
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect_exit CODE LINES-ON-STDERR CMD...: runs CMD, checks its exit code and
+# that stderr holds exactly that many lines.
+expect_exit() {
+    local want=$1 want_lines=$2; shift 2
+    local err rc
+    err=$("$@" 2>&1 >/dev/null); rc=$?
+    [ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want (stderr: $err)"
+    local lines; lines=$(printf '%s' "$err" | grep -c '' || true)
+    [ "$lines" -eq "$want_lines" ] || fail "'$*' printed $lines stderr lines, want $want_lines: $err"
+    printf '%s' "$err"
+}
+
+version=$("$bin" --version) || fail "--version failed"
+[[ "$version" =~ ^hupwatch\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version printed '$version'"
+
+for sub in "" watch check; do
+    out=$("$bin" $sub --help 2>&1) || fail "'$sub --help' failed"
+    [[ "$out" == *Usage* || "$out" == *USAGE* || "$out" == *Options* || "$out" == *OPTIONS* ]] ||
+        fail "'$sub --help' printed no usage"
+done
+
+err=$(expect_exit 2 1 "$bin" frobnicate)
+[[ "$err" == hupwatch:* ]] || fail "unknown subcommand error does not start with 'hupwatch:': $err"
+expect_exit 2 1 "$bin" >/dev/null
+expect_exit 2 1 "$bin" watch --argv-max 1 >/dev/null
+err=$(expect_exit 2 1 "$bin" watch --signals HUP,NOPE)
+[ "$err" = "hupwatch: unknown signal 'NOPE' in --signals" ] || fail "bad signal: $err"
+
+# Without privilege: exit 10 and one line naming what is missing.
+if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    err=$(expect_exit 10 1 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+        --bounding-set=-all "$bin" watch)
+    [[ "$err" == *"needs root, or CAP_BPF and CAP_PERFMON"* ]] || fail "no-privilege message: $err"
+    out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+        "$bin" check 2>/dev/null); rc=$?
+    [ "$rc" -eq 10 ] || fail "check without privilege exited $rc, want 10"
+    [[ "$out" == *"result: cannot run"* ]] || fail "check without privilege: $out"
+fi
+
+[ "$failures" -eq 0 ] && echo "cli_test: all passed"
+exit "$failures"

@@ -1,0 +1,71 @@
+#include "live_monitor.h"
+
+#include <ctime>
+
+#include "proc_scanner.h"
+
+namespace hupwatch {
+namespace {
+
+std::uint64_t boot_now_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
+           static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+constexpr std::uint64_t kEvictionPeriodNs = 1'000'000'000ULL;
+
+}  // namespace
+
+std::uint64_t MonitorCounters::lost_total() const {
+    std::uint64_t total = 0;
+    for (int type = HW_EV_FORK; type < HW_EV_TYPE_MAX; ++type) total += kernel[type];
+    return total;
+}
+
+LiveMonitor::LiveMonitor(std::unique_ptr<BpfCollector> collector, EventHandler handler)
+    : collector_(std::move(collector)), handler_(std::move(handler)) {}
+
+std::unique_ptr<LiveMonitor> LiveMonitor::start(const CollectorOptions& options,
+                                                const std::string& proc_root,
+                                                EventHandler handler, CollectorError& error) {
+    auto collector = BpfCollector::start(options, error);
+    if (!collector) return nullptr;
+    std::unique_ptr<LiveMonitor> monitor(new LiveMonitor(std::move(collector), std::move(handler)));
+    monitor->reader_ = std::make_unique<RingReader>(
+        monitor->collector_->ring_buffer_fd(), [m = monitor.get()](const Event& e) { m->on_event(e); });
+    // Attached first, scanned second: a process that starts or ends during
+    // the scan is in the ring buffer, so nothing falls in the gap.
+    ProcScanner scanner(proc_root);
+    auto snapshots = scanner.scan();
+    monitor->seeded_ = snapshots.size();
+    monitor->table_.seed(snapshots);
+    return monitor;
+}
+
+int LiveMonitor::poll(int timeout_ms) {
+    int rc = reader_->poll(timeout_ms);
+    std::uint64_t now = boot_now_ns();
+    if (now - last_eviction_ns_ >= kEvictionPeriodNs) {
+        table_.evict(now);
+        last_eviction_ns_ = now;
+    }
+    return rc;
+}
+
+void LiveMonitor::on_event(const Event& event) {
+    ++counters_.events;
+    ++counters_.events_by_type[static_cast<int>(event.type())];
+    table_.apply(event);
+    handler_(event, table_);
+}
+
+MonitorCounters LiveMonitor::counters() const {
+    MonitorCounters out = counters_;
+    out.malformed = reader_ ? reader_->records_malformed() : 0;
+    out.kernel = collector_->read_stats();
+    return out;
+}
+
+}  // namespace hupwatch

@@ -1,0 +1,11 @@
+// SIGINT and SIGTERM end the main loop cleanly: the handler only sets a flag
+// and, having no SA_RESTART, interrupts the blocking poll.
+#pragma once
+
+namespace hupwatch {
+
+void install_stop_signals();
+bool stop_requested();
+int stop_signal();  // the signal that asked to stop, 0 if none
+
+}  // namespace hupwatch
