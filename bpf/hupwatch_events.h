@@ -31,7 +31,8 @@ enum hw_event_type {
 	HW_EV_SIGNAL = 4,
 	HW_EV_REPARENT = 5,
 	HW_EV_SESSION = 6,
-	HW_EV_TYPE_MAX = 7,
+	HW_EV_OUTPUT_LOST = 7,
+	HW_EV_TYPE_MAX = 8,
 };
 
 /* Indexes of the per-CPU stats map. 0..HW_EV_TYPE_MAX-1 are ring-buffer
@@ -150,6 +151,17 @@ struct hw_session_event {
 	__u32 call;    /* enum hw_session_call */
 	__u32 arg_pid; /* setpgid(pid, pgid) arguments; 0 for setsid */
 	__u32 arg_pgid;
+	__u32 _pad0;
+};
+
+/* A write to a hung-up terminal failed with EIO: output is being lost. Sent
+ * on a process's first such failure, then at most once a second, with the
+ * running count; the count itself misses nothing. */
+struct hw_output_lost_event {
+	struct hw_header hdr;
+	struct hw_process proc;
+	__u64 eio_writes; /* failed writes by this process so far */
+	__u32 fd;
 	__u32 _pad0;
 };
 

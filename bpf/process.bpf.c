@@ -14,6 +14,7 @@ struct hw_all_events {
 	struct hw_signal_event signal;
 	struct hw_reparent_event reparent;
 	struct hw_session_event session;
+	struct hw_output_lost_event output_lost;
 };
 const struct hw_all_events *hw_layout_anchor __attribute__((unused));
 

@@ -98,6 +98,10 @@ EventBody decode_body(const hw_session_event& r) {
                         r.arg_pid, r.arg_pgid};
 }
 
+EventBody decode_body(const hw_output_lost_event& r) {
+    return OutputLostEvent{to_process(r.proc), r.eio_writes, r.fd};
+}
+
 template <typename Raw>
 DecodeResult decode_as(std::span<const std::byte> record) {
     std::string error;
@@ -134,6 +138,7 @@ DecodeResult decode_record(std::span<const std::byte> record) {
         case HW_EV_SIGNAL: return decode_as<hw_signal_event>(record);
         case HW_EV_REPARENT: return decode_as<hw_reparent_event>(record);
         case HW_EV_SESSION: return decode_as<hw_session_event>(record);
+        case HW_EV_OUTPUT_LOST: return decode_as<hw_output_lost_event>(record);
         default: return DecodeError{fmt::format("unknown record type {}", hdr.type)};
     }
 }

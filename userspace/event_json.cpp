@@ -89,6 +89,11 @@ void put_body(Json& j, const SessionEvent& e) {
     }
 }
 
+void put_body(Json& j, const OutputLostEvent& e) {
+    j["eio_writes"] = e.eio_writes;
+    j["fd"] = e.fd;
+}
+
 }  // namespace
 
 std::string_view output_event_name(const Event& event) {

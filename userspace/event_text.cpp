@@ -135,6 +135,11 @@ std::string details(const SessionEvent& e) {
     return out + "ok";
 }
 
+std::string details(const OutputLostEvent& e) {
+    return fmt::format("write to fd {} failed with EIO (hung-up terminal); {} so far", e.fd,
+                       e.eio_writes);
+}
+
 }  // namespace
 
 std::string escape_for_terminal(std::string_view text, bool quoted) {

@@ -22,6 +22,7 @@ std::string_view event_type_name(EventType type) {
         case EventType::Signal: return "signal";
         case EventType::Reparent: return "reparent";
         case EventType::Session: return "session";
+        case EventType::OutputLost: return "output_lost";
     }
     return "unknown";
 }

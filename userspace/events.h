@@ -11,7 +11,8 @@
 
 namespace hupwatch {
 
-enum class EventType { Fork, Exec, Exit, Signal, Reparent, Session };
+enum class EventType { Fork, Exec, Exit, Signal, Reparent, Session, OutputLost };
+inline constexpr std::size_t kEventTypeCount = 7;
 
 enum class SignalOrigin { User, Kernel };
 enum class SignalResult { Delivered, Ignored, AlreadyPending, Overflow, LostInfo, Unknown };
@@ -93,8 +94,15 @@ struct SessionEvent {
     std::uint32_t arg_pgid = 0;
 };
 
-using EventBody =
-    std::variant<ForkEvent, ExecEvent, ExitEvent, SignalEvent, ReparentEvent, SessionEvent>;
+// Writes failing with EIO: the process's terminal was hung up.
+struct OutputLostEvent {
+    ProcessInfo proc;
+    std::uint64_t eio_writes = 0;  // so far, by this process
+    std::uint32_t fd = 0;          // of the latest failed write
+};
+
+using EventBody = std::variant<ForkEvent, ExecEvent, ExitEvent, SignalEvent, ReparentEvent,
+                               SessionEvent, OutputLostEvent>;
 
 struct Event {
     std::uint64_t ktime_ns = 0;  // CLOCK_BOOTTIME

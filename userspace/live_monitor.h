@@ -16,7 +16,7 @@ namespace hupwatch {
 
 struct MonitorCounters {
     std::uint64_t events = 0;            // decoded and handled
-    std::uint64_t events_by_type[8] = {};  // indexed by EventType
+    std::uint64_t events_by_type[kEventTypeCount] = {};  // indexed by EventType
     std::uint64_t malformed = 0;         // records that failed decoding
     BpfStats kernel{};                   // the BPF stats map (losses per type, ...)
     std::uint64_t lost_total() const;

@@ -159,6 +159,55 @@ TEST(Signals, TtyHangupSendsKernelSighupsToTheLeaderThenItsForegroundJob) {
     EXPECT_EQ(std::get<ExitEvent>(job_exit->body).term_signal(), SIGHUP);
 }
 
+// After a hangup, writes to the terminal fail with EIO: the output is lost.
+TEST(Signals, WritesToAHungUpTerminalAreReportedAsOutputLost) {
+    HUPWATCH_START_CAPTURE(capture, CollectorOptions{});
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    ASSERT_GE(master, 0);
+    ASSERT_EQ(grantpt(master), 0);
+    ASSERT_EQ(unlockpt(master), 0);
+    std::string slave = ptsname(master);
+    ReadyPipe ready;
+    pid_t writer = spawn([&]() -> int {
+        close(master);
+        signal(SIGHUP, SIG_IGN);  // nohup'd, but its output still goes to the tty
+        if (setsid() < 0) return 1;
+        int fd = open(slave.c_str(), O_RDWR);
+        if (fd < 0 || dup2(fd, 1) != 1) return 2;
+        ready.signal_ready();
+        for (int failures = 0, i = 0; failures < 3 && i < 1000000; ++i) {
+            if (write(1, "x", 1) < 0) {
+                if (errno != EIO) return 3;
+                ++failures;
+            } else {
+                usleep(1000);  // the master's reader is us; don't fill the buffer
+            }
+        }
+        return 0;
+    });
+    ASSERT_TRUE(ready.wait_ready());
+    char drain[256];
+    [[maybe_unused]] auto n = read(master, drain, sizeof(drain));
+    close(master);
+    ASSERT_EQ(WEXITSTATUS(reap(writer)), 0);
+
+    auto lost = capture->wait_for([&](const Event& e) {
+        return e.type() == EventType::OutputLost && e.subject().pid == static_cast<uint32_t>(writer);
+    });
+    ASSERT_TRUE(lost);
+    const auto& o = std::get<OutputLostEvent>(lost->body);
+    EXPECT_EQ(o.fd, 1u);
+    EXPECT_EQ(o.eio_writes, 1u) << "the first failure is reported at once";
+    // The next two fall within a second of the first: counted, not sent.
+    EXPECT_FALSE(capture->wait_for(
+        [&](const Event& e) {
+            return e.type() == EventType::OutputLost &&
+                   e.subject().pid == static_cast<uint32_t>(writer) &&
+                   std::get<OutputLostEvent>(e.body).eio_writes > 1;
+        },
+        std::chrono::milliseconds(200)));
+}
+
 TEST(Signals, SignalsOutsideTheSetAreNotReportedAndTheSetIsConfigurable) {
     HUPWATCH_START_CAPTURE(capture, CollectorOptions{});
     CollectorOptions with_usr1;

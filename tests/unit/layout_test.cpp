@@ -68,6 +68,10 @@ std::vector<StructLayout> cxx_layouts() {
           MEMBER(hw_session_event, ret), MEMBER(hw_session_event, call),
           MEMBER(hw_session_event, arg_pid), MEMBER(hw_session_event, arg_pgid),
           MEMBER(hw_session_event, _pad0)}},
+        {"hw_output_lost_event", sizeof(hw_output_lost_event),
+         {MEMBER(hw_output_lost_event, hdr), MEMBER(hw_output_lost_event, proc),
+          MEMBER(hw_output_lost_event, eio_writes), MEMBER(hw_output_lost_event, fd),
+          MEMBER(hw_output_lost_event, _pad0)}},
     };
 }
 
