@@ -14,6 +14,7 @@ namespace hupwatch {
 
 struct WatchOptions {
     bool json = false;
+    bool verdicts_only = false;
     std::vector<std::string> signals;  // names or numbers; empty: the default set
     std::uint32_t argv_max = 4096;
     std::string proc_root = "/proc";

@@ -24,29 +24,34 @@ std::uint64_t MonitorCounters::lost_total() const {
     return total;
 }
 
-LiveMonitor::LiveMonitor(std::unique_ptr<BpfCollector> collector, EventHandler handler)
-    : collector_(std::move(collector)), handler_(std::move(handler)) {}
+LiveMonitor::LiveMonitor(std::unique_ptr<BpfCollector> collector, const MonitorOptions& options,
+                         EventSink& sink)
+    : collector_(std::move(collector)),
+      sink_(sink),
+      probe_(options.proc_root),
+      correlator_(options.correlator, &probe_) {}
 
-std::unique_ptr<LiveMonitor> LiveMonitor::start(const CollectorOptions& options,
-                                                const std::string& proc_root,
-                                                EventHandler handler, CollectorError& error) {
-    auto collector = BpfCollector::start(options, error);
+std::unique_ptr<LiveMonitor> LiveMonitor::start(const MonitorOptions& options, EventSink& sink,
+                                                CollectorError& error) {
+    auto collector = BpfCollector::start(options.collector, error);
     if (!collector) return nullptr;
-    std::unique_ptr<LiveMonitor> monitor(new LiveMonitor(std::move(collector), std::move(handler)));
+    std::unique_ptr<LiveMonitor> monitor(new LiveMonitor(std::move(collector), options, sink));
     monitor->reader_ = std::make_unique<RingReader>(
         monitor->collector_->ring_buffer_fd(), [m = monitor.get()](const Event& e) { m->on_event(e); });
     // Attached first, scanned second: a process that starts or ends during
     // the scan is in the ring buffer, so nothing falls in the gap.
-    ProcScanner scanner(proc_root);
+    ProcScanner scanner(options.proc_root);
     auto snapshots = scanner.scan();
     monitor->seeded_ = snapshots.size();
     monitor->table_.seed(snapshots);
+    monitor->correlator_.seed(snapshots);
     return monitor;
 }
 
 int LiveMonitor::poll(int timeout_ms) {
     int rc = reader_->poll(timeout_ms);
     std::uint64_t now = boot_now_ns();
+    emit(correlator_.tick(now, table_));
     if (now - last_eviction_ns_ >= kEvictionPeriodNs) {
         table_.evict(now);
         last_eviction_ns_ = now;
@@ -58,7 +63,15 @@ void LiveMonitor::on_event(const Event& event) {
     ++counters_.events;
     ++counters_.events_by_type[static_cast<int>(event.type())];
     table_.apply(event);
-    handler_(event, table_);
+    sink_.on_event(event);
+    emit(correlator_.on_event(event, table_));
+}
+
+void LiveMonitor::emit(std::vector<Finding> findings) {
+    for (const auto& finding : findings) {
+        ++counters_.findings;
+        sink_.on_finding(finding);
+    }
 }
 
 MonitorCounters LiveMonitor::counters() const {

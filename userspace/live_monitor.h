@@ -1,50 +1,62 @@
-// The live event path: BPF collector -> ring reader -> process table -> the
-// caller's handler. One thread owns it; nothing here is shared.
+// The live event path: BPF collector -> ring reader -> process table ->
+// correlator -> the sink. One thread owns it; nothing here is shared.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 
 #include "bpf_collector.h"
+#include "disconnect_correlator.h"
+#include "event_sink.h"
 #include "events.h"
+#include "host_probe.h"
 #include "process_table.h"
 #include "ring_reader.h"
 
 namespace hupwatch {
 
 struct MonitorCounters {
-    std::uint64_t events = 0;            // decoded and handled
+    std::uint64_t events = 0;                             // decoded and handled
     std::uint64_t events_by_type[kEventTypeCount] = {};  // indexed by EventType
-    std::uint64_t malformed = 0;         // records that failed decoding
-    BpfStats kernel{};                   // the BPF stats map (losses per type, ...)
+    std::uint64_t findings = 0;
+    std::uint64_t malformed = 0;  // records that failed decoding
+    BpfStats kernel{};            // the BPF stats map (losses per type, ...)
     std::uint64_t lost_total() const;
+};
+
+struct MonitorOptions {
+    CollectorOptions collector;
+    CorrelatorOptions correlator;
+    std::string proc_root = "/proc";
 };
 
 class LiveMonitor {
 public:
-    using EventHandler = std::function<void(const Event&, const ProcessTable&)>;
-
-    // Attaches, then seeds the process table from proc_root, so that no
-    // process falls in a gap between the /proc scan and the first event.
-    static std::unique_ptr<LiveMonitor> start(const CollectorOptions& options,
-                                              const std::string& proc_root, EventHandler handler,
+    // Attaches, then seeds the process table from /proc, so that no process
+    // falls in a gap between the scan and the first event. `sink` must
+    // outlive the monitor.
+    static std::unique_ptr<LiveMonitor> start(const MonitorOptions& options, EventSink& sink,
                                               CollectorError& error);
 
-    // Handles every ready event, waiting up to timeout_ms. -EINTR on a signal.
+    // Handles every ready event, waiting up to timeout_ms, then lets the
+    // correlator settle what is due. -EINTR on a signal.
     int poll(int timeout_ms);
     MonitorCounters counters() const;
     const ProcessTable& table() const { return table_; }
     std::size_t seeded() const { return seeded_; }
 
 private:
-    LiveMonitor(std::unique_ptr<BpfCollector> collector, EventHandler handler);
+    LiveMonitor(std::unique_ptr<BpfCollector> collector, const MonitorOptions& options,
+                EventSink& sink);
     void on_event(const Event& event);
+    void emit(std::vector<Finding> findings);
 
     std::unique_ptr<BpfCollector> collector_;
-    EventHandler handler_;
+    EventSink& sink_;
+    ProcHostProbe probe_;
     ProcessTable table_;
+    DisconnectCorrelator correlator_;
     std::unique_ptr<RingReader> reader_;
     MonitorCounters counters_;
     std::size_t seeded_ = 0;

@@ -1,0 +1,229 @@
+// Real terminals, real bash, real hangups: each kind of job started by hand
+// in an interactive shell, then the line hung up as sshd does when a
+// connection drops. Asserts each job's verdict field by field.
+#include <sys/prctl.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "monitor_capture.h"
+#include "pty_session.h"
+#include "test_process.h"
+#include "tty_names.h"
+
+namespace hupwatch::test {
+namespace {
+
+std::string cmdline_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (auto& c : s)
+        if (c == '\0') c = ' ';
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s;
+}
+
+// The pid whose command line is exactly `cmdline`, polling up to 10 s.
+std::optional<pid_t> find_process(const std::string& cmdline) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+            auto name = entry.path().filename().string();
+            if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+            pid_t pid = std::stoi(name);
+            if (cmdline_of(pid) == cmdline) return pid;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::nullopt;
+}
+
+bool alive(pid_t pid) { return kill(pid, 0) == 0 && cmdline_of(pid) != ""; }
+
+// Orphans come to the test, which reaps them, instead of to a lazy PID 1.
+class SubreaperScope {
+public:
+    SubreaperScope() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
+    ~SubreaperScope() {
+        prctl(PR_SET_CHILD_SUBREAPER, 0);
+        while (waitpid(-1, nullptr, WNOHANG) > 0) {
+        }
+    }
+};
+
+std::string pts_name(const std::string& slave_path) { return slave_path.substr(5); }  // "pts/N"
+
+TEST(DisconnectScenario, EveryKindOfJobGetsTheRightVerdictWhenThePtyHangsUp) {
+    HUPWATCH_START_MONITOR(monitor);
+    SubreaperScope subreaper;
+    const std::string tag = std::to_string(getpid());
+    const std::string tmux_socket = "hw" + tag;
+    PtySession shell;
+    ASSERT_TRUE(shell.ok()) << "interactive bash did not start";
+
+    auto plain = shell.start_job("sleep 1000" + tag);
+    auto nohup = shell.start_job("nohup sleep 1001" + tag + " >/dev/null 2>&1");
+    auto disowned = shell.start_job("sleep 1002" + tag, "disown");
+    auto setsid_w = shell.start_job("setsid -w sleep 1003" + tag);
+    auto handler = shell.start_job("bash -c 'trap \"echo got-hup\" HUP; while :; do sleep 0.1; done' x" + tag);
+    auto writer = shell.start_job("bash -c 'trap \"\" HUP; while :; do echo tick; sleep 0.2; done' y" + tag);
+    ASSERT_TRUE(plain && nohup && disowned && setsid_w && handler && writer);
+    ASSERT_TRUE(shell.run("tmux -L " + tmux_socket + " new -d 'sleep 1005" + tag + "'; echo TMUX_$((2+2))", "TMUX_4"));
+    auto own_session = find_process("sleep 1003" + tag);
+    auto in_tmux = find_process("sleep 1005" + tag);
+    ASSERT_TRUE(own_session && in_tmux);
+    ASSERT_TRUE(shell.type("sleep 1004" + tag));  // the foreground job
+    auto foreground = find_process("sleep 1004" + tag);
+    ASSERT_TRUE(foreground);
+
+    const auto sid = static_cast<std::uint32_t>(shell.leader());
+    const std::string tty = pts_name(shell.slave_path());
+    shell.hang_up();
+    int status = shell.wait_leader();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP);
+
+    auto disconnect = monitor->wait_disconnect(sid);
+    ASSERT_TRUE(disconnect);
+    EXPECT_EQ(tty_name(disconnect->tty_dev), tty);
+    EXPECT_EQ(disconnect->leader.pid, sid);
+    EXPECT_EQ(disconnect->leader.comm, "bash");
+    EXPECT_EQ(disconnect->hung_up_by_pid, static_cast<std::uint32_t>(getpid()));
+    EXPECT_EQ(disconnect->user, "root");
+
+    auto one_verdict = [&](pid_t pid) -> std::optional<Verdict> {
+        auto v = monitor->wait_verdicts(static_cast<std::uint32_t>(pid), 1);
+        if (v.size() != 1) return std::nullopt;
+        return v[0];
+    };
+    auto expect_killed = [&](pid_t pid, bool via_shell) {
+        SCOPED_TRACE("killed job " + std::to_string(pid));
+        auto v = one_verdict(pid);
+        ASSERT_TRUE(v);
+        EXPECT_EQ(v->kind, VerdictKind::KilledByDisconnect);
+        EXPECT_EQ(v->signal, SIGHUP);
+        EXPECT_EQ(v->sid, sid);
+        EXPECT_EQ(tty_name(v->tty_dev), tty);
+        EXPECT_EQ(v->disconnect_sid, sid);
+        EXPECT_EQ(v->user, "root");
+        ASSERT_FALSE(v->lineage.empty());
+        EXPECT_EQ(v->lineage.back().pid, sid) << "lineage ends at the session leader";
+        if (via_shell) {
+            ASSERT_TRUE(v->via);
+            EXPECT_EQ(v->via->pid, sid);
+            EXPECT_EQ(v->via->comm, "bash");
+        }
+    };
+    auto expect_orphan = [&](pid_t pid, SurvivalReason reason, bool output_lost) {
+        // Its lineage is the one it had in the session, not its new reaper's.
+        SCOPED_TRACE("orphaned job " + std::to_string(pid));
+        auto v = one_verdict(pid);
+        ASSERT_TRUE(v);
+        EXPECT_EQ(v->kind, VerdictKind::Orphaned);
+        EXPECT_EQ(v->cause, OrphanCause::Disconnect);
+        EXPECT_EQ(v->survived_because, reason);
+        ASSERT_TRUE(v->new_parent);
+        EXPECT_EQ(v->new_parent->pid, static_cast<std::uint32_t>(getpid()));
+        EXPECT_EQ(v->reaper, "subreaper");
+        EXPECT_EQ(v->output_lost, output_lost);
+        EXPECT_EQ(v->supervision, "none");
+        ASSERT_FALSE(v->lineage.empty());
+        EXPECT_EQ(v->lineage.back().pid, sid);
+        EXPECT_TRUE(alive(pid));
+    };
+
+    expect_killed(*plain, true);
+    expect_killed(*setsid_w, true);
+    // bash forwards the hangup to every job, the foreground one included,
+    // before the kernel's own SIGHUP to the foreground group as bash dies.
+    expect_killed(*foreground, true);
+    // Output is lost for every survivor still writing to the terminal; only
+    // the nohup'd job had its output redirected.
+    expect_orphan(*nohup, SurvivalReason::SighupIgnored, false);
+    expect_orphan(*disowned, SurvivalReason::NotSignalled, true);
+    expect_orphan(*own_session, SurvivalReason::OwnSession, true);
+    expect_orphan(*handler, SurvivalReason::SighupHandled, true);
+    expect_orphan(*writer, SurvivalReason::SighupIgnored, true);
+    EXPECT_EQ(one_verdict(*nohup).value_or(Verdict{}).sighup, "ignored");
+    EXPECT_EQ(one_verdict(*handler).value_or(Verdict{}).sighup, "handled");
+    EXPECT_EQ(one_verdict(*disowned).value_or(Verdict{}).sighup, "default");
+
+    // The job inside tmux is untouched: alive, and no verdict about it.
+    EXPECT_TRUE(alive(*in_tmux));
+    EXPECT_TRUE(monitor->wait_verdicts(static_cast<std::uint32_t>(*in_tmux), 1,
+                                       std::chrono::milliseconds(300)).empty());
+
+    [[maybe_unused]] int rc = std::system(("tmux -L " + tmux_socket + " kill-server 2>/dev/null").c_str());
+    for (pid_t pid : {*nohup, *disowned, *own_session, *handler, *writer}) kill(pid, SIGKILL);
+}
+
+TEST(DisconnectScenario, HuponexitLogoutKillsTheJobAndEndsTheSession) {
+    HUPWATCH_START_MONITOR(monitor);
+    SubreaperScope subreaper;
+    // huponexit acts when a login shell exits, as an SSH login's shell is.
+    PtySession shell("shopt -s huponexit", /*login=*/true);
+    ASSERT_TRUE(shell.ok());
+    const std::string tag = std::to_string(getpid());
+    auto job = shell.start_job("sleep 1010" + tag);
+    ASSERT_TRUE(job);
+    const auto sid = static_cast<std::uint32_t>(shell.leader());
+    ASSERT_TRUE(shell.type("exit"));
+    int status = shell.wait_leader();
+    EXPECT_TRUE(WIFEXITED(status));
+
+    auto end = monitor->wait_session_end(sid);
+    ASSERT_TRUE(end);
+    EXPECT_EQ(end->leader.comm, "bash");
+    auto v = monitor->wait_verdicts(static_cast<std::uint32_t>(*job), 1);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::KilledByLogout);
+    EXPECT_EQ(v[0].signal, SIGHUP);
+    ASSERT_TRUE(v[0].via);
+    EXPECT_EQ(v[0].via->pid, sid);
+    EXPECT_FALSE(monitor->wait_disconnect(sid, std::chrono::milliseconds(200)));
+}
+
+TEST(DisconnectScenario, AnOperatorsKillHupInALiveSessionIsNoDisconnect) {
+    HUPWATCH_START_MONITOR(monitor);
+    PtySession shell;
+    ASSERT_TRUE(shell.ok());
+    const std::string tag = std::to_string(getpid());
+    auto from_outside = shell.start_job("sleep 1020" + tag);
+    auto from_shell = shell.start_job("sleep 1021" + tag);
+    ASSERT_TRUE(from_outside && from_shell);
+    ASSERT_EQ(kill(*from_outside, SIGHUP), 0);  // the operator, from another terminal
+    ASSERT_TRUE(shell.run("kill -HUP " + std::to_string(*from_shell) + "; echo K_$((3+3))", "K_6"));
+    ASSERT_TRUE(shell.run("wait; echo W_$((4+4))", "W_8"));
+    const auto sid = static_cast<std::uint32_t>(shell.leader());
+    // Longer than the logout window: the shell stayed, so no logout either.
+    std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // the window is a fixed time
+    EXPECT_TRUE(monitor->wait_verdicts(static_cast<std::uint32_t>(*from_outside), 1,
+                                       std::chrono::milliseconds(100)).empty());
+    EXPECT_TRUE(monitor->wait_verdicts(static_cast<std::uint32_t>(*from_shell), 1,
+                                       std::chrono::milliseconds(100)).empty());
+    EXPECT_FALSE(monitor->wait_disconnect(sid, std::chrono::milliseconds(100)));
+}
+
+TEST(DisconnectScenario, ADoubleForkingDaemonIsDaemonizedNotOrphaned) {
+    HUPWATCH_START_MONITOR(monitor);
+    SubreaperScope subreaper;
+    PtySession shell;
+    ASSERT_TRUE(shell.ok());
+    const std::string tag = std::to_string(getpid());
+    // setsid(1) forks when it is a group leader (a job is): the forked child
+    // calls setsid() and its parent exits at once.
+    ASSERT_TRUE(shell.run("setsid sleep 1030" + tag + " </dev/null >/dev/null 2>&1 & echo D_$((5+5))", "D_10"));
+    auto daemon = find_process("sleep 1030" + tag);
+    ASSERT_TRUE(daemon);
+    auto v = monitor->wait_verdicts(static_cast<std::uint32_t>(*daemon), 1);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Daemonized);
+    EXPECT_FALSE(v[0].cause);
+    EXPECT_EQ(v[0].new_parent->pid, static_cast<std::uint32_t>(getpid()));
+    kill(*daemon, SIGKILL);
+}
+
+}  // namespace
+}  // namespace hupwatch::test

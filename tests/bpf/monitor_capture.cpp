@@ -1,0 +1,101 @@
+#include "monitor_capture.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "finding_format.h"
+
+namespace hupwatch::test {
+
+std::unique_ptr<MonitorCapture> MonitorCapture::start(std::string& error,
+                                                      CorrelatorOptions correlator) {
+    if (geteuid() != 0) {
+        error = "not root";
+        return nullptr;
+    }
+    std::unique_ptr<MonitorCapture> capture(new MonitorCapture());
+    MonitorOptions options;
+    options.correlator = correlator;
+    CollectorError collector_error;
+    capture->monitor_ = LiveMonitor::start(options, *capture, collector_error);
+    if (!capture->monitor_) {
+        error = collector_error.message;
+        return nullptr;
+    }
+    capture->thread_ = std::thread([c = capture.get()] {
+        while (!c->stop_) c->monitor_->poll(50);
+    });
+    return capture;
+}
+
+MonitorCapture::~MonitorCapture() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+}
+
+void MonitorCapture::on_event(const Event&) {}
+
+void MonitorCapture::on_finding(const Finding& finding) {
+    // HUPWATCH_TEST_DUMP=1 shows every finding, to see what a failing
+    // scenario concluded.
+    static const bool dump = std::getenv("HUPWATCH_TEST_DUMP") != nullptr;
+    if (dump) fprintf(stderr, "finding: %s\n", to_json_line(finding, clock_).c_str());
+    std::lock_guard lock(mutex_);
+    findings_.push_back(finding);
+    changed_.notify_all();
+}
+
+template <typename Pred>
+bool MonitorCapture::wait(Pred pred, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return pred(); });
+}
+
+std::vector<Verdict> MonitorCapture::wait_verdicts(std::uint32_t pid, std::size_t n,
+                                                   std::chrono::milliseconds timeout) {
+    std::vector<Verdict> out;
+    wait(
+        [&] {
+            out.clear();
+            for (const auto& f : findings_)
+                if (auto* v = std::get_if<Verdict>(&f); v && v->process.pid == pid) out.push_back(*v);
+            return out.size() >= n;
+        },
+        timeout);
+    return out;
+}
+
+std::optional<DisconnectFinding> MonitorCapture::wait_disconnect(std::uint32_t sid,
+                                                                 std::chrono::milliseconds timeout) {
+    std::optional<DisconnectFinding> out;
+    wait(
+        [&] {
+            for (const auto& f : findings_)
+                if (auto* d = std::get_if<DisconnectFinding>(&f); d && d->sid == sid) out = *d;
+            return out.has_value();
+        },
+        timeout);
+    return out;
+}
+
+std::optional<SessionEndFinding> MonitorCapture::wait_session_end(std::uint32_t sid,
+                                                                  std::chrono::milliseconds timeout) {
+    std::optional<SessionEndFinding> out;
+    wait(
+        [&] {
+            for (const auto& f : findings_)
+                if (auto* d = std::get_if<SessionEndFinding>(&f); d && d->sid == sid) out = *d;
+            return out.has_value();
+        },
+        timeout);
+    return out;
+}
+
+std::vector<Finding> MonitorCapture::findings() {
+    std::lock_guard lock(mutex_);
+    return findings_;
+}
+
+}  // namespace hupwatch::test

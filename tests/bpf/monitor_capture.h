@@ -1,0 +1,65 @@
+// Test support: the whole live path (LiveMonitor: collector, table,
+// correlator) on its own thread, collecting events and findings, with
+// bounded waits on conditions.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "boot_clock.h"
+#include "event_capture.h"
+#include "event_sink.h"
+#include "live_monitor.h"
+
+namespace hupwatch::test {
+
+class MonitorCapture : public EventSink {
+public:
+    static std::unique_ptr<MonitorCapture> start(std::string& error,
+                                                 CorrelatorOptions correlator = {});
+    ~MonitorCapture() override;
+
+    void on_event(const Event& event) override;
+    void on_finding(const Finding& finding) override;
+
+    // The verdicts for one process (pid and, when known, start time).
+    std::vector<Verdict> wait_verdicts(std::uint32_t pid, std::size_t n,
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::optional<DisconnectFinding> wait_disconnect(std::uint32_t sid,
+                                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::optional<SessionEndFinding> wait_session_end(std::uint32_t sid,
+                                                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::vector<Finding> findings();
+
+private:
+    MonitorCapture() = default;
+    template <typename Pred>
+    bool wait(Pred pred, std::chrono::milliseconds timeout);
+
+    BootClock clock_;
+    std::unique_ptr<LiveMonitor> monitor_;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::vector<Finding> findings_;
+};
+
+// As HUPWATCH_START_CAPTURE: skip outside CI without BPF, fail under CI=true.
+#define HUPWATCH_START_MONITOR(var)                                                   \
+    std::string var##_error;                                                          \
+    auto var = ::hupwatch::test::MonitorCapture::start(var##_error);                  \
+    if (!var) {                                                                       \
+        if (::hupwatch::test::running_in_ci()) FAIL() << var##_error;                  \
+        GTEST_SKIP() << "BPF unavailable (" << var##_error << "); set CI=true to fail"; \
+    }
+
+}  // namespace hupwatch::test

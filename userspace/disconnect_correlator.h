@@ -1,0 +1,112 @@
+// Turns raw events into findings: disconnects, session ends, and one verdict
+// per affected process. Pure: events in, findings out, time passed in; the
+// live host is consulted only through an optional HostProbe. So it is tested
+// with synthetic streams and can run again over stored events.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "events.h"
+#include "findings.h"
+#include "host_probe.h"
+#include "process_table.h"
+
+namespace hupwatch {
+
+struct CorrelatorOptions {
+    // An abnormal death this soon after its session's disconnect, without a
+    // SIGHUP, is reported as died_after_disconnect (an inference).
+    std::uint64_t died_after_window_ns = 10'000'000'000ULL;
+    // A SIGHUP from the session's shell counts as a logout kill when the shell
+    // exits this soon after sending it (bash's huponexit).
+    std::uint64_t logout_window_ns = 3'000'000'000ULL;
+    // An orphan verdict waits this long for the process to die of a SIGHUP
+    // still pending, so a dying job is not also called an orphan. Together
+    // with the tick period this keeps verdicts within 1 s of the fact.
+    std::uint64_t orphan_settle_ns = 400'000'000ULL;
+    std::size_t max_lineage = 16;
+};
+
+class DisconnectCorrelator {
+public:
+    explicit DisconnectCorrelator(CorrelatorOptions options = {}, HostProbe* probe = nullptr);
+
+    // Learns sessions (leaders, terminals) from the /proc scan at start.
+    void seed(const std::vector<ProcSnapshot>& snapshots);
+    // One event, after `table` has applied it. Returns the findings it settles.
+    std::vector<Finding> on_event(const Event& event, const ProcessTable& table);
+    // Time passes: settles findings whose waiting period is over.
+    std::vector<Finding> tick(std::uint64_t now_ns, const ProcessTable& table);
+
+    std::size_t pending() const { return pending_orphans_.size() + pending_logout_.size(); }
+
+private:
+    using Key = std::pair<std::uint32_t, std::uint64_t>;  // (pid, start_ns)
+
+    struct SessionState {
+        ProcessRef leader;
+        std::uint32_t tty_dev = 0;
+        std::uint32_t uid = 0;
+        std::uint32_t loginuid = UINT32_MAX;
+        std::uint32_t audit_session = UINT32_MAX;
+        std::optional<DisconnectFinding> disconnect;
+        bool ended = false;
+        std::uint64_t ended_ns = 0;
+    };
+
+    struct SighupSeen {
+        std::uint64_t ktime_ns = 0;
+        std::uint32_t sender_pid = 0;
+        std::uint64_t sender_start_ns = 0;
+        std::string sender_comm;
+        SignalOrigin origin = SignalOrigin::User;
+        SignalResult result = SignalResult::Delivered;
+    };
+
+    struct ProcessNotes {
+        std::vector<SighupSeen> sighups;  // the last few
+        std::uint64_t eio_writes = 0;
+    };
+
+    // The parent a process had before it was reparented, for its lineage.
+    std::map<Key, Key> original_parent_;
+
+    struct PendingOrphan {
+        std::uint64_t due_ns = 0;
+        Event reparent;
+    };
+
+    struct PendingLogout {
+        std::uint64_t deadline_ns = 0;
+        Verdict verdict;  // killed_by_logout, if the shell exits in time
+        std::uint32_t shell_pid = 0;
+        std::uint64_t shell_start_ns = 0;
+    };
+
+    void learn_session(const ProcessInfo& info);
+    std::vector<Finding> on_signal(const Event& event, const SignalEvent& signal);
+    std::vector<Finding> on_exit(const Event& event, const ExitEvent& exit, const ProcessTable& table);
+    std::optional<Finding> settle_orphan(const PendingOrphan& pending, const ProcessTable& table);
+
+    Verdict base_verdict(VerdictKind kind, std::uint64_t ktime_ns, const ProcessInfo& info,
+                         const ProcessTable& table) const;
+    void add_disconnect_evidence(Verdict& verdict, const SessionState& session) const;
+    const SessionState* disconnected_session(std::uint32_t sid, std::uint64_t before_ns) const;
+    std::string user_name(std::uint32_t uid) const;
+
+    CorrelatorOptions options_;
+    HostProbe* probe_;
+    std::map<std::uint32_t, SessionState> sessions_;  // by sid
+    std::map<Key, ProcessNotes> notes_;
+    std::deque<PendingOrphan> pending_orphans_;
+    std::vector<PendingLogout> pending_logout_;
+    std::uint64_t last_now_ns_ = 0;
+};
+
+}  // namespace hupwatch

@@ -1,0 +1,208 @@
+#include "finding_format.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "event_text.h"
+#include "signal_names.h"
+#include "tty_names.h"
+
+namespace hupwatch {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json tty_json(std::uint32_t dev) {
+    if (auto name = tty_name(dev)) return *name;
+    return nullptr;
+}
+
+Json unless_unset(std::uint32_t value) {
+    if (value == UINT32_MAX) return nullptr;
+    return value;
+}
+
+template <typename T>
+Json optional_json(const std::optional<T>& value) {
+    return value ? Json(*value) : Json(nullptr);
+}
+
+Json ref_json(const ProcessRef& p) {
+    Json j = Json::object();
+    j["pid"] = p.pid;
+    j["start_ns"] = p.start_ns;
+    j["comm"] = p.comm;
+    return j;
+}
+
+Json to_json_body(const DisconnectFinding& d, const BootClock& clock) {
+    Json j = Json::object();
+    j["event"] = "disconnect";
+    j["time"] = clock.rfc3339(d.ktime_ns);
+    j["pid"] = d.leader.pid;
+    j["start_ns"] = d.leader.start_ns;
+    j["comm"] = d.leader.comm;
+    j["ppid"] = d.ppid;
+    j["sid"] = d.sid;
+    j["tty"] = tty_json(d.tty_dev);
+    j["uid"] = d.uid;
+    j["user"] = d.user;
+    j["loginuid"] = unless_unset(d.loginuid);
+    j["audit_session"] = unless_unset(d.audit_session);
+    j["hung_up_by_pid"] = d.hung_up_by_pid;
+    j["hung_up_by_comm"] = d.hung_up_by_comm;
+    return j;
+}
+
+Json to_json_body(const SessionEndFinding& e, const BootClock& clock) {
+    Json j = Json::object();
+    j["event"] = "session_end";
+    j["time"] = clock.rfc3339(e.ktime_ns);
+    j["pid"] = e.leader.pid;
+    j["start_ns"] = e.leader.start_ns;
+    j["comm"] = e.leader.comm;
+    j["ppid"] = e.ppid;
+    j["sid"] = e.sid;
+    j["tty"] = tty_json(e.tty_dev);
+    j["uid"] = e.uid;
+    j["user"] = e.user;
+    int sig = e.raw_status & 0x7f;
+    j["exit_code"] = sig ? Json(nullptr) : Json((e.raw_status >> 8) & 0xff);
+    j["signal"] = sig ? Json(signal_name(sig)) : Json(nullptr);
+    return j;
+}
+
+Json to_json_body(const Verdict& v, const BootClock& clock) {
+    Json j = Json::object();
+    j["event"] = "verdict";
+    j["time"] = clock.rfc3339(v.ktime_ns);
+    j["pid"] = v.process.pid;
+    j["start_ns"] = v.process.start_ns;
+    j["comm"] = v.process.comm;
+    j["ppid"] = v.ppid;
+    j["sid"] = v.sid;
+    j["tty"] = tty_json(v.tty_dev);
+    j["uid"] = v.uid;
+    j["verdict"] = verdict_kind_name(v.kind);
+    j["user"] = v.user;
+    j["argv"] = v.argv;
+    j["started"] = clock.rfc3339(v.process.start_ns);
+    j["run_time_seconds"] = static_cast<double>(v.run_time_ns) / 1e9;
+    j["supervision"] = v.supervision;
+    j["sighup"] = v.sighup;
+    j["signal"] = v.signal ? Json(signal_name(v.signal)) : Json(nullptr);
+    j["exit_code"] = optional_json(v.exit_code);
+    j["via_pid"] = v.via ? Json(v.via->pid) : Json(nullptr);
+    j["via_comm"] = v.via ? Json(v.via->comm) : Json(nullptr);
+    j["confidence"] = v.confidence;
+    j["disconnect_time"] =
+        v.disconnect_ktime_ns ? Json(clock.rfc3339(*v.disconnect_ktime_ns)) : Json(nullptr);
+    j["disconnect_sid"] = optional_json(v.disconnect_sid);
+    j["cause"] = v.cause ? Json(orphan_cause_name(*v.cause)) : Json(nullptr);
+    j["survived_because"] =
+        v.survived_because ? Json(survival_reason_name(*v.survived_because)) : Json(nullptr);
+    j["new_parent_pid"] = v.new_parent ? Json(v.new_parent->pid) : Json(nullptr);
+    j["new_parent_comm"] = v.new_parent ? Json(v.new_parent->comm) : Json(nullptr);
+    j["reaper"] = v.reaper.empty() ? Json(nullptr) : Json(v.reaper);
+    j["output_lost"] = v.output_lost;
+    j["eio_writes"] = v.eio_writes;
+    Json lineage = Json::array();
+    for (const auto& p : v.lineage) lineage.push_back(ref_json(p));
+    j["lineage"] = lineage;
+    Json evidence = Json::array();
+    for (const auto& e : v.evidence) {
+        Json item = Json::object();
+        item["time"] = clock.rfc3339(e.ktime_ns);
+        item["kind"] = e.kind;
+        item["detail"] = e.detail;
+        evidence.push_back(item);
+    }
+    j["evidence"] = evidence;
+    return j;
+}
+
+std::string tty_text(std::uint32_t dev) { return tty_name(dev).value_or("no tty"); }
+
+std::string text_body(const DisconnectFinding& d) {
+    return fmt::format("session {} of {} on {} hung up by {} {}", d.sid, escape_for_terminal(d.user),
+                       tty_text(d.tty_dev), escape_for_terminal(d.hung_up_by_comm),
+                       d.hung_up_by_pid);
+}
+
+std::string text_body(const SessionEndFinding& e) {
+    return fmt::format("session {} of {} on {} ended (logout)", e.sid, escape_for_terminal(e.user),
+                       tty_text(e.tty_dev));
+}
+
+std::string text_body(const Verdict& v) {
+    std::string out(verdict_kind_name(v.kind));
+    switch (v.kind) {
+        case VerdictKind::KilledByDisconnect:
+        case VerdictKind::KilledByLogout:
+            out += fmt::format(": {}", signal_name(v.signal));
+            if (v.via) out += fmt::format(" via {} {}", escape_for_terminal(v.via->comm), v.via->pid);
+            break;
+        case VerdictKind::DiedAfterDisconnect:
+            out += v.signal ? fmt::format(": {}", signal_name(v.signal))
+                            : fmt::format(": exit {}", v.exit_code.value_or(-1));
+            out += " (inferred)";
+            break;
+        case VerdictKind::Orphaned:
+            out += fmt::format(" ({}", v.cause ? orphan_cause_name(*v.cause) : "?");
+            if (v.survived_because)
+                out += fmt::format(", survived: {}", survival_reason_name(*v.survived_because));
+            out += ")";
+            [[fallthrough]];
+        case VerdictKind::Daemonized:
+            if (v.new_parent) out += fmt::format(" -> {} ({})", v.new_parent->pid, v.reaper);
+            break;
+    }
+    out += fmt::format(" after {}, user {}, supervision {}, sighup {}", human_duration(v.run_time_ns),
+                       escape_for_terminal(v.user), v.supervision, v.sighup);
+    if (v.output_lost) out += ", output lost";
+    return out;
+}
+
+template <typename T>
+std::uint64_t time_of(const T& f) {
+    return f.ktime_ns;
+}
+
+}  // namespace
+
+std::string human_duration(std::uint64_t ns) {
+    std::uint64_t ms = ns / 1'000'000;
+    if (ms < 1000) return fmt::format("{}ms", ms);
+    std::uint64_t s = ms / 1000;
+    if (s < 60) return fmt::format("{}s", s);
+    if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+    if (s < 86400) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+    return fmt::format("{}d{:02}h", s / 86400, (s % 86400) / 3600);
+}
+
+nlohmann::ordered_json to_json(const Finding& finding, const BootClock& clock) {
+    return std::visit([&](const auto& f) { return to_json_body(f, clock); }, finding);
+}
+
+std::string to_json_line(const Finding& finding, const BootClock& clock) {
+    return to_json(finding, clock).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string to_text_line(const Finding& finding, const BootClock& clock) {
+    return std::visit(
+        [&](const auto& f) {
+            using T = std::decay_t<decltype(f)>;
+            std::string name = std::is_same_v<T, DisconnectFinding>   ? "disconnect"
+                               : std::is_same_v<T, SessionEndFinding> ? "session_end"
+                                                                      : "verdict";
+            const ProcessRef& p = [&]() -> const ProcessRef& {
+                if constexpr (std::is_same_v<T, Verdict>) return f.process;
+                else return f.leader;
+            }();
+            return fmt::format("{} {:<8} {} {:<9} {}", clock.local_time_of_day(time_of(f)), name,
+                               p.pid, escape_for_terminal(p.comm), text_body(f));
+        },
+        finding);
+}
+
+}  // namespace hupwatch

@@ -1,0 +1,22 @@
+// Findings (disconnect, session_end, verdict) as JSON lines and as text
+// lines, on the same stream and with the same common keys as raw events.
+// The JSON form is a public contract: docs/events.md.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "boot_clock.h"
+#include "findings.h"
+
+namespace hupwatch {
+
+nlohmann::ordered_json to_json(const Finding& finding, const BootClock& clock);
+std::string to_json_line(const Finding& finding, const BootClock& clock);
+std::string to_text_line(const Finding& finding, const BootClock& clock);
+
+// "12m40s", "3h02m", "850ms": run times for people.
+std::string human_duration(std::uint64_t ns);
+
+}  // namespace hupwatch

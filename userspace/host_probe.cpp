@@ -1,0 +1,69 @@
+#include "host_probe.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace hupwatch {
+namespace {
+
+std::optional<std::string> read_link(const std::string& path) {
+    std::vector<char> buf(4096);
+    ssize_t n = readlink(path.c_str(), buf.data(), buf.size());
+    if (n < 0) return std::nullopt;
+    return std::string(buf.data(), static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+std::optional<std::string> ProcHostProbe::cgroup_path(std::uint32_t pid) {
+    std::ifstream in(proc_root_ + "/" + std::to_string(pid) + "/cgroup");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("0::", 0) == 0) return line.substr(3);  // cgroup v2
+    return std::nullopt;
+}
+
+std::optional<SignalMasks> ProcHostProbe::signal_masks(std::uint32_t pid) {
+    std::ifstream in(proc_root_ + "/" + std::to_string(pid) + "/status");
+    std::string line;
+    SignalMasks masks;
+    int found = 0;
+    while (std::getline(in, line)) {
+        try {
+            if (line.rfind("SigIgn:", 0) == 0) {
+                masks.ignored = std::stoull(line.substr(7), nullptr, 16);
+                ++found;
+            } else if (line.rfind("SigCgt:", 0) == 0) {
+                masks.caught = std::stoull(line.substr(7), nullptr, 16);
+                ++found;
+            }
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    }
+    if (found != 2) return std::nullopt;
+    return masks;
+}
+
+std::optional<OutputTargets> ProcHostProbe::output_targets(std::uint32_t pid) {
+    std::string fd = proc_root_ + "/" + std::to_string(pid) + "/fd/";
+    auto out = read_link(fd + "1");
+    auto err = read_link(fd + "2");
+    if (!out && !err) return std::nullopt;
+    return OutputTargets{out.value_or(""), err.value_or("")};
+}
+
+std::string ProcHostProbe::user_name(std::uint32_t uid) {
+    struct passwd pw {};
+    struct passwd* result = nullptr;
+    std::vector<char> buf(16384);
+    if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &result) == 0 && result)
+        return result->pw_name;
+    return std::to_string(uid);
+}
+
+}  // namespace hupwatch

@@ -1,0 +1,45 @@
+// What the correlator asks of the live host beyond the event stream: the
+// cgroup, signal dispositions and output files of a running process, and user
+// names. Behind an interface so the correlator stays pure: tests and replay
+// pass a fake or nothing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace hupwatch {
+
+struct SignalMasks {
+    std::uint64_t ignored = 0;  // /proc/PID/status SigIgn
+    std::uint64_t caught = 0;   // SigCgt
+};
+
+struct OutputTargets {
+    std::string stdout_path;  // readlink of fd 1, empty if unknown
+    std::string stderr_path;
+};
+
+class HostProbe {
+public:
+    virtual ~HostProbe() = default;
+    virtual std::optional<std::string> cgroup_path(std::uint32_t pid) = 0;
+    virtual std::optional<SignalMasks> signal_masks(std::uint32_t pid) = 0;
+    virtual std::optional<OutputTargets> output_targets(std::uint32_t pid) = 0;
+    virtual std::string user_name(std::uint32_t uid) = 0;
+};
+
+// Reads /proc (or another proc root) and the passwd database.
+class ProcHostProbe : public HostProbe {
+public:
+    explicit ProcHostProbe(std::string proc_root = "/proc") : proc_root_(std::move(proc_root)) {}
+    std::optional<std::string> cgroup_path(std::uint32_t pid) override;
+    std::optional<SignalMasks> signal_masks(std::uint32_t pid) override;
+    std::optional<OutputTargets> output_targets(std::uint32_t pid) override;
+    std::string user_name(std::uint32_t uid) override;
+
+private:
+    std::string proc_root_;
+};
+
+}  // namespace hupwatch
