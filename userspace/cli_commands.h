@@ -12,16 +12,39 @@ class App;
 
 namespace hupwatch {
 
-struct WatchOptions {
-    bool json = false;
-    bool verdicts_only = false;
+struct MonitorOptions;
+
+// Options of every command that runs the live monitor (watch, run).
+struct MonitorCliOptions {
     std::vector<std::string> signals;  // names or numbers; empty: the default set
     std::uint32_t argv_max = 4096;
     std::string proc_root = "/proc";
 };
+void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options);
+// One-line error for a bad value.
+bool to_monitor_options(const MonitorCliOptions& cli, MonitorOptions& out, std::string& error);
 
+struct WatchOptions {
+    MonitorCliOptions monitor;
+    bool json = false;
+    bool verdicts_only = false;
+};
 void add_watch_options(CLI::App& cmd, WatchOptions& options);
 int run_watch(const WatchOptions& options);
+
+struct RunOptions {
+    MonitorCliOptions monitor;
+    std::string listen_address = "127.0.0.1:9776";
+    std::string telemetry_path = "/metrics";
+    std::string events_json;  // empty: off; "-": stdout
+    std::string events_json_max_size = "100M";
+    unsigned events_json_max_files = 5;
+    bool events_journald = false;
+    unsigned comm_label_limit = 50;
+};
+void add_run_options(CLI::App& cmd, RunOptions& options);
+int run_daemon(const RunOptions& options);
+
 int run_check();
 
 }  // namespace hupwatch

@@ -23,6 +23,8 @@ struct MonitorCounters {
     std::uint64_t malformed = 0;  // records that failed decoding
     BpfStats kernel{};            // the BPF stats map (losses per type, ...)
     std::uint64_t lost_total() const;
+    // "N events and M findings; K lost in the kernel: exec=2; 0 malformed"
+    std::string summary() const;
 };
 
 struct MonitorOptions {

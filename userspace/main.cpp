@@ -16,6 +16,11 @@ int main(int argc, char** argv) {
     auto* watch_cmd = app.add_subcommand("watch", "Stream process lifecycle events live");
     hupwatch::add_watch_options(*watch_cmd, watch);
 
+    hupwatch::RunOptions run;
+    auto* run_cmd = app.add_subcommand(
+        "run", "The daemon: correlate, serve Prometheus metrics, write events to sinks");
+    hupwatch::add_run_options(*run_cmd, run);
+
     auto* check_cmd = app.add_subcommand("check", "Report whether hupwatch can run on this host");
 
     try {
@@ -33,6 +38,7 @@ int main(int argc, char** argv) {
     }
 
     if (*watch_cmd) return hupwatch::run_watch(watch);
+    if (*run_cmd) return hupwatch::run_daemon(run);
     if (*check_cmd) return hupwatch::run_check();
     return hupwatch::kExitUsage;
 }

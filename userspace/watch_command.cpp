@@ -20,24 +20,6 @@
 namespace hupwatch {
 namespace {
 
-bool parse_signal_mask(const std::vector<std::string>& names, std::uint64_t& mask,
-                       std::string& error) {
-    if (names.empty()) {
-        mask = kDefaultSignalMask;
-        return true;
-    }
-    mask = 0;
-    for (const auto& name : names) {
-        auto sig = parse_signal(name);
-        if (!sig || *sig <= 0 || *sig >= 64) {
-            error = fmt::format("hupwatch: unknown signal '{}' in --signals", name);
-            return false;
-        }
-        mask |= 1ULL << *sig;
-    }
-    return true;
-}
-
 // Prints events and findings to stdout, one line each, flushed per line so
 // that a reader (a pipe, a log shipper) sees every event as it happens.
 class StreamPrinter : public EventSink {
@@ -66,44 +48,25 @@ private:
 };
 
 void print_summary(const MonitorCounters& c) {
-    std::string lost;
-    for (int type = HW_EV_FORK; type < HW_EV_TYPE_MAX; ++type) {
-        if (c.kernel[type] == 0) continue;
-        lost += fmt::format(" {}={}", event_type_name(static_cast<EventType>(type - 1)),
-                            c.kernel[type]);
-    }
-    fmt::print(stderr,
-               "hupwatch: stopped after {} events and {} findings; {} lost in the kernel{}{}; {} "
-               "malformed\n",
-               c.events, c.findings, c.lost_total(), lost.empty() ? "" : ":", lost, c.malformed);
+    fmt::print(stderr, "hupwatch: stopped after {}\n", c.summary());
 }
 
 }  // namespace
 
 void add_watch_options(CLI::App& cmd, WatchOptions& options) {
     cmd.add_flag("--json", options.json, "One JSON object per line (schema: docs/events.md)");
-    cmd.add_option("--signals", options.signals,
-                   "Signals to monitor (names or numbers, comma-separated); default "
-                   "HUP,INT,QUIT,KILL,PIPE,TERM,CONT")
-        ->delimiter(',');
-    cmd.add_option("--argv-max", options.argv_max, "Bytes of argv captured per exec (16..4096)")
-        ->check(CLI::Range(16, 4096));
-    cmd.add_option("--proc", options.proc_root, "proc filesystem to seed the process table from");
+    add_monitor_options(cmd, options.monitor);
     cmd.add_flag("--verdicts", options.verdicts_only,
                  "Only disconnects, session ends and verdicts, not raw events");
 }
 
 int run_watch(const WatchOptions& options) {
     MonitorOptions monitor_options;
-    monitor_options.collector.argv_max = options.argv_max;
-    monitor_options.proc_root = options.proc_root;
     std::string error;
-    if (!parse_signal_mask(options.signals, monitor_options.collector.signal_mask, error)) {
+    if (!to_monitor_options(options.monitor, monitor_options, error)) {
         fmt::print(stderr, "{}\n", error);
         return kExitUsage;
     }
-    // The correlator needs SIGHUP whatever else is chosen.
-    monitor_options.collector.signal_mask |= 1ULL << SIGHUP;
     if (auto failure = run_preflight(); failure.code != kExitOk) {
         fmt::print(stderr, "{}\n", failure.message);
         return failure.code;
@@ -118,7 +81,7 @@ int run_watch(const WatchOptions& options) {
         return start_error.code;
     }
     fmt::print(stderr, "hupwatch: watching ({} processes seeded from {})\n", monitor->seeded(),
-               options.proc_root);
+               options.monitor.proc_root);
 
     while (!stop_requested() && !printer.failed()) {
         int rc = monitor->poll(250);

@@ -1,0 +1,77 @@
+#include "journald_sink.h"
+
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+
+#include <cctype>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "finding_format.h"
+
+namespace hupwatch {
+namespace {
+
+// syslog priorities: a killed job is a warning, an orphan a notice, the rest
+// information.
+int priority_of(const Finding& finding) {
+    if (const auto* v = std::get_if<Verdict>(&finding)) {
+        switch (v->kind) {
+            case VerdictKind::KilledByDisconnect:
+            case VerdictKind::KilledByLogout:
+            case VerdictKind::DiedAfterDisconnect: return 4;
+            case VerdictKind::Orphaned: return 5;
+            case VerdictKind::Daemonized: return 6;
+        }
+    }
+    if (std::holds_alternative<DisconnectFinding>(finding)) return 5;
+    return 6;
+}
+
+std::string field_name(const std::string& key) {
+    std::string out = "HUPWATCH_";
+    for (char c : key) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> JournaldSink::fields(const Finding& finding) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    out.emplace_back("MESSAGE", to_text_line(finding, clock_));
+    out.emplace_back("PRIORITY", std::to_string(priority_of(finding)));
+    out.emplace_back("SYSLOG_IDENTIFIER", "hupwatch");
+    auto json = to_json(finding, clock_);
+    for (auto it = json.begin(); it != json.end(); ++it) {
+        const auto& value = it.value();
+        std::string text;
+        if (value.is_null()) continue;  // absent rather than "null": journal fields are optional
+        if (value.is_string()) text = value.get<std::string>();
+        else text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        out.emplace_back(field_name(it.key()), std::move(text));
+    }
+    return out;
+}
+
+void JournaldSink::on_finding(const Finding& finding) {
+    auto items = fields(finding);
+    std::vector<std::string> storage;
+    storage.reserve(items.size());
+    std::vector<iovec> iov;
+    iov.reserve(items.size());
+    for (const auto& [key, value] : items) {
+        // The native protocol carries any bytes, newlines included.
+        storage.push_back(key + "=" + value);
+        iov.push_back({storage.back().data(), storage.back().size()});
+    }
+    int rc = sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
+    if (rc < 0) {
+        if (errors_++ == 0) spdlog::error("sending to journald failed: {}", strerror(-rc));
+        return;
+    }
+    ++sent_;
+}
+
+}  // namespace hupwatch

@@ -1,0 +1,40 @@
+// Options shared by the commands that run the live monitor.
+#include <csignal>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli_commands.h"
+#include "live_monitor.h"
+#include "signal_names.h"
+
+namespace hupwatch {
+
+void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options) {
+    cmd.add_option("--signals", options.signals,
+                   "Signals to report (names or numbers, comma-separated); default "
+                   "HUP,INT,QUIT,KILL,PIPE,TERM,CONT. SIGHUP is always watched")
+        ->delimiter(',');
+    cmd.add_option("--argv-max", options.argv_max, "Bytes of argv captured per exec (16..4096)")
+        ->check(CLI::Range(16, 4096));
+    cmd.add_option("--proc", options.proc_root, "proc filesystem to seed the process table from");
+}
+
+bool to_monitor_options(const MonitorCliOptions& cli, MonitorOptions& out, std::string& error) {
+    out.collector.argv_max = cli.argv_max;
+    out.proc_root = cli.proc_root;
+    std::uint64_t mask = cli.signals.empty() ? kDefaultSignalMask : 0;
+    for (const auto& name : cli.signals) {
+        auto sig = parse_signal(name);
+        if (!sig || *sig <= 0 || *sig >= 64) {
+            error = fmt::format("hupwatch: unknown signal '{}' in --signals", name);
+            return false;
+        }
+        mask |= 1ULL << *sig;
+    }
+    // The correlator needs SIGHUP whatever else is chosen.
+    out.collector.signal_mask = mask | (1ULL << SIGHUP);
+    return true;
+}
+
+}  // namespace hupwatch

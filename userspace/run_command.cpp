@@ -1,0 +1,112 @@
+// `hupwatch run`: the always-on daemon. Attaches, correlates and feeds every
+// sink; SIGTERM/SIGINT stop it with every sink flushed; SIGHUP reopens its
+// log files (it never dies of SIGHUP).
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli_commands.h"
+#include "fanout_sink.h"
+#include "journald_sink.h"
+#include "json_lines_sink.h"
+#include "live_monitor.h"
+#include "preflight.h"
+#include "size_arg.h"
+#include "stop_signals.h"
+
+namespace hupwatch {
+
+void add_run_options(CLI::App& cmd, RunOptions& options) {
+    add_monitor_options(cmd, options.monitor);
+    cmd.add_option("--web.listen-address", options.listen_address,
+                   "Address of the Prometheus endpoint (host:port; :9776 for every interface)")
+        ->capture_default_str();
+    cmd.add_option("--web.telemetry-path", options.telemetry_path, "Path of the metrics")
+        ->capture_default_str();
+    cmd.add_option("--events.json", options.events_json,
+                   "Write events and findings as JSON lines to this file ('-': stdout)");
+    cmd.add_option("--events.json.max-size", options.events_json_max_size,
+                   "Rotate the JSON file before it exceeds this size (e.g. 100M; 0: never)")
+        ->capture_default_str();
+    cmd.add_option("--events.json.max-files", options.events_json_max_files,
+                   "Rotated JSON files kept")
+        ->capture_default_str();
+    cmd.add_flag("--events.journald", options.events_journald,
+                 "Send disconnects, session ends and verdicts to journald");
+    cmd.add_option("--metrics.comm-limit", options.comm_label_limit,
+                   "Distinct comm label values per metric family before folding into \"other\"")
+        ->capture_default_str();
+}
+
+int run_daemon(const RunOptions& options) {
+    MonitorOptions monitor_options;
+    std::string error;
+    if (!to_monitor_options(options.monitor, monitor_options, error)) {
+        fmt::print(stderr, "{}\n", error);
+        return kExitUsage;
+    }
+    auto max_size = parse_size(options.events_json_max_size);
+    if (!max_size) {
+        fmt::print(stderr, "hupwatch: bad --events.json.max-size '{}' (use e.g. 100M)\n",
+                   options.events_json_max_size);
+        return kExitUsage;
+    }
+    if (options.telemetry_path.empty() || options.telemetry_path[0] != '/') {
+        fmt::print(stderr, "hupwatch: --web.telemetry-path must start with '/'\n");
+        return kExitUsage;
+    }
+
+    FanoutSink sinks;
+    std::unique_ptr<JsonLinesSink> json_sink;
+    if (!options.events_json.empty()) {
+        json_sink = std::make_unique<JsonLinesSink>(
+            JsonLinesOptions{options.events_json, *max_size, options.events_json_max_files});
+        if (!json_sink->open(error)) {
+            fmt::print(stderr, "{}\n", error);
+            return kExitUsage;
+        }
+        sinks.add(*json_sink);
+    }
+    std::unique_ptr<JournaldSink> journald_sink;
+    if (options.events_journald) {
+        journald_sink = std::make_unique<JournaldSink>();
+        sinks.add(*journald_sink);
+    }
+
+    if (auto failure = run_preflight(); failure.code != kExitOk) {
+        fmt::print(stderr, "{}\n", failure.message);
+        return failure.code;
+    }
+    install_stop_signals();
+    install_reload_signal();
+    CollectorError start_error;
+    auto monitor = LiveMonitor::start(monitor_options, sinks, start_error);
+    if (!monitor) {
+        fmt::print(stderr, "{}\n", start_error.message);
+        return start_error.code;
+    }
+    fmt::print(stderr, "hupwatch: running ({} processes seeded from {})\n", monitor->seeded(),
+               options.monitor.proc_root);
+
+    int exit_code = kExitOk;
+    while (!stop_requested()) {
+        int rc = monitor->poll(250);
+        if (rc < 0 && rc != -EINTR) {
+            fmt::print(stderr, "hupwatch: reading the ring buffer failed: {}\n", strerror(-rc));
+            exit_code = kExitFailure;
+            break;
+        }
+        if (take_reload_request() && json_sink && !json_sink->reopen(error))
+            spdlog::error("{}", error);
+        if (json_sink) json_sink->flush();
+    }
+    if (json_sink) json_sink->flush();
+    fmt::print(stderr, "hupwatch: stopped after {}\n", monitor->counters().summary());
+    return exit_code;
+}
+
+}  // namespace hupwatch
