@@ -12,6 +12,7 @@ namespace hupwatch {
 namespace {
 
 constexpr std::size_t kSighupsKept = 4;
+constexpr std::uint64_t kPrunePeriodNs = 1'000'000'000ULL;
 
 ProcessRef ref_of(const ProcessInfo& info) { return {info.pid, info.start_ns, info.comm}; }
 
@@ -149,6 +150,27 @@ std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event, const S
     return {d};
 }
 
+// Ancestors as they were in the session: at every step, the parent a process
+// had before any reparenting, not its new reaper.
+std::vector<const ProcessEntry*> DisconnectCorrelator::original_lineage(
+    const ProcessInfo& info, const ProcessTable& table) const {
+    std::vector<const ProcessEntry*> out;
+    Key key{info.pid, info.start_ns};
+    const ProcessEntry* current = table.find(info.pid, info.start_ns);
+    while (out.size() < options_.max_lineage) {
+        const ProcessEntry* parent = nullptr;
+        if (auto orig = original_parent_.find(key); orig != original_parent_.end())
+            parent = table.find(orig->second.first, orig->second.second);
+        else if (current)
+            parent = table.parent(*current);
+        if (!parent) break;
+        out.push_back(parent);
+        current = parent;
+        key = {parent->info.pid, parent->info.start_ns};
+    }
+    return out;
+}
+
 Verdict DisconnectCorrelator::base_verdict(VerdictKind kind, std::uint64_t ktime_ns,
                                            const ProcessInfo& info,
                                            const ProcessTable& table) const {
@@ -166,19 +188,7 @@ Verdict DisconnectCorrelator::base_verdict(VerdictKind kind, std::uint64_t ktime
     v.run_time_ns = ktime_ns > info.start_ns ? ktime_ns - info.start_ns : 0;
     if (const auto* entry = table.find(info.pid, info.start_ns)) v.argv = entry->argv;
 
-    // The lineage it had in its session: from the parent it had before any
-    // reparenting, not from its new reaper.
-    std::vector<const ProcessEntry*> ancestors;
-    if (auto orig = original_parent_.find({info.pid, info.start_ns}); orig != original_parent_.end()) {
-        if (const auto* parent = table.find(orig->second.first, orig->second.second)) {
-            ancestors.push_back(parent);
-            for (const auto* a : table.lineage(parent->info.pid, parent->info.start_ns,
-                                               options_.max_lineage))
-                ancestors.push_back(a);
-        }
-    } else {
-        ancestors = table.lineage(info.pid, info.start_ns, options_.max_lineage);
-    }
+    std::vector<const ProcessEntry*> ancestors = original_lineage(info, table);
     std::vector<std::string> ancestor_comms;
     bool reached_leader = false;
     for (const auto* ancestor : ancestors) {
@@ -259,7 +269,6 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
             }
         }
         notes_.erase(key);
-        original_parent_.erase(key);
         return out;
     }
 
@@ -342,7 +351,6 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
         });
     }
     if (notes_it != notes_.end()) notes_.erase(notes_it);
-    original_parent_.erase(key);
     return out;
 }
 
@@ -417,6 +425,14 @@ std::vector<Finding> DisconnectCorrelator::tick(std::uint64_t now_ns, const Proc
         PendingOrphan pending = std::move(pending_orphans_.front());
         pending_orphans_.pop_front();
         if (auto finding = settle_orphan(pending, table)) out.push_back(std::move(*finding));
+    }
+    // Original parents are kept while the table remembers the process: a
+    // dead parent still links its orphans to their session.
+    if (now_ns - last_prune_ns_ >= kPrunePeriodNs) {  // off the per-event path
+        last_prune_ns_ = now_ns;
+        std::erase_if(original_parent_, [&](const auto& entry) {
+            return table.find(entry.first.first, entry.first.second) == nullptr;
+        });
     }
     // A shell that did not exit in time sent an operator's SIGHUP: no verdict.
     std::erase_if(pending_logout_, [&](const PendingLogout& p) { return p.deadline_ns <= now_ns; });

@@ -96,6 +96,8 @@ private:
 
     Verdict base_verdict(VerdictKind kind, std::uint64_t ktime_ns, const ProcessInfo& info,
                          const ProcessTable& table) const;
+    std::vector<const ProcessEntry*> original_lineage(const ProcessInfo& info,
+                                                      const ProcessTable& table) const;
     void add_disconnect_evidence(Verdict& verdict, const SessionState& session) const;
     const SessionState* disconnected_session(std::uint32_t sid, std::uint64_t before_ns) const;
     std::string user_name(std::uint32_t uid) const;
@@ -107,6 +109,7 @@ private:
     std::deque<PendingOrphan> pending_orphans_;
     std::vector<PendingLogout> pending_logout_;
     std::uint64_t last_now_ns_ = 0;
+    std::uint64_t last_prune_ns_ = 0;
 };
 
 }  // namespace hupwatch

@@ -258,6 +258,37 @@ TEST(Correlator, AJobDyingOfAPendingSighupAfterReparentingIsNotAnOrphan) {
     EXPECT_EQ(v[0].kind, VerdictKind::KilledByDisconnect);
 }
 
+// bash -> setsid -w -> sleep (own session). bash dies first, so setsid is
+// reparented before it dies; the sleep's lineage must still reach bash.
+TEST(Correlator, LineageFollowsOriginalParentsAtEveryStep) {
+    Story s;
+    Login login(s);
+    auto wrapper = login.job(930, 10 * kSec, "setsid");
+    auto inner = s.proc(931, 11 * kSec, 930, 931, 0, "sleep");
+    s.at(11 * kSec);
+    s.fork(inner, wrapper.start_ns);
+    login.hang_up(100 * kSec);
+    s.at(100 * kSec + 100);
+    s.sighup(wrapper, login.bash, SignalOrigin::User, SignalResult::Delivered);
+    s.reparent(wrapper, login.bash, 1, kSec / 2);
+    auto bash = login.bash;
+    bash.tty_dev = 0;
+    s.exit_signal(bash, SIGHUP);
+    auto moved = wrapper;
+    moved.ppid = 1;
+    s.at(100 * kSec + 200);
+    s.reparent(inner, moved, 1, kSec / 2);
+    s.exit_signal(moved, SIGHUP);
+    s.tick(102 * kSec);
+    auto v = s.verdicts_for(931);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Orphaned);
+    EXPECT_EQ(v[0].survived_because, SurvivalReason::OwnSession);
+    ASSERT_EQ(v[0].lineage.size(), 2u);
+    EXPECT_EQ(v[0].lineage[0].pid, 930u);
+    EXPECT_EQ(v[0].lineage[1].pid, 900u);
+}
+
 TEST(Correlator, AbnormalDeathSoonAfterADisconnectIsAnInference) {
     Story s;
     Login login(s);
