@@ -27,6 +27,17 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps") __weak;
 
+/* Wake the reader only once this much data waits (set through rodata;
+ * defined in process.bpf.c). A wakeup per event costs the producing CPU an
+ * IPI; the reader also polls on a timer, which bounds the delay. */
+extern const volatile __u64 wakeup_bytes;
+
+static __always_inline void submit_event(void *event)
+{
+	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	bpf_ringbuf_submit(event, waiting >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline void count_stat(__u32 index)
 {
 	__u64 *value = bpf_map_lookup_elem(&stats, &index);
@@ -70,14 +81,45 @@ static __always_inline __u32 tty_dev_of(struct tty_struct *tty)
 	return (major << 20) | minor; /* MKDEV() */
 }
 
-/* Fill the identity and context of `task`'s process (its thread group). */
+/* Fill the identity and context of `task`'s process (its thread group).
+ * `task` must be a BTF pointer (a tp_btf argument, bpf_get_current_task_btf()):
+ * fields are then plain loads the verifier guards against faults, several
+ * times cheaper than a bpf_probe_read_kernel() call each, and this runs on
+ * every fork, exit and monitored signal. */
 static __always_inline void fill_process(struct hw_process *p, struct task_struct *task)
+{
+	struct task_struct *leader = task->group_leader;
+	struct signal_struct *signal = task->signal;
+	struct pid *pgrp = signal->pids[PIDTYPE_PGID];
+	struct pid *session = signal->pids[PIDTYPE_SID];
+	struct tty_struct *tty = signal->tty;
+
+	p->start_ns = task_start_boottime_btf(leader);
+	p->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	p->pid = task->tgid;
+	p->tid = task->pid;
+	p->ppid = task->real_parent->tgid;
+	p->pgid = pgrp ? pgrp->numbers[0].nr : 0; /* numbers[0]: the initial namespace */
+	p->sid = session ? session->numbers[0].nr : 0;
+	p->uid = task->real_cred->uid.val;
+	p->loginuid = task_loginuid(task);
+	p->audit_session = task_audit_session(task);
+	p->tty_dev = tty ? ((__u32)tty->driver->major << 20) |
+				   (__u32)(tty->driver->minor_start + tty->index)
+			 : 0;
+	p->_pad0 = 0;
+	bpf_probe_read_kernel_str(&p->comm, sizeof(p->comm), leader->comm);
+}
+
+/* The same for a task pointer found by walking a kernel list, which the
+ * verifier does not know as BTF: every field through bpf_probe_read_kernel. */
+static __always_inline void fill_process_probed(struct hw_process *p, struct task_struct *task)
 {
 	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
 	struct signal_struct *signal = BPF_CORE_READ(task, signal);
 
 	p->start_ns = task_start_boottime(leader);
-	p->cgroup_id = task_cgroup_id(task);
+	p->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	p->pid = BPF_CORE_READ(task, tgid);
 	p->tid = BPF_CORE_READ(task, pid);
 	p->ppid = BPF_CORE_READ(task, real_parent, tgid);

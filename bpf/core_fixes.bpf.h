@@ -22,6 +22,14 @@ static __always_inline __u64 task_start_boottime(struct task_struct *task)
 	return BPF_CORE_READ((struct task_struct___pre55 *)task, real_start_time);
 }
 
+/* The same for a BTF pointer: a plain load where the field exists. */
+static __always_inline __u64 task_start_boottime_btf(struct task_struct *task)
+{
+	if (bpf_core_field_exists(task->start_boottime))
+		return task->start_boottime;
+	return BPF_CORE_READ((struct task_struct___pre55 *)task, real_start_time);
+}
+
 /* loginuid and sessionid exist only with CONFIG_AUDIT(SYSCALL). */
 static __always_inline __u32 task_loginuid(struct task_struct *task)
 {
@@ -37,11 +45,5 @@ static __always_inline __u32 task_audit_session(struct task_struct *task)
 	return (__u32)-1;
 }
 
-/* v5.5 made kernfs_node::id a u64; before it was a
- * union whose first u64 was the same id. Read it as a u64 either way. */
-static __always_inline __u64 task_cgroup_id(struct task_struct *task)
-{
-	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-}
 
 #endif /* HUPWATCH_CORE_FIXES_BPF_H */

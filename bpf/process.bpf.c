@@ -18,6 +18,8 @@ struct hw_all_events {
 };
 const struct hw_all_events *hw_layout_anchor __attribute__((unused));
 
+const volatile __u64 wakeup_bytes = 128 * 1024;
+
 /* Bytes of argv to capture; set through rodata before load (<= HW_ARGS_MAX). */
 const volatile __u32 argv_max = HW_ARGS_MAX;
 
@@ -25,7 +27,7 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
 	/* copy_process() fires this for threads too: those are only counted. */
-	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid)) {
+	if (child->pid != child->tgid) {
 		count_stat(HW_STAT_THREADS_CREATED);
 		return 0;
 	}
@@ -33,8 +35,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	if (!e)
 		return 0;
 	fill_process(&e->child, child);
-	e->parent_start_ns = task_start_boottime(BPF_CORE_READ(child, real_parent, group_leader));
-	bpf_ringbuf_submit(e, 0);
+	e->parent_start_ns = task_start_boottime_btf(child->real_parent->group_leader);
+	submit_event(e);
 	return 0;
 }
 
@@ -67,7 +69,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	if (len && bpf_probe_read_user(e->args, len, (const void *)arg_start) != 0)
 		len = 0;
 	e->args_len = len;
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e);
 	return 0;
 }
 
@@ -180,14 +182,14 @@ static long visit_child(__u32 index, struct orphan_walk_ref *ref)
 	struct hw_reparent_event *r = reserve_event(HW_EV_REPARENT, sizeof(*r));
 	if (!r)
 		return 0;
-	fill_process(&r->child, child);
+	fill_process_probed(&r->child, child);
 	r->old_ppid = w->old_ppid;
 	r->old_parent_start_ns = w->old_start;
 	r->new_ppid = w->new_ppid;
 	r->new_parent_start_ns = w->new_start;
 	r->reaper = w->kind;
 	r->_pad0 = 0;
-	bpf_ringbuf_submit(r, 0);
+	submit_event(r);
 	return 0;
 }
 
@@ -196,7 +198,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 {
 	/* do_exit() decrements signal->live before this tracepoint: zero means
 	 * the last thread of the group is exiting. Threads are skipped. */
-	if (BPF_CORE_READ(task, signal, live.counter) > 0)
+	if (task->signal->live.counter > 0)
 		return 0;
 
 	__u32 zero = 0;
@@ -235,6 +237,6 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	/* The last thread's own times are folded into signal only at release. */
 	e->utime_ns = BPF_CORE_READ(task, signal, utime) + BPF_CORE_READ(task, utime);
 	e->stime_ns = BPF_CORE_READ(task, signal, stime) + BPF_CORE_READ(task, stime);
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e);
 	return 0;
 }

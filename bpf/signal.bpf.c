@@ -49,6 +49,6 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	e->sender_pid = BPF_CORE_READ(current, tgid);
 	e->sender_start_ns = task_start_boottime(BPF_CORE_READ(current, group_leader));
 	bpf_get_current_comm(&e->sender_comm, sizeof(e->sender_comm));
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e);
 	return 0;
 }

@@ -63,7 +63,7 @@ static __always_inline void on_write_eio(struct pt_regs *regs)
 	e->eio_writes = writes;
 	e->fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	e->_pad0 = 0;
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e);
 }
 
 SEC("tp_btf/sys_exit")
@@ -95,6 +95,6 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 		e->arg_pid = PT_REGS_PARM1_CORE_SYSCALL(regs);
 		e->arg_pgid = PT_REGS_PARM2_CORE_SYSCALL(regs);
 	}
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e);
 	return 0;
 }

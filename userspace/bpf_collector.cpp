@@ -92,6 +92,11 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
     }
     skel->rodata->signal_mask = options.signal_mask;
     skel->rodata->argv_max = std::min<std::uint32_t>(options.argv_max, HW_ARGS_MAX);
+    skel->rodata->wakeup_bytes = options.wakeup_bytes;
+    if (!options.syscall_results) {
+        bpf_program__set_autoload(skel->progs.handle_sys_exit, false);
+        bpf_program__set_autoattach(skel->progs.handle_sys_exit, false);
+    }
 
     if (int err = hupwatch_bpf__load(skel); err != 0) {
         error = {kExitVerifierRejected,

@@ -22,6 +22,14 @@ inline constexpr std::uint64_t kDefaultSignalMask =
 struct CollectorOptions {
     std::uint64_t signal_mask = kDefaultSignalMask;
     std::uint32_t argv_max = HW_ARGS_MAX;  // bytes of argv captured per exec
+    // The reader is woken when this much data waits; otherwise it finds the
+    // data on its next timed poll. Waking per event would cost the traced
+    // CPU an interrupt for every fork.
+    std::uint64_t wakeup_bytes = 128 * 1024;
+    // setsid/setpgid results and EIO writes come from raw_syscalls:sys_exit,
+    // which puts every syscall on the kernel's slower traced path. Off:
+    // no setsid/setpgid/output_lost events, cheaper syscalls.
+    bool syscall_results = true;
 };
 
 struct CollectorError {

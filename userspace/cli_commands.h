@@ -19,6 +19,7 @@ struct MonitorCliOptions {
     std::vector<std::string> signals;  // names or numbers; empty: the default set
     std::uint32_t argv_max = 4096;
     std::string proc_root = "/proc";
+    bool no_syscall_results = false;
 };
 void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options);
 // One-line error for a bad value.

@@ -18,11 +18,15 @@ void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options) {
     cmd.add_option("--argv-max", options.argv_max, "Bytes of argv captured per exec (16..4096)")
         ->check(CLI::Range(16, 4096));
     cmd.add_option("--proc", options.proc_root, "proc filesystem to seed the process table from");
+    cmd.add_flag("--no-syscall-results", options.no_syscall_results,
+                 "Do not watch syscall results (setsid, setpgid, EIO writes): cheaper syscalls "
+                 "host-wide, but no setsid/setpgid/output_lost events");
 }
 
 bool to_monitor_options(const MonitorCliOptions& cli, MonitorOptions& out, std::string& error) {
     out.collector.argv_max = cli.argv_max;
     out.proc_root = cli.proc_root;
+    out.collector.syscall_results = !cli.no_syscall_results;
     std::uint64_t mask = cli.signals.empty() ? kDefaultSignalMask : 0;
     for (const auto& name : cli.signals) {
         auto sig = parse_signal(name);

@@ -20,6 +20,9 @@
 
 namespace hupwatch {
 
+// Events wait at most this long in the ring buffer (see wakeup_bytes).
+constexpr int kPollMs = 100;
+
 void add_run_options(CLI::App& cmd, RunOptions& options) {
     add_monitor_options(cmd, options.monitor);
     cmd.add_option("--web.listen-address", options.listen_address,
@@ -94,7 +97,7 @@ int run_daemon(const RunOptions& options) {
 
     int exit_code = kExitOk;
     while (!stop_requested()) {
-        int rc = monitor->poll(250);
+        int rc = monitor->poll(kPollMs);
         if (rc < 0 && rc != -EINTR) {
             fmt::print(stderr, "hupwatch: reading the ring buffer failed: {}\n", strerror(-rc));
             exit_code = kExitFailure;

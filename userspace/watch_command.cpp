@@ -18,6 +18,9 @@
 #include "stop_signals.h"
 
 namespace hupwatch {
+
+// Events wait at most this long in the ring buffer (see wakeup_bytes).
+constexpr int kPollMs = 100;
 namespace {
 
 // Prints events and findings to stdout, one line each, flushed per line so
@@ -84,7 +87,7 @@ int run_watch(const WatchOptions& options) {
                options.monitor.proc_root);
 
     while (!stop_requested() && !printer.failed()) {
-        int rc = monitor->poll(250);
+        int rc = monitor->poll(kPollMs);
         if (rc < 0 && rc != -EINTR) {
             fmt::print(stderr, "hupwatch: reading the ring buffer failed: {}\n", strerror(-rc));
             print_summary(monitor->counters());
