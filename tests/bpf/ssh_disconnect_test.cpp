@@ -1,0 +1,193 @@
+// The disconnect as operators meet it: a real OpenSSH login, jobs started by
+// hand in root's login shell, then the connection dropped by SIGKILLing the
+// client. sshd sees the connection close and closes the pty master; the
+// kernel (pty_close -> tty_vhangup -> __tty_hangup) hangs up the remote
+// shell on sshd's behalf. Asserts who hung up and each job's verdict.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "finding_format.h"
+#include "monitor_capture.h"
+#include "sshd_fixture.h"
+#include "tty_names.h"
+
+namespace hupwatch::test {
+namespace {
+
+// SIGKILLs the jobs at scope exit, also when an assertion returns early:
+// the survivors were reparented away from the test and would outlive it.
+class JobKiller {
+   public:
+    ~JobKiller() {
+        for (pid_t pid : pids_) kill(pid, SIGKILL);
+    }
+    void add(pid_t pid) { pids_.push_back(pid); }
+
+   private:
+    std::vector<pid_t> pids_;
+};
+
+// The processes between `pid` and its ancestor `top` (both excluded), or
+// nullopt when `top` is not an ancestor.
+std::optional<std::set<pid_t>> processes_between(pid_t pid, pid_t top) {
+    std::set<pid_t> between;
+    for (int depth = 0; depth < 16; ++depth) {
+        auto stat = read_proc_stat(pid);
+        if (!stat) return std::nullopt;
+        if (stat->ppid == top) return between;
+        if (stat->ppid <= 1) return std::nullopt;
+        pid = stat->ppid;
+        between.insert(pid);
+    }
+    return std::nullopt;
+}
+
+TEST(SshDisconnect, KillingTheClientHangsUpTheRemoteShellAndItsJobsGetVerdicts) {
+    if (auto missing = missing_openssh_programs(); !missing.empty()) {
+        std::string names;
+        for (const auto& m : missing) names += " " + m;
+        if (running_in_ci()) FAIL() << "OpenSSH missing:" << names;
+        GTEST_SKIP() << "OpenSSH missing:" << names
+                     << "; install openssh-server and openssh-client";
+    }
+    HUPWATCH_START_MONITOR(monitor);
+    std::string error;
+    auto server = SshdServer::start(error);
+    ASSERT_TRUE(server) << error;
+    SshClientPty client(*server);
+    ASSERT_TRUE(client.ok()) << "ssh login failed; client output:\n"
+                             << client.transcript() << "\nsshd stderr:\n"
+                             << server->log();
+    JobKiller jobs;
+
+    // The remote login shell runs on this host: /proc tells about it.
+    auto shell_text = client.value("$$");
+    ASSERT_TRUE(shell_text && !shell_text->empty() &&
+                shell_text->find_first_not_of("0123456789") == std::string::npos)
+        << client.transcript();
+    const pid_t shell = static_cast<pid_t>(std::stol(*shell_text));
+    auto shell_stat = read_proc_stat(shell);
+    ASSERT_TRUE(shell_stat);
+    EXPECT_EQ(shell_stat->comm, "bash");
+    ASSERT_EQ(shell_stat->sid, shell) << "sshd makes the shell a session leader";
+    const auto sid = static_cast<std::uint32_t>(shell);
+    const std::string tty_path =
+        std::filesystem::read_symlink("/proc/" + *shell_text + "/fd/0").string();
+    ASSERT_EQ(tty_path.rfind("/dev/pts/", 0), 0u) << tty_path;
+    const std::string tty = tty_path.substr(5);  // "pts/N"
+    // This connection's sshd processes, between our listener and the shell:
+    // for a root login just the re-executed `sshd -R` (privilege separation
+    // forks no unprivileged session child for root); it holds the master.
+    auto connection_sshds = processes_between(shell, server->pid());
+    ASSERT_TRUE(connection_sshds) << "the remote shell is not a descendant of our sshd";
+    ASSERT_FALSE(connection_sshds->empty());
+
+    const std::string tag = std::to_string(getpid());
+    auto plain = client.start_job("sleep 2000" + tag);
+    if (plain) jobs.add(*plain);
+    auto nohup = client.start_job("nohup sleep 2001" + tag + " >/dev/null 2>&1");
+    if (nohup) jobs.add(*nohup);
+    auto disowned = client.start_job("sleep 2002" + tag, "disown");
+    if (disowned) jobs.add(*disowned);
+    ASSERT_TRUE(plain && nohup && disowned) << client.transcript();
+    // The shell has forked them; the nohup'd one must have exec'd sleep (and
+    // so ignore SIGHUP) before the hangup, or the race decides its fate.
+    auto comm_is_sleep = [](pid_t pid) {
+        auto s = read_proc_stat(pid);
+        return s && s->comm == "sleep";
+    };
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!(comm_is_sleep(*plain) && comm_is_sleep(*nohup) && comm_is_sleep(*disowned)) &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(comm_is_sleep(*plain) && comm_is_sleep(*nohup) && comm_is_sleep(*disowned));
+    ASSERT_TRUE(client.wait_prompt()) << client.transcript();
+
+    // The real disconnect: the client dies without closing the channel.
+    int status = client.kill_client();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+    auto disconnect = monitor->wait_disconnect(sid);
+    ASSERT_TRUE(disconnect) << "no disconnect for the remote shell's session; sshd stderr:\n"
+                            << server->log();
+    EXPECT_EQ(disconnect->leader.pid, sid);
+    EXPECT_EQ(disconnect->leader.comm, "bash");
+    EXPECT_EQ(tty_name(disconnect->tty_dev), tty);
+    EXPECT_EQ(disconnect->user, "root");
+    EXPECT_EQ(disconnect->hung_up_by_comm, "sshd");
+    EXPECT_NE(disconnect->hung_up_by_pid, static_cast<std::uint32_t>(getpid()));
+    EXPECT_TRUE(connection_sshds->count(static_cast<pid_t>(disconnect->hung_up_by_pid)))
+        << "hung up by " << disconnect->hung_up_by_pid
+        << ", not one of this connection's sshd processes";
+
+    // Every verdict about a process: the first, then long enough for a
+    // second (contradicting) one to show, past the orphan settle time.
+    BootClock clock;
+    auto verdicts_of = [&](pid_t pid) {
+        auto first = monitor->wait_verdicts(static_cast<std::uint32_t>(pid), 1);
+        if (first.empty()) return first;
+        return monitor->wait_verdicts(static_cast<std::uint32_t>(pid), 2,
+                                      std::chrono::milliseconds(800));
+    };
+    auto describe = [&](const std::vector<Verdict>& verdicts) {
+        std::string out;
+        for (const auto& v : verdicts) out += "\n  " + to_json_line(Finding{v}, clock);
+        return out;
+    };
+    auto one_verdict = [&](pid_t pid) -> std::optional<Verdict> {
+        auto v = verdicts_of(pid);
+        EXPECT_EQ(v.size(), 1u) << "verdicts about " << pid << ":" << describe(v);
+        if (v.size() != 1) return std::nullopt;
+        return v[0];
+    };
+    {
+        SCOPED_TRACE("plain job " + std::to_string(*plain));
+        auto v = one_verdict(*plain);
+        ASSERT_TRUE(v);
+        EXPECT_EQ(v->kind, VerdictKind::KilledByDisconnect);
+        EXPECT_EQ(v->signal, SIGHUP);
+        EXPECT_EQ(v->sid, sid);
+        EXPECT_EQ(v->disconnect_sid, sid);
+        EXPECT_EQ(v->user, "root");
+        ASSERT_TRUE(v->via) << "bash forwards the hangup to its jobs";
+        EXPECT_EQ(v->via->pid, sid);
+        EXPECT_EQ(v->via->comm, "bash");
+    }
+    auto expect_orphan = [&](pid_t pid, SurvivalReason reason) {
+        SCOPED_TRACE("orphaned job " + std::to_string(pid));
+        auto v = one_verdict(pid);
+        ASSERT_TRUE(v);
+        EXPECT_EQ(v->kind, VerdictKind::Orphaned);
+        EXPECT_EQ(v->cause, OrphanCause::Disconnect);
+        EXPECT_EQ(v->survived_because, reason);
+        EXPECT_EQ(v->sid, sid);
+        EXPECT_EQ(v->user, "root");
+        ASSERT_FALSE(v->lineage.empty());
+        EXPECT_EQ(v->lineage.back().pid, sid) << "lineage ends at the session leader";
+        // Whoever reaps orphans here (init, or a subreaper above the test):
+        // the verdict must name what the kernel chose.
+        auto now = read_proc_stat(pid);
+        ASSERT_TRUE(now) << "the orphan died";
+        ASSERT_TRUE(v->new_parent);
+        EXPECT_EQ(v->new_parent->pid, static_cast<std::uint32_t>(now->ppid));
+        EXPECT_EQ(v->reaper, now->ppid == 1 ? "init" : "subreaper");
+    };
+    expect_orphan(*nohup, SurvivalReason::SighupIgnored);
+    expect_orphan(*disowned, SurvivalReason::NotSignalled);
+    // sshd exits right after closing the master, so the shell is briefly an
+    // orphan of init before its SIGHUP kills it: that is no orphan story.
+    // A session leader's death gets no verdict (the disconnect tells it).
+    auto about_shell = monitor->wait_verdicts(sid, 1, std::chrono::milliseconds(100));
+    EXPECT_TRUE(about_shell.empty()) << "verdicts about the remote shell:" << describe(about_shell);
+}
+
+}  // namespace
+}  // namespace hupwatch::test
