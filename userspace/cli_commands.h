@@ -48,4 +48,12 @@ int run_daemon(const RunOptions& options);
 
 int run_check();
 
+struct PsOptions {
+    bool json = false;
+    bool all = false;
+    std::string proc_root = "/proc";
+};
+void add_ps_options(CLI::App& cmd, PsOptions& options);
+int run_ps(const PsOptions& options);
+
 }  // namespace hupwatch

@@ -23,6 +23,11 @@ int main(int argc, char** argv) {
 
     auto* check_cmd = app.add_subcommand("check", "Report whether hupwatch can run on this host");
 
+    hupwatch::PsOptions ps;
+    auto* ps_cmd = app.add_subcommand(
+        "ps", "The interactive sessions as a forest, with each job's risk of dying on hangup");
+    hupwatch::add_ps_options(*ps_cmd, ps);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -40,5 +45,6 @@ int main(int argc, char** argv) {
     if (*watch_cmd) return hupwatch::run_watch(watch);
     if (*run_cmd) return hupwatch::run_daemon(run);
     if (*check_cmd) return hupwatch::run_check();
+    if (*ps_cmd) return hupwatch::run_ps(ps);
     return hupwatch::kExitUsage;
 }

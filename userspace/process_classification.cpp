@@ -39,19 +39,26 @@ bool is_login_unit(std::string_view unit) {
 
 std::string_view supervision_name(Supervision supervision) {
     switch (supervision) {
-        case Supervision::None: return "none";
-        case Supervision::Systemd: return "systemd";
-        case Supervision::Tmux: return "tmux";
-        case Supervision::Screen: return "screen";
+        case Supervision::None:
+            return "none";
+        case Supervision::Systemd:
+            return "systemd";
+        case Supervision::Tmux:
+            return "tmux";
+        case Supervision::Screen:
+            return "screen";
     }
     return "none";
 }
 
 std::string_view sighup_disposition_name(SighupDisposition disposition) {
     switch (disposition) {
-        case SighupDisposition::Default: return "default";
-        case SighupDisposition::Ignored: return "ignored";
-        case SighupDisposition::Handled: return "handled";
+        case SighupDisposition::Default:
+            return "default";
+        case SighupDisposition::Ignored:
+            return "ignored";
+        case SighupDisposition::Handled:
+            return "handled";
     }
     return "default";
 }
@@ -63,10 +70,16 @@ Supervision classify_supervision(std::string_view cgroup_path,
         if (starts_with(comm, "tmux")) return Supervision::Tmux;
         if (lower(comm) == "screen") return Supervision::Screen;
     }
-    auto slash = cgroup_path.rfind('/');
-    std::string_view unit = slash == std::string_view::npos ? cgroup_path : cgroup_path.substr(slash + 1);
-    if ((ends_with(unit, ".service") || ends_with(unit, ".scope")) && !is_login_unit(unit))
-        return Supervision::Systemd;
+    // The deepest unit on the path: a service with Delegate=yes may hold
+    // sub-cgroups of its own below its unit ("/system.slice/x.service/worker").
+    std::string_view unit;
+    for (std::string_view rest = cgroup_path; !rest.empty();) {
+        auto slash = rest.find('/');
+        std::string_view part = rest.substr(0, slash);
+        if (ends_with(part, ".service") || ends_with(part, ".scope")) unit = part;
+        rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    }
+    if (!unit.empty() && !is_login_unit(unit)) return Supervision::Systemd;
     return Supervision::None;
 }
 
@@ -74,6 +87,67 @@ SighupDisposition sighup_disposition(std::uint64_t ignored_mask, std::uint64_t c
     if (ignored_mask & 1) return SighupDisposition::Ignored;
     if (caught_mask & 1) return SighupDisposition::Handled;
     return SighupDisposition::Default;
+}
+
+std::string_view risk_name(Risk risk) {
+    switch (risk) {
+        case Risk::AtRisk:
+            return "at_risk";
+        case Risk::Protected:
+            return "protected";
+        case Risk::Orphaned:
+            return "orphaned";
+        case Risk::NotAJob:
+            return "not_a_job";
+    }
+    return "not_a_job";
+}
+
+RiskAssessment assess_risk(const RiskFacts& facts) {
+    if (facts.kernel_thread) return {Risk::NotAJob, "kernel_thread"};
+    if (facts.is_init) return {Risk::NotAJob, "init"};
+    // The login shell is the session: the hangup is its own end, not a job's.
+    if (facts.is_session_leader && facts.has_tty) return {Risk::NotAJob, "session_leader"};
+    // A supervisor outlives the login and holds the job's terminal (tmux,
+    // screen) or its lifetime (systemd), whatever the job does with SIGHUP.
+    if (facts.supervision != Supervision::None)
+        return {Risk::Protected, std::string(supervision_name(facts.supervision))};
+    if (facts.orphaned) return {Risk::Orphaned, "reparented"};
+    // The kernel signals only the session of the terminal that hangs up
+    // (tty_signal_session_leader() walks tty->ctrl.session).
+    if (!facts.in_interactive_session) return {Risk::Protected, "own_session"};
+    switch (facts.sighup) {
+        case SighupDisposition::Ignored:
+            return {Risk::Protected, "sighup_ignored"};
+        case SighupDisposition::Handled:
+            return {Risk::Protected, "sighup_handled"};
+        case SighupDisposition::Default:
+            break;
+    }
+    return {Risk::AtRisk, "sighup_default"};
+}
+
+bool is_terminal_link(std::string_view link) {
+    static constexpr std::string_view kDeleted = " (deleted)";
+    if (ends_with(link, kDeleted)) link.remove_suffix(kDeleted.size());
+    if (starts_with(link, "/dev/pts/")) {
+        std::string_view n = link.substr(9);
+        return !n.empty() &&
+               std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; });
+    }
+    return starts_with(link, "/dev/tty") || link == "/dev/console";
+}
+
+bool is_lost_terminal_link(std::string_view link) {
+    return ends_with(link, " (deleted)") && is_terminal_link(link);
+}
+
+bool output_to_tty(std::string_view stdout_link, std::string_view stderr_link) {
+    return is_terminal_link(stdout_link) || is_terminal_link(stderr_link);
+}
+
+bool output_lost(std::string_view stdout_link, std::string_view stderr_link) {
+    return is_lost_terminal_link(stdout_link) || is_lost_terminal_link(stderr_link);
 }
 
 }  // namespace hupwatch
