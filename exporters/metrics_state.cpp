@@ -1,0 +1,308 @@
+#include "metrics_state.h"
+
+#include <sys/utsname.h>
+
+#include <type_traits>
+#include <variant>
+
+#include "process_self_metrics.h"
+#include "signal_names.h"
+#include "version.h"
+
+namespace hupwatch {
+namespace {
+
+// Probes in a row that must find an orphan gone before it is dropped without
+// its exit event (lost to a full ring buffer). Its exit is in the ring buffer
+// before /proc forgets it, so a few publishes are plenty of grace.
+constexpr unsigned kMissedProbesBeforeDrop = 3;
+
+constexpr double kNsPerSecond = 1e9;
+
+static_assert(kEventTypeCount + HW_EV_FORK == HW_EV_TYPE_MAX,
+              "events_total and events_lost_total must list the same types");
+
+std::string uname_release() {
+    utsname name{};
+    if (uname(&name) != 0) return "unknown";
+    return name.release;
+}
+
+MetricFamily family(std::string name, MetricType type, std::string help) {
+    return MetricFamily{std::move(name), type, std::move(help), {}};
+}
+
+void add(MetricFamily& f, MetricLabels labels, double value) {
+    f.samples.push_back(MetricSample{std::move(labels), value});
+}
+
+double as_value(std::uint64_t n) { return static_cast<double>(n); }
+
+}  // namespace
+
+const std::string& LabelFolder::fold(const std::string& value) {
+    auto it = admitted_.find(value);
+    if (it != admitted_.end()) return *it;
+    if (admitted_.size() >= limit_) return other_;
+    return *admitted_.insert(value).first;
+}
+
+MetricsState::MetricsState(MetricsStateOptions options)
+    : options_(std::move(options)),
+      kernel_release_(options_.kernel_release.empty() ? uname_release() : options_.kernel_release),
+      orphan_users_(options_.user_label_limit),
+      orphan_comms_(options_.comm_label_limit),
+      at_risk_users_(options_.user_label_limit) {
+    // Every family at zero until the first publish: a scrape that comes
+    // early sees a complete exposition, never an empty one.
+    snapshot_ = std::make_shared<const MetricsSnapshot>(build(0, MonitorCounters{}, 0));
+}
+
+void MetricsState::on_event(const Event& event) {
+    if (const auto* exit = std::get_if<ExitEvent>(&event.body)) {
+        on_exit(*exit);
+    } else if (const auto* lost = std::get_if<OutputLostEvent>(&event.body)) {
+        on_output_lost(*lost);
+    } else if (const auto* signal = std::get_if<SignalEvent>(&event.body)) {
+        ++signals_[{signal->sig, signal->origin, signal->result}];
+    }
+}
+
+void MetricsState::on_finding(const Finding& finding) {
+    if (std::holds_alternative<DisconnectFinding>(finding)) {
+        ++disconnects_;
+    } else if (const auto* verdict = std::get_if<Verdict>(&finding)) {
+        on_verdict(*verdict);
+    }
+}
+
+void MetricsState::on_verdict(const Verdict& verdict) {
+    switch (verdict.kind) {
+        case VerdictKind::KilledByDisconnect: ++killed_by_disconnect_; break;
+        case VerdictKind::KilledByLogout: ++killed_by_logout_; break;
+        case VerdictKind::DiedAfterDisconnect: ++deaths_after_disconnect_; break;
+        case VerdictKind::Daemonized: ++daemonized_; break;
+        case VerdictKind::Orphaned: on_orphaned(verdict); break;
+    }
+}
+
+void MetricsState::on_orphaned(const Verdict& verdict) {
+    // An orphan verdict always has a cause; without one, claim no disconnect.
+    auto cause = verdict.cause.value_or(OrphanCause::ParentExit);
+    auto reaper = verdict.reaper == "subreaper" ? ReaperKind::Subreaper : ReaperKind::Init;
+    ++orphans_[static_cast<int>(cause)][static_cast<int>(reaper)];
+
+    // A job under tmux, screen or a systemd unit is looked after; nohup is
+    // not supervision (docs/events.md), so a nohup'd orphan counts.
+    if (verdict.supervision != "none") return;
+    Identity id{verdict.process.pid, verdict.process.start_ns};
+    if (orphans_alive_.contains(id)) return;  // orphaned again (its reaper died): same job
+    OrphanJob job;
+    job.labels = {orphan_users_.fold(verdict.user), orphan_comms_.fold(verdict.process.comm)};
+    job.orphaned_ns = verdict.ktime_ns;
+    // The baseline: CPU it used before it was orphaned is not the orphan's.
+    if (cpu_probe_) job.cpu_seconds = cpu_probe_(verdict.process.pid);
+    orphan_series_.insert(job.labels);
+    orphan_cpu_seconds_.try_emplace(job.labels, 0.0);
+    orphans_alive_.emplace(id, std::move(job));
+}
+
+void MetricsState::on_exit(const ExitEvent& exit) {
+    Identity id{exit.proc.pid, exit.proc.start_ns};
+    eio_seen_.erase(id);
+    auto it = orphans_alive_.find(id);
+    if (it == orphans_alive_.end()) return;
+    double total = static_cast<double>(exit.utime_ns + exit.stime_ns) / kNsPerSecond;
+    add_orphan_cpu(it->second.labels, it->second, total);
+    orphans_alive_.erase(it);
+}
+
+void MetricsState::on_output_lost(const OutputLostEvent& lost) {
+    // eio_writes is the process's running count: add what is new since the
+    // last report, so repeated reports never count a write twice.
+    std::uint64_t& seen = eio_seen_[{lost.proc.pid, lost.proc.start_ns}];
+    if (lost.eio_writes > seen) {
+        eio_writes_ += lost.eio_writes - seen;
+        seen = lost.eio_writes;
+    }
+}
+
+void MetricsState::add_orphan_cpu(const UserComm& labels, OrphanJob& job, double now_seconds) {
+    // Without a baseline nothing can be attributed to its orphan time; a
+    // lower reading than before is not this process (pid reused): skip it.
+    if (job.cpu_seconds && now_seconds > *job.cpu_seconds)
+        orphan_cpu_seconds_[labels] += now_seconds - *job.cpu_seconds;
+    if (!job.cpu_seconds || now_seconds >= *job.cpu_seconds) job.cpu_seconds = now_seconds;
+}
+
+void MetricsState::sample_orphan_cpu() {
+    if (!cpu_probe_) return;
+    for (auto it = orphans_alive_.begin(); it != orphans_alive_.end();) {
+        OrphanJob& job = it->second;
+        auto seconds = cpu_probe_(it->first.first);
+        bool gone = !seconds || (job.cpu_seconds && *seconds < *job.cpu_seconds);
+        if (!gone) {
+            job.missed_probes = 0;
+            add_orphan_cpu(job.labels, job, *seconds);
+        } else if (job.cpu_seconds && ++job.missed_probes >= kMissedProbesBeforeDrop) {
+            // Seen alive before, gone now, and no exit came: the exit event
+            // was lost. Without this the gauge would stay up for good.
+            it = orphans_alive_.erase(it);
+            continue;
+        }
+        ++it;
+    }
+}
+
+void MetricsState::set_jobs_at_risk(std::map<std::string, std::uint64_t> by_user) {
+    std::lock_guard lock(at_risk_mutex_);
+    at_risk_ = std::move(by_user);
+}
+
+void MetricsState::publish(std::uint64_t now_boot_ns, const MonitorCounters& counters,
+                           std::size_t tracked_processes) {
+    sample_orphan_cpu();
+    auto next = std::make_shared<const MetricsSnapshot>(
+        build(now_boot_ns, counters, tracked_processes));
+    std::lock_guard lock(snapshot_mutex_);
+    snapshot_.swap(next);
+    // `next` now holds the old snapshot: it is freed after the unlock
+    // (reverse declaration order), or by the last scrape still reading it.
+}
+
+MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCounters& counters,
+                                    std::size_t tracked_processes) {
+    MetricsSnapshot out;
+    auto& families = out.families;
+
+    auto disconnects = family("hupwatch_disconnects_total", MetricType::Counter,
+                              "SSH or terminal sessions whose terminal was hung up.");
+    add(disconnects, {}, as_value(disconnects_));
+    families.push_back(std::move(disconnects));
+
+    auto killed = family("hupwatch_jobs_killed_total", MetricType::Counter,
+                         "Jobs killed by the SIGHUP of a disconnect or of a logout (huponexit).");
+    add(killed, {{"cause", "disconnect"}}, as_value(killed_by_disconnect_));
+    add(killed, {{"cause", "logout"}}, as_value(killed_by_logout_));
+    families.push_back(std::move(killed));
+
+    auto died = family("hupwatch_deaths_after_disconnect_total", MetricType::Counter,
+                       "Jobs that died abnormally soon after their session's disconnect, "
+                       "without a fatal SIGHUP (inferred).");
+    add(died, {}, as_value(deaths_after_disconnect_));
+    families.push_back(std::move(died));
+
+    auto orphans = family("hupwatch_orphans_total", MetricType::Counter,
+                          "Jobs orphaned: their parent died and they were reparented.");
+    for (auto cause : {OrphanCause::Disconnect, OrphanCause::ParentExit})
+        for (auto reaper : {ReaperKind::Init, ReaperKind::Subreaper})
+            add(orphans,
+                {{"cause", std::string(orphan_cause_name(cause))},
+                 {"reaper", std::string(reaper_kind_name(reaper))}},
+                as_value(orphans_[static_cast<int>(cause)][static_cast<int>(reaper)]));
+    families.push_back(std::move(orphans));
+
+    auto daemonized = family("hupwatch_daemonized_total", MetricType::Counter,
+                             "Processes that left their session (setsid) before their parent "
+                             "exited: intentional daemons, not orphaned jobs.");
+    add(daemonized, {}, as_value(daemonized_));
+    families.push_back(std::move(daemonized));
+
+    std::map<UserComm, std::uint64_t> alive;
+    std::uint64_t oldest_ns = 0;
+    for (const auto& [id, job] : orphans_alive_) {
+        ++alive[job.labels];
+        if (oldest_ns == 0 || job.orphaned_ns < oldest_ns) oldest_ns = job.orphaned_ns;
+    }
+    auto orphaned_jobs = family("hupwatch_orphaned_jobs", MetricType::Gauge,
+                                "Orphaned jobs alive now, without tmux, screen or a systemd unit "
+                                "looking after them.");
+    for (const auto& labels : orphan_series_) {
+        auto it = alive.find(labels);
+        add(orphaned_jobs, {{"user", labels.first}, {"comm", labels.second}},
+            as_value(it == alive.end() ? 0 : it->second));
+    }
+    families.push_back(std::move(orphaned_jobs));
+
+    auto orphan_cpu = family("hupwatch_orphaned_job_cpu_seconds_total", MetricType::Counter,
+                             "CPU time (user and system) orphaned jobs used since they were "
+                             "orphaned.");
+    for (const auto& [labels, seconds] : orphan_cpu_seconds_)
+        add(orphan_cpu, {{"user", labels.first}, {"comm", labels.second}}, seconds);
+    families.push_back(std::move(orphan_cpu));
+
+    auto oldest = family("hupwatch_oldest_orphaned_job_age_seconds", MetricType::Gauge,
+                         "Time since the oldest orphaned job alive now was orphaned; 0 if none.");
+    double oldest_age = 0;
+    if (!orphans_alive_.empty() && now_boot_ns > oldest_ns)
+        oldest_age = static_cast<double>(now_boot_ns - oldest_ns) / kNsPerSecond;
+    add(oldest, {}, oldest_age);
+    families.push_back(std::move(oldest));
+
+    std::map<std::string, std::uint64_t> at_risk_by_user;
+    {
+        std::lock_guard lock(at_risk_mutex_);
+        for (const auto& [user, jobs] : at_risk_)
+            at_risk_by_user[at_risk_users_.fold(user)] += jobs;
+    }
+    auto at_risk = family("hupwatch_jobs_at_risk", MetricType::Gauge,
+                          "Jobs that a disconnect would kill now (SIGHUP not ignored, not "
+                          "supervised), by user.");
+    for (const auto& [user, jobs] : at_risk_by_user) at_risk_series_.insert(user);
+    for (const auto& user : at_risk_series_) {
+        auto it = at_risk_by_user.find(user);
+        add(at_risk, {{"user", user}}, as_value(it == at_risk_by_user.end() ? 0 : it->second));
+    }
+    families.push_back(std::move(at_risk));
+
+    auto eio = family("hupwatch_output_lost_writes_total", MetricType::Counter,
+                      "Writes that failed with EIO because the writer's terminal was hung up.");
+    add(eio, {}, as_value(eio_writes_));
+    families.push_back(std::move(eio));
+
+    auto signals = family("hupwatch_signals_total", MetricType::Counter,
+                          "Monitored signals generated, by signal, origin and result.");
+    for (const auto& [key, n] : signals_) {
+        const auto& [sig, origin, result] = key;
+        add(signals,
+            {{"signal", signal_name(sig)},
+             {"origin", std::string(signal_origin_name(origin))},
+             {"result", std::string(signal_result_name(result))}},
+            as_value(n));
+    }
+    families.push_back(std::move(signals));
+
+    auto events = family("hupwatch_events_total", MetricType::Counter,
+                         "Events read from the kernel and handled, by type.");
+    auto lost = family("hupwatch_events_lost_total", MetricType::Counter,
+                       "Events lost in the kernel because the ring buffer was full, by type.");
+    for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+        std::string type(event_type_name(static_cast<EventType>(t)));
+        add(events, {{"type", type}}, as_value(counters.events_by_type[t]));
+        // Stats indexes are the BPF event type numbers, which start at 1.
+        add(lost, {{"type", type}}, as_value(counters.kernel[t + HW_EV_FORK]));
+    }
+    families.push_back(std::move(events));
+    families.push_back(std::move(lost));
+
+    auto tracked = family("hupwatch_tracked_processes", MetricType::Gauge,
+                          "Processes in hupwatch's process table.");
+    add(tracked, {}, as_value(tracked_processes));
+    families.push_back(std::move(tracked));
+
+    auto build_info = family("hupwatch_build_info", MetricType::Gauge,
+                             "Always 1; labels name the hupwatch version and the running kernel.");
+    add(build_info, {{"version", HUPWATCH_VERSION}, {"kernel", kernel_release_}}, 1);
+    families.push_back(std::move(build_info));
+
+    if (!options_.proc_root.empty())
+        append_process_self_metrics(read_process_self_stats(options_.proc_root), families);
+    return out;
+}
+
+std::shared_ptr<const MetricsSnapshot> MetricsState::snapshot() const {
+    std::lock_guard lock(snapshot_mutex_);
+    return snapshot_;
+}
+
+}  // namespace hupwatch

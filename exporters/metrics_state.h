@@ -1,0 +1,126 @@
+// The state behind hupwatch's Prometheus metrics (docs/metrics.md: the names
+// are a public contract). Fed on the event thread like any sink, with plain
+// counters and no locks; publish() folds the state into an immutable
+// snapshot that scrapes read. A scrape never blocks the event path and the
+// event path never waits on a scrape: the only shared step is swapping a
+// shared_ptr under a mutex held for a pointer copy.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "event_sink.h"
+#include "live_monitor.h"
+#include "prometheus_text.h"
+
+namespace hupwatch {
+
+struct MetricsStateOptions {
+    // Distinct comm label values per family; later ones fold into "other".
+    std::size_t comm_label_limit = 50;
+    // Users are bounded by the host, but a runaway uid range must not be
+    // able to grow the exposition without limit either.
+    std::size_t user_label_limit = 500;
+    // Where process_* metrics are read (proc_root + "/self"); empty: left out.
+    std::string proc_root = "/proc";
+    // hupwatch_build_info's kernel label; empty: uname's release.
+    std::string kernel_release;
+};
+
+// Admits the first `limit` distinct values as themselves and every later new
+// value as "other", for good: an admitted value keeps its series.
+class LabelFolder {
+public:
+    explicit LabelFolder(std::size_t limit) : limit_(limit) {}
+    const std::string& fold(const std::string& value);
+
+private:
+    std::size_t limit_;
+    std::set<std::string> admitted_;
+    std::string other_ = "other";
+};
+
+class MetricsState : public EventSink {
+public:
+    using CpuProbe = std::function<std::optional<double>(std::uint32_t pid)>;
+
+    explicit MetricsState(MetricsStateOptions options = {});
+
+    // Event thread.
+    void on_event(const Event& event) override;
+    void on_finding(const Finding& finding) override;
+    // Event thread, every ~250 ms: probes the live orphans' CPU, then builds
+    // and swaps in a new snapshot.
+    void publish(std::uint64_t now_boot_ns, const MonitorCounters& counters,
+                 std::size_t tracked_processes);
+    // utime+stime seconds of a live pid, nullopt when it is gone. Without
+    // one, orphans' CPU is counted only at their exit.
+    void set_orphan_cpu_probe(CpuProbe probe) { cpu_probe_ = std::move(probe); }
+
+    // Any thread (the periodic audit): jobs that would die on a disconnect
+    // now, by user. Replaces the previous map; shown from the next publish.
+    void set_jobs_at_risk(std::map<std::string, std::uint64_t> by_user);
+
+    // Any thread (the HTTP server). Never null: all zeros before the first
+    // publish.
+    std::shared_ptr<const MetricsSnapshot> snapshot() const;
+
+private:
+    using Identity = std::pair<std::uint32_t, std::uint64_t>;  // pid, start_ns
+    using UserComm = std::pair<std::string, std::string>;      // folded labels
+
+    struct OrphanJob {
+        UserComm labels;
+        std::uint64_t orphaned_ns = 0;
+        std::optional<double> cpu_seconds;  // at the last sample; the baseline first
+        unsigned missed_probes = 0;         // consecutive probes that found it gone
+    };
+
+    void on_verdict(const Verdict& verdict);
+    void on_orphaned(const Verdict& verdict);
+    void on_exit(const ExitEvent& exit);
+    void on_output_lost(const OutputLostEvent& lost);
+    void sample_orphan_cpu();
+    void add_orphan_cpu(const UserComm& labels, OrphanJob& job, double now_seconds);
+    MetricsSnapshot build(std::uint64_t now_boot_ns, const MonitorCounters& counters,
+                          std::size_t tracked_processes);
+
+    MetricsStateOptions options_;
+    std::string kernel_release_;
+    CpuProbe cpu_probe_;
+
+    // Event-thread state.
+    std::uint64_t disconnects_ = 0;
+    std::uint64_t killed_by_disconnect_ = 0;
+    std::uint64_t killed_by_logout_ = 0;
+    std::uint64_t deaths_after_disconnect_ = 0;
+    std::uint64_t daemonized_ = 0;
+    std::uint64_t orphans_[2][2] = {};  // [OrphanCause][ReaperKind]
+    std::map<Identity, OrphanJob> orphans_alive_;
+    std::set<UserComm> orphan_series_;  // every label set shown so far: kept at 0
+    std::map<UserComm, double> orphan_cpu_seconds_;
+    LabelFolder orphan_users_;
+    LabelFolder orphan_comms_;
+    std::map<Identity, std::uint64_t> eio_seen_;
+    std::uint64_t eio_writes_ = 0;
+    std::map<std::tuple<int, SignalOrigin, SignalResult>, std::uint64_t> signals_;
+
+    mutable std::mutex at_risk_mutex_;
+    std::map<std::string, std::uint64_t> at_risk_;  // guarded
+    std::set<std::string> at_risk_series_;          // event thread
+    LabelFolder at_risk_users_;                     // event thread
+
+    mutable std::mutex snapshot_mutex_;
+    std::shared_ptr<const MetricsSnapshot> snapshot_;  // guarded
+};
+
+}  // namespace hupwatch
