@@ -300,9 +300,15 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
     if (fatal) {
         const auto* session = disconnected_session(proc.sid, fatal->ktime_ns);
         bool from_leader = fatal->sender_pid == proc.sid;
-        if (session && (fatal->origin == SignalOrigin::Kernel || from_leader)) {
+        // After a hangup, a SIGHUP from inside the session is part of the
+        // cascade: usually the login shell, but a subshell can do it too (a
+        // PROMPT_COMMAND hook's fork gets the hangup while bash runs it).
+        bool from_session = from_leader;
+        if (const auto* sender = table.find(fatal->sender_pid, fatal->sender_start_ns))
+            from_session = from_session || sender->info.sid == proc.sid;
+        if (session && (fatal->origin == SignalOrigin::Kernel || from_session)) {
             // Directly from the kernel (a foreground job, on the hung-up
-            // leader's exit), or forwarded by the session's shell.
+            // leader's exit), or forwarded by a shell of the session.
             Verdict v = base_verdict(VerdictKind::KilledByDisconnect, event.ktime_ns, proc, table);
             add_disconnect_evidence(v, *session);
             if (fatal->origin == SignalOrigin::User)

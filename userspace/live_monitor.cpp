@@ -61,8 +61,12 @@ std::unique_ptr<LiveMonitor> LiveMonitor::start(const MonitorOptions& options, E
 }
 
 int LiveMonitor::poll(int timeout_ms) {
-    int rc = reader_->poll(timeout_ms);
+    // "now" is read before draining: every event stamped before it is then
+    // in hand when the correlator settles what was due by now.
+    int rc = reader_->wait(timeout_ms);
     std::uint64_t now = boot_now_ns();
+    int drained = reader_->drain();
+    if (rc >= 0) rc = drained < 0 ? drained : rc + drained;
     emit(correlator_.tick(now, table_));
     if (now - last_eviction_ns_ >= kEvictionPeriodNs) {
         table_.evict(now);

@@ -22,15 +22,18 @@ RingReader::RingReader(int ring_buffer_fd, EventHandler handler) : handler_(std:
 RingReader::~RingReader() { ring_buffer__free(ring_); }
 
 int RingReader::poll(int timeout_ms) {
-    // The BPF side wakes us only once wakeup_bytes wait, and
-    // ring_buffer__poll() drains only rings that woke it: after the wait,
-    // drain whatever is there anyway.
-    int woken = ring_buffer__poll(ring_, timeout_ms);
+    int woken = wait(timeout_ms);
     if (woken < 0 && woken != -EINTR) return woken;
-    int drained = ring_buffer__consume(ring_);
+    int drained = drain();
     if (drained < 0) return drained;
     return woken == -EINTR ? -EINTR : woken + drained;
 }
+
+// The BPF side wakes us only once wakeup_bytes wait, and ring_buffer__poll()
+// drains only rings that woke it: hence the separate drain.
+int RingReader::wait(int timeout_ms) { return ring_buffer__poll(ring_, timeout_ms); }
+
+int RingReader::drain() { return ring_buffer__consume(ring_); }
 
 int RingReader::on_record(void* ctx, void* data, std::size_t size) {
     auto* self = static_cast<RingReader*>(ctx);

@@ -25,6 +25,10 @@ public:
     // Waits up to timeout_ms for records and handles all that are ready.
     // Returns the number handled, or a negative errno (-EINTR on a signal).
     int poll(int timeout_ms);
+    // The two halves of poll(): wait for a wakeup (handling the rings that
+    // woke), then drain every ring whether it woke or not.
+    int wait(int timeout_ms);
+    int drain();
 
     std::uint64_t records_read() const { return records_read_; }
     std::uint64_t records_malformed() const { return records_malformed_; }

@@ -181,6 +181,40 @@ TEST(Correlator, JobKilledByTheShellForwardingTheHangup) {
     EXPECT_EQ(v[0].evidence[2].kind, "exit");
 }
 
+// The login shell was running a PROMPT_COMMAND hook when the line dropped:
+// the hook's subshell, in the same session, forwards the hangup instead.
+TEST(Correlator, ASubshellOfTheSessionForwardingTheHangupCounts) {
+    Story s;
+    Login login(s);
+    auto job = login.job(920, 10 * kSec, "worker");
+    auto hook = s.proc(921, 99 * kSec, 900, 900, kPts3, "bash");
+    s.at(99 * kSec);
+    s.fork(hook, login.bash.start_ns);
+    login.hang_up(100 * kSec);
+    s.at(100 * kSec + 100);
+    s.sighup(job, hook, SignalOrigin::User, SignalResult::Delivered);
+    s.exit_signal(job, SIGHUP);
+    auto v = s.verdicts_for(920);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::KilledByDisconnect);
+    ASSERT_TRUE(v[0].via);
+    EXPECT_EQ(v[0].via->pid, 921u);
+}
+
+TEST(Correlator, AnOutsidersSighupAfterADisconnectIsNotTheDisconnects) {
+    Story s;
+    Login login(s);
+    auto job = login.job(922, 10 * kSec, "worker");
+    auto outsider = s.proc(1700, 5 * kSec, 1, 1700, 0, "reloader");
+    s.at(5 * kSec);
+    s.fork(outsider, kSec);
+    login.hang_up(100 * kSec);
+    s.at(100 * kSec + 100);
+    s.sighup(job, outsider, SignalOrigin::User, SignalResult::Delivered);
+    s.exit_signal(job, SIGHUP);
+    EXPECT_TRUE(s.verdicts_for(922).empty());
+}
+
 TEST(Correlator, ForegroundJobKilledByTheKernelDirectly) {
     Story s;
     Login login(s);
