@@ -285,6 +285,31 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
     families.push_back(std::move(events));
     families.push_back(std::move(lost));
 
+    // Nothing is dropped silently: what the kernel side counted instead of
+    // reporting, and what userspace could not decode or had to cut.
+    auto unreported = family("hupwatch_orphans_unreported_total", MetricType::Counter,
+                             "Children of an exiting process beyond the per-exit bound (512): "
+                             "reparented but not reported one by one.");
+    add(unreported, {}, as_value(counters.kernel[HW_STAT_ORPHANS_OVERFLOW]));
+    families.push_back(std::move(unreported));
+    auto reaper_depth = family("hupwatch_reaper_search_overflow_total", MetricType::Counter,
+                               "Reparentings where the search for a child subreaper hit its "
+                               "depth bound (32) and init was assumed.");
+    add(reaper_depth, {}, as_value(counters.kernel[HW_STAT_REAPER_DEPTH_OVERFLOW]));
+    families.push_back(std::move(reaper_depth));
+    auto threads = family("hupwatch_threads_created_total", MetricType::Counter,
+                          "Threads created (counted in the kernel, not reported as events).");
+    add(threads, {}, as_value(counters.kernel[HW_STAT_THREADS_CREATED]));
+    families.push_back(std::move(threads));
+    auto malformed = family("hupwatch_malformed_records_total", MetricType::Counter,
+                            "Ring-buffer records that failed decoding and were skipped.");
+    add(malformed, {}, as_value(counters.malformed));
+    families.push_back(std::move(malformed));
+    auto truncated = family("hupwatch_argv_truncated_total", MetricType::Counter,
+                            "exec events whose argv was longer than --argv-max and was cut.");
+    add(truncated, {}, as_value(counters.argv_truncated));
+    families.push_back(std::move(truncated));
+
     auto tracked = family("hupwatch_tracked_processes", MetricType::Gauge,
                           "Processes in hupwatch's process table.");
     add(tracked, {}, as_value(tracked_processes));

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,26 @@ std::optional<OutputTargets> ProcHostProbe::output_targets(std::uint32_t pid) {
     auto err = read_link(fd + "2");
     if (!out && !err) return std::nullopt;
     return OutputTargets{out.value_or(""), err.value_or("")};
+}
+
+std::optional<double> ProcHostProbe::cpu_seconds(std::uint32_t pid) {
+    std::ifstream in(proc_root_ + "/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto close = stat.rfind(')');  // comm may hold spaces and parentheses
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        try {
+            if (i == 14) utime = std::stoull(field);
+            if (i == 15) stime = std::stoull(field);
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    }
+    static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+    return static_cast<double>(utime + stime) / ticks;
 }
 
 std::string ProcHostProbe::user_name(std::uint32_t uid) {

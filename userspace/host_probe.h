@@ -27,6 +27,8 @@ public:
     virtual std::optional<SignalMasks> signal_masks(std::uint32_t pid) = 0;
     virtual std::optional<OutputTargets> output_targets(std::uint32_t pid) = 0;
     virtual std::string user_name(std::uint32_t uid) = 0;
+    // utime + stime of a live process, in seconds.
+    virtual std::optional<double> cpu_seconds(std::uint32_t pid) = 0;
 };
 
 // Reads /proc (or another proc root) and the passwd database.
@@ -37,6 +39,7 @@ public:
     std::optional<SignalMasks> signal_masks(std::uint32_t pid) override;
     std::optional<OutputTargets> output_targets(std::uint32_t pid) override;
     std::string user_name(std::uint32_t uid) override;
+    std::optional<double> cpu_seconds(std::uint32_t pid) override;
 
 private:
     std::string proc_root_;

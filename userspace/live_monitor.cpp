@@ -78,6 +78,8 @@ int LiveMonitor::poll(int timeout_ms) {
 void LiveMonitor::on_event(const Event& event) {
     ++counters_.events;
     ++counters_.events_by_type[static_cast<int>(event.type())];
+    if (const auto* exec = std::get_if<ExecEvent>(&event.body); exec && exec->argv_truncated)
+        ++counters_.argv_truncated;
     table_.apply(event);
     sink_.on_event(event);
     emit(correlator_.on_event(event, table_));

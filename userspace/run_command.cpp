@@ -2,6 +2,8 @@
 // sink; SIGTERM/SIGINT stop it with every sink flushed; SIGHUP reopens its
 // log files (it never dies of SIGHUP).
 #include <cerrno>
+#include <chrono>
+#include <ctime>
 #include <cstring>
 #include <memory>
 
@@ -13,8 +15,13 @@
 #include "fanout_sink.h"
 #include "journald_sink.h"
 #include "json_lines_sink.h"
+#include "host_probe.h"
 #include "live_monitor.h"
+#include "metrics_state.h"
 #include "preflight.h"
+#include "prometheus_endpoint.h"
+#include "prometheus_text.h"
+#include "risk_audit.h"
 #include "size_arg.h"
 #include "stop_signals.h"
 
@@ -22,6 +29,17 @@ namespace hupwatch {
 
 // Events wait at most this long in the ring buffer (see wakeup_bytes).
 constexpr int kPollMs = 100;
+// Metrics a scrape sees are at most this old.
+constexpr std::uint64_t kPublishPeriodNs = 250'000'000ULL;
+// How often the `ps` audit behind hupwatch_jobs_at_risk runs.
+constexpr std::chrono::seconds kRiskAuditPeriod{30};
+
+std::uint64_t boot_now_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
+           static_cast<std::uint64_t>(ts.tv_nsec);
+}
 
 void add_run_options(CLI::App& cmd, RunOptions& options) {
     add_monitor_options(cmd, options.monitor);
@@ -64,6 +82,17 @@ int run_daemon(const RunOptions& options) {
     }
 
     FanoutSink sinks;
+    MetricsStateOptions metrics_options;
+    metrics_options.comm_label_limit = options.comm_label_limit;
+    metrics_options.proc_root = options.monitor.proc_root;
+    MetricsState metrics(metrics_options);
+    ProcHostProbe cpu_probe(options.monitor.proc_root);
+    metrics.set_orphan_cpu_probe([&cpu_probe](std::uint32_t pid) { return cpu_probe.cpu_seconds(pid); });
+    sinks.add(metrics);
+    // The HTTP thread only ever reads the latest published snapshot: a
+    // scrape never waits for the event path, nor the event path for it.
+    PrometheusEndpoint endpoint(options.listen_address, options.telemetry_path,
+                                [&metrics] { return render_prometheus_text(*metrics.snapshot()); });
     std::unique_ptr<JsonLinesSink> json_sink;
     if (!options.events_json.empty()) {
         json_sink = std::make_unique<JsonLinesSink>(
@@ -84,6 +113,10 @@ int run_daemon(const RunOptions& options) {
         fmt::print(stderr, "{}\n", failure.message);
         return failure.code;
     }
+    if (!endpoint.start(error)) {
+        fmt::print(stderr, "{}\n", error);
+        return kExitUsage;
+    }
     install_stop_signals();
     install_reload_signal();
     CollectorError start_error;
@@ -92,8 +125,12 @@ int run_daemon(const RunOptions& options) {
         fmt::print(stderr, "{}\n", start_error.message);
         return start_error.code;
     }
-    fmt::print(stderr, "hupwatch: running ({} processes seeded from {})\n", monitor->seeded(),
-               options.monitor.proc_root);
+    fmt::print(stderr, "hupwatch: running ({} processes seeded from {}; metrics on {}{}, port {})\n",
+               monitor->seeded(), options.monitor.proc_root, options.listen_address,
+               options.telemetry_path, endpoint.port());
+    RiskAudit audit(options.monitor.proc_root, kRiskAuditPeriod,
+                    [&metrics](auto by_user) { metrics.set_jobs_at_risk(std::move(by_user)); });
+    std::uint64_t last_publish_ns = 0;
 
     int exit_code = kExitOk;
     while (!stop_requested()) {
@@ -106,6 +143,10 @@ int run_daemon(const RunOptions& options) {
         if (take_reload_request() && json_sink && !json_sink->reopen(error))
             spdlog::error("{}", error);
         if (json_sink) json_sink->flush();
+        if (std::uint64_t now = boot_now_ns(); now - last_publish_ns >= kPublishPeriodNs) {
+            metrics.publish(now, monitor->counters(), monitor->table().size());
+            last_publish_ns = now;
+        }
     }
     if (json_sink) json_sink->flush();
     fmt::print(stderr, "hupwatch: stopped after {}\n", monitor->counters().summary());
