@@ -42,6 +42,11 @@ struct RunOptions {
     unsigned events_json_max_files = 5;
     bool events_journald = false;
     unsigned comm_label_limit = 50;
+    std::string db_path = "/var/lib/hupwatch/hupwatch.db";  // the event store (docs/store.md)
+    std::string retention = "30d";
+    std::string db_max_size = "0";
+    bool no_db = false;
+    unsigned audit_interval_s = 30;  // the ps audit behind hupwatch_jobs_at_risk
 };
 void add_run_options(CLI::App& cmd, RunOptions& options);
 int run_daemon(const RunOptions& options);
@@ -55,5 +60,35 @@ struct PsOptions {
 };
 void add_ps_options(CLI::App& cmd, PsOptions& options);
 int run_ps(const PsOptions& options);
+
+// The event store's readers (docs/store.md): read-only, beside the daemon.
+struct ReplayOptions {
+    std::string db_path = "/var/lib/hupwatch/hupwatch.db";
+    std::string since;
+    std::string until;
+    long long pid = -1;
+    long long session = -1;
+    std::string user;
+    bool json = false;
+};
+void add_replay_options(CLI::App& cmd, ReplayOptions& options);
+int run_replay(const ReplayOptions& options);
+
+struct WhyOptions {
+    std::string db_path = "/var/lib/hupwatch/hupwatch.db";
+    long long pid = -1;
+    std::string at;
+    bool json = false;
+};
+void add_why_options(CLI::App& cmd, WhyOptions& options);
+int run_why(const WhyOptions& options);
+
+struct TreeOptions {
+    std::string db_path = "/var/lib/hupwatch/hupwatch.db";
+    std::string at;
+    bool json = false;
+};
+void add_tree_options(CLI::App& cmd, TreeOptions& options);
+int run_tree(const TreeOptions& options);
 
 }  // namespace hupwatch

@@ -31,8 +31,6 @@ namespace hupwatch {
 constexpr int kPollMs = 100;
 // Metrics a scrape sees are at most this old.
 constexpr std::uint64_t kPublishPeriodNs = 250'000'000ULL;
-// How often the `ps` audit behind hupwatch_jobs_at_risk runs.
-constexpr std::chrono::seconds kRiskAuditPeriod{30};
 
 std::uint64_t boot_now_ns() {
     timespec ts{};
@@ -58,6 +56,10 @@ void add_run_options(CLI::App& cmd, RunOptions& options) {
         ->capture_default_str();
     cmd.add_flag("--events.journald", options.events_journald,
                  "Send disconnects, session ends and verdicts to journald");
+    cmd.add_option("--audit.interval", options.audit_interval_s,
+                   "Seconds between the ps audits behind hupwatch_jobs_at_risk")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
     cmd.add_option("--metrics.comm-limit", options.comm_label_limit,
                    "Distinct comm label values per metric family before folding into \"other\"")
         ->capture_default_str();
@@ -128,7 +130,7 @@ int run_daemon(const RunOptions& options) {
     fmt::print(stderr, "hupwatch: running ({} processes seeded from {}; metrics on {}{}, port {})\n",
                monitor->seeded(), options.monitor.proc_root, options.listen_address,
                options.telemetry_path, endpoint.port());
-    RiskAudit audit(options.monitor.proc_root, kRiskAuditPeriod,
+    RiskAudit audit(options.monitor.proc_root, std::chrono::seconds(options.audit_interval_s),
                     [&metrics](auto by_user) { metrics.set_jobs_at_risk(std::move(by_user)); });
     std::uint64_t last_publish_ns = 0;
 
