@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Configures and builds hupwatch and its tests in ./build; shows only what
-# is not progress noise.
+# Configures and builds hupwatch, its tests and the bench drivers in ./build
+# (or $HUPWATCH_BUILD_DIR); prints only warnings and errors, not progress.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+build_dir=${HUPWATCH_BUILD_DIR:-build}
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 # pipefail keeps cmake's status; the filter itself may match nothing.
-cmake --build build -j"$(nproc)" 2>&1 |
-  { grep -Ev '^\[ *[0-9]+%\]|^(Consolidate|Scanning|Built target)' || true; }
+cmake --build "$build_dir" -j"$(nproc)" 2>&1 |
+  { grep -Ev '^\[ *[0-9]+%\]|^(Consolidate|Scanning|Built target|Generating vmlinux|Linking BPF|BPF )' || true; }

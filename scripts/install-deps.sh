@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages hupwatch needs to build, test and run.
-# Idempotent and quiet: prints nothing when everything is already there.
+# Idempotent and quiet: prints nothing and exits 0 when everything is there.
+# Runs as root without sudo (CI, fresh machines); as another user it only
+# checks, and fails naming what is missing.
 set -euo pipefail
 
 packages=(
+  # build
   build-essential cmake pkg-config clang llvm
   libbpf-dev bpftool libelf-dev zlib1g-dev libcap-dev
-  libspdlog-dev libfmt-dev libgtest-dev googletest libcli11-dev nlohmann-json3-dev
+  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libmicrohttpd-dev libsqlite3-dev sqlite3 libsystemd-dev
-  prometheus openssh-server openssh-client tmux bpftrace
-  procps util-linux iproute2 python3 curl
+  # tests: gtest, real sshd/tmux sessions, promtool and a Prometheus server,
+  # curl/python3 for tests/deploy/check_deploy.sh
+  libgtest-dev googletest prometheus openssh-server openssh-client tmux
+  python3 curl
+  # run and bench: taskset/mount (util-linux), pgrep (procps), ss (iproute2)
+  bpftrace procps util-linux iproute2
 )
 
 missing=()
@@ -20,15 +27,19 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: missing packages (${missing[*]}); run as root (sudo ./scripts/...)" >&2
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: run this script as root to install them" >&2
   exit 1
 fi
-echo "install-deps: installing ${missing[*]}"
+
+echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-# A fresh machine may have empty package lists; refresh them once.
-if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-# The Debian prometheus package starts a service where systemd runs; tests
-# start their own server, so a packaged one is not needed.
+# Refresh the package lists only when some missing package has no install
+# candidate (a fresh machine ships with empty lists).
+needs_update=0
+for p in "${missing[@]}"; do
+  candidate=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ {print $2}')
+  if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then needs_update=1; break; fi
+done
+[ "$needs_update" -eq 1 ] && apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the hupwatch daemon with its
-# defaults (metrics on 127.0.0.1:9776/metrics). Extra arguments go to
-# `hupwatch run`.
+# defaults (`hupwatch run`; `hupwatch watch` on a build that has no daemon
+# yet). Extra arguments go to that subcommand. Needs root to load BPF.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh
-exec ./build/hupwatch run "$@"
+bin=${HUPWATCH_BUILD_DIR:-build}/hupwatch
+if "$bin" run --help >/dev/null 2>&1; then
+  exec "$bin" run "$@"
+fi
+exec "$bin" watch "$@"
