@@ -22,7 +22,7 @@ expect_exit() {
 version=$("$bin" --version) || fail "--version failed"
 [[ "$version" =~ ^hupwatch\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version printed '$version'"
 
-for sub in "" watch check; do
+for sub in "" watch run check ps; do
     out=$("$bin" $sub --help 2>&1) || fail "'$sub --help' failed"
     [[ "$out" == *Usage* || "$out" == *USAGE* || "$out" == *Options* || "$out" == *OPTIONS* ]] ||
         fail "'$sub --help' printed no usage"
@@ -32,6 +32,10 @@ err=$(expect_exit 2 1 "$bin" frobnicate)
 [[ "$err" == hupwatch:* ]] || fail "unknown subcommand error does not start with 'hupwatch:': $err"
 expect_exit 2 1 "$bin" >/dev/null
 expect_exit 2 1 "$bin" watch --argv-max 1 >/dev/null
+expect_exit 2 1 "$bin" run --events.json.max-size 12Q >/dev/null
+expect_exit 2 1 "$bin" run --web.telemetry-path metrics >/dev/null
+err=$(expect_exit 2 1 "$bin" run --web.listen-address nope)
+[[ "$err" == "hupwatch: bad listen address 'nope'"* ]] || fail "bad listen address: $err"
 err=$(expect_exit 2 1 "$bin" watch --signals HUP,NOPE)
 [ "$err" = "hupwatch: unknown signal 'NOPE' in --signals" ] || fail "bad signal: $err"
 
