@@ -206,8 +206,10 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (!walk)
 		return 0;
 	__builtin_memset(walk, 0, sizeof(*walk));
-	struct task_struct *child_reaper = ns_child_reaper(task);
-	if (task != child_reaper) {
+	/* Most exiting processes have no children: skip the reaper search. */
+	bool has_children = task->children.next != &task->children;
+	struct task_struct *child_reaper = has_children ? ns_child_reaper(task) : NULL;
+	if (has_children && task != child_reaper) {
 		__u32 kind = HW_REAPER_INIT;
 		struct task_struct *reaper = new_reaper(task, child_reaper, &kind);
 		walk->kind = kind;
@@ -230,13 +232,13 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (!e)
 		return 0;
 	fill_process(&e->proc, task);
-	e->exit_code = BPF_CORE_READ(task, exit_code);
+	e->exit_code = task->exit_code;
 	e->orphans = walk->orphans;
 	e->orphans_overflow = walk->overflow;
 	e->_pad0 = 0;
 	/* The last thread's own times are folded into signal only at release. */
-	e->utime_ns = BPF_CORE_READ(task, signal, utime) + BPF_CORE_READ(task, utime);
-	e->stime_ns = BPF_CORE_READ(task, signal, stime) + BPF_CORE_READ(task, stime);
+	e->utime_ns = task->signal->utime + task->utime;
+	e->stime_ns = task->signal->stime + task->stime;
 	submit_event(e);
 	return 0;
 }
