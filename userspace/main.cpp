@@ -28,6 +28,18 @@ int main(int argc, char** argv) {
         "ps", "The interactive sessions as a forest, with each job's risk of dying on hangup");
     hupwatch::add_ps_options(*ps_cmd, ps);
 
+    hupwatch::ReplayOptions replay;
+    auto* replay_cmd = app.add_subcommand(
+        "replay", "The stored story in time order: disconnects, signals, verdicts (docs/store.md)");
+    hupwatch::add_replay_options(*replay_cmd, replay);
+    hupwatch::WhyOptions why;
+    auto* why_cmd = app.add_subcommand(
+        "why", "One process's stored story: lineage, signals, end, disconnect, output");
+    hupwatch::add_why_options(*why_cmd, why);
+    hupwatch::TreeOptions tree;
+    auto* tree_cmd = app.add_subcommand("tree", "The process forest as stored at a past time");
+    hupwatch::add_tree_options(*tree_cmd, tree);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -46,5 +58,8 @@ int main(int argc, char** argv) {
     if (*run_cmd) return hupwatch::run_daemon(run);
     if (*check_cmd) return hupwatch::run_check();
     if (*ps_cmd) return hupwatch::run_ps(ps);
+    if (*replay_cmd) return hupwatch::run_replay(replay);
+    if (*why_cmd) return hupwatch::run_why(why);
+    if (*tree_cmd) return hupwatch::run_tree(tree);
     return hupwatch::kExitUsage;
 }

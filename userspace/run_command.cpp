@@ -22,7 +22,10 @@
 #include "prometheus_endpoint.h"
 #include "prometheus_text.h"
 #include "risk_audit.h"
+#include "proc_scanner.h"
 #include "size_arg.h"
+#include "sqlite_store.h"
+#include "store_schema.h"
 #include "stop_signals.h"
 
 namespace hupwatch {
@@ -60,6 +63,13 @@ void add_run_options(CLI::App& cmd, RunOptions& options) {
                    "Seconds between the ps audits behind hupwatch_jobs_at_risk")
         ->check(CLI::Range(1, 86400))
         ->capture_default_str();
+    cmd.add_option("--db", options.db_path, "The event store (SQLite; docs/store.md)")
+        ->capture_default_str();
+    cmd.add_option("--retention", options.retention, "Keep stored events this long (30d, 12h; 0: forever)")
+        ->capture_default_str();
+    cmd.add_option("--db.max-size", options.db_max_size, "Prune the oldest events beyond this size (e.g. 1G; 0: unlimited)")
+        ->capture_default_str();
+    cmd.add_flag("--no-db", options.no_db, "Do not keep an event store");
     cmd.add_option("--metrics.comm-limit", options.comm_label_limit,
                    "Distinct comm label values per metric family before folding into \"other\"")
         ->capture_default_str();
@@ -80,6 +90,13 @@ int run_daemon(const RunOptions& options) {
     }
     if (options.telemetry_path.empty() || options.telemetry_path[0] != '/') {
         fmt::print(stderr, "hupwatch: --web.telemetry-path must start with '/'\n");
+        return kExitUsage;
+    }
+
+    StoreOptions store_options;
+    if (!options.no_db && !store_options_from_cli(options.db_path, options.retention,
+                                                  options.db_max_size, store_options, error)) {
+        fmt::print(stderr, "{}\n", error);
         return kExitUsage;
     }
 
@@ -121,15 +138,27 @@ int run_daemon(const RunOptions& options) {
     }
     install_stop_signals();
     install_reload_signal();
+    std::unique_ptr<SqliteStore> store;
+    if (!options.no_db) {
+        if (!(store = SqliteStore::open(store_options, error))) {
+            fmt::print(stderr, "{}\n", error);
+            return kExitDatabase;
+        }
+        sinks.add(*store);
+    }
     CollectorError start_error;
     auto monitor = LiveMonitor::start(monitor_options, sinks, start_error);
     if (!monitor) {
+        if (store) store->close();
         fmt::print(stderr, "{}\n", start_error.message);
         return start_error.code;
     }
     fmt::print(stderr, "hupwatch: running ({} processes seeded from {}; metrics on {}{}, port {})\n",
                monitor->seeded(), options.monitor.proc_root, options.listen_address,
                options.telemetry_path, endpoint.port());
+    // Processes from before the probes have no fork event: the store keeps
+    // what /proc showed, for tree --at and why.
+    if (store) store->record_seed(ProcScanner(options.monitor.proc_root).scan());
     RiskAudit audit(options.monitor.proc_root, std::chrono::seconds(options.audit_interval_s),
                     [&metrics](auto by_user) { metrics.set_jobs_at_risk(std::move(by_user)); });
     std::uint64_t last_publish_ns = 0;
@@ -151,6 +180,11 @@ int run_daemon(const RunOptions& options) {
         }
     }
     if (json_sink) json_sink->flush();
+    if (store) {
+        store->close();
+        fmt::print(stderr, "hupwatch: store: {} rows written, {} dropped, {} write errors\n",
+                   store->rows_written(), store->dropped(), store->write_errors());
+    }
     fmt::print(stderr, "hupwatch: stopped after {}\n", monitor->counters().summary());
     return exit_code;
 }

@@ -1,0 +1,130 @@
+// The forensic event store: every event, finding and /proc seed of a run in
+// SQLite (schema: docs/store.md). The sink only queues; one writer thread
+// owns the database, commits in batches at least every commit_interval and
+// prunes in small steps between batches, so the event thread never waits on
+// the disk. Failures are counted and logged, never thrown.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "boot_clock.h"
+#include "event_sink.h"
+#include "proc_scanner.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace hupwatch {
+
+struct StoreOptions {
+    std::string path;
+    std::int64_t retention_ns = 30LL * 86400 * 1'000'000'000;  // 0: keep everything
+    std::uint64_t max_size = 0;  // bytes of live pages in the main file; 0: unlimited
+    std::size_t queue_capacity = 65'536;  // items waiting for the writer
+    std::chrono::milliseconds commit_interval{250};
+    std::size_t prune_batch = 5'000;  // rows per table per pruning step
+    std::string version;              // hupwatch's, recorded in runs
+};
+
+// The daemon's --db, --retention and --db.max-size as StoreOptions; false
+// with a one-line error for a bad value.
+bool store_options_from_cli(const std::string& path, const std::string& retention,
+                            const std::string& max_size, StoreOptions& out, std::string& error);
+
+class SqliteStore : public EventSink {
+public:
+    // Opens or creates the database, records this run (and the gap after an
+    // unclean previous run), starts the writer. nullptr with a one-line error
+    // for an unwritable path or a file that is not a hupwatch store.
+    static std::unique_ptr<SqliteStore> open(const StoreOptions& options, std::string& error,
+                                             const BootClock& clock = BootClock());
+    // Without close(): writes what is queued but leaves the run unclean, as a
+    // crash would (the next start records a gap).
+    ~SqliteStore() override;
+    SqliteStore(const SqliteStore&) = delete;
+    SqliteStore& operator=(const SqliteStore&) = delete;
+
+    void on_event(const Event& event) override;
+    void on_finding(const Finding& finding) override;
+    // The processes that were running when this run started (they have no
+    // fork event), so history queries know them.
+    void record_seed(std::vector<ProcSnapshot> snapshots);
+
+    // Blocks until everything queued before the call is committed.
+    void flush();
+    // flush(), then prunes until retention and max_size hold (tests, bench).
+    void flush_and_prune();
+    // Clean stop: flush, record the stop time, close the database.
+    void close();
+
+    std::int64_t run_id() const { return run_id_; }
+    std::uint64_t dropped() const { return dropped_.load(); }          // queue full
+    std::uint64_t write_errors() const { return write_errors_.load(); }  // failed batches
+    std::uint64_t rows_written() const { return rows_written_.load(); }
+    std::uint64_t rows_pruned() const { return rows_pruned_.load(); }
+
+private:
+    struct Seed {
+        std::vector<ProcSnapshot> snapshots;
+        std::int64_t wall_ns = 0;
+    };
+    using Item = std::variant<Event, Finding, Seed>;
+
+    SqliteStore(const StoreOptions& options, const BootClock& clock);
+    bool open_database(std::string& error);
+    bool begin_run(std::string& error);
+    bool prepare_statements(std::string& error);
+    void enqueue(Item item);
+    void writer_loop();
+    void write_batch(std::vector<Item>& batch);
+    bool write_item(const Item& item);
+    bool write_event(const Event& event);
+    bool write_finding(const Finding& finding);
+    bool write_seed(const Seed& seed);
+    std::size_t prune_step(bool force);
+    std::size_t prune_table(const char* table, std::int64_t cutoff_wall_ns, bool oldest_batch);
+    std::uint64_t used_bytes();
+    bool exec(const char* sql);
+    void count_error(const char* what);
+    void stop_writer();
+    void finalize();
+
+    StoreOptions options_;
+    BootClock clock_;
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* insert_event_ = nullptr;
+    sqlite3_stmt* insert_finding_ = nullptr;
+    sqlite3_stmt* insert_seed_ = nullptr;
+    sqlite3_stmt* heartbeat_ = nullptr;
+    std::int64_t run_id_ = 0;
+
+    std::mutex mutex_;
+    std::condition_variable wake_;       // the writer: work, flush or stop
+    std::condition_variable committed_;  // flush(): a generation is done
+    std::vector<Item> queue_;
+    std::uint64_t flush_requested_ = 0;
+    std::uint64_t flush_done_ = 0;
+    bool prune_fully_ = false;
+    bool stop_ = false;
+    std::thread writer_;
+    bool closed_ = false;
+
+    std::atomic<std::uint64_t> dropped_{0};
+    std::atomic<std::uint64_t> write_errors_{0};
+    std::atomic<std::uint64_t> rows_written_{0};
+    std::atomic<std::uint64_t> rows_pruned_{0};
+    std::chrono::steady_clock::time_point last_drop_log_{};
+    std::chrono::steady_clock::time_point last_error_log_{};
+    std::chrono::steady_clock::time_point last_prune_{};
+};
+
+}  // namespace hupwatch

@@ -1,0 +1,145 @@
+// Read-only queries on the event store (docs/store.md), for replay, tree and
+// why. Opens with SQLITE_OPEN_READONLY: WAL lets it read while the daemon
+// writes. Every failure is a StoreError whose message is one line naming
+// the file; the commands print it and exit with kExitDatabase.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "store_schema.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace hupwatch {
+
+class StoreError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct StoredEvent {
+    std::int64_t id = 0;
+    std::int64_t run_id = 0;
+    std::uint64_t ktime_ns = 0;
+    std::int64_t wall_ns = 0;
+    std::string type;  // the JSON "event" value: fork, exec, ..., setsid, setpgid
+    std::uint32_t pid = 0;
+    std::uint64_t start_ns = 0;
+    std::uint32_t ppid = 0;
+    std::uint32_t sid = 0;
+    std::uint32_t uid = 0;
+    std::string tty;  // empty: none
+    std::string comm;
+    std::uint32_t peer_pid = 0;  // fork: parent; signal: sender; reparent: new parent
+    std::uint64_t peer_start_ns = 0;
+    std::string json;  // the line of docs/events.md
+};
+
+struct StoredFinding {
+    std::int64_t id = 0;
+    std::int64_t run_id = 0;
+    std::uint64_t ktime_ns = 0;
+    std::int64_t wall_ns = 0;
+    std::string kind;     // disconnect, session_end, verdict
+    std::string verdict;  // empty unless kind == verdict
+    std::uint32_t pid = 0;
+    std::uint64_t start_ns = 0;
+    std::uint32_t sid = 0;
+    std::uint32_t uid = 0;
+    std::string json;
+};
+
+struct StoredRun {
+    std::int64_t id = 0;
+    std::int64_t started_wall_ns = 0;
+    std::int64_t last_wall_ns = 0;
+    std::optional<std::int64_t> stopped_wall_ns;
+    bool clean = false;
+    std::string boot_id;
+    std::string hostname;
+    std::string version;
+    std::int64_t clock_offset_ns = 0;
+};
+
+struct StoredGap {
+    std::int64_t run_id = 0;  // the run that started after the gap
+    std::int64_t from_wall_ns = 0;
+    std::int64_t to_wall_ns = 0;
+};
+
+struct StoredSeed {
+    std::int64_t run_id = 0;
+    std::int64_t wall_ns = 0;
+    std::uint32_t pid = 0;
+    std::uint64_t start_ns = 0;  // /proc's tick precision: exact start in [start_ns, + tick)
+    std::uint64_t start_tick_ns = 0;
+    std::uint32_t ppid = 0;
+    std::uint32_t pgid = 0;
+    std::uint32_t sid = 0;
+    std::uint32_t uid = 0;
+    std::string tty;
+    std::string comm;
+    std::vector<std::string> argv;
+    std::string exe;
+};
+
+struct StoreFilter {
+    std::int64_t since_wall_ns = INT64_MIN;
+    std::int64_t until_wall_ns = INT64_MAX;
+    std::optional<std::uint32_t> pid;
+    std::optional<std::uint32_t> sid;
+    std::optional<std::uint32_t> uid;
+    // Events only: signal, reparent, setsid and output_lost, not every
+    // fork, exec and exit of the host.
+    bool significant_only = false;
+};
+
+class EventStoreReader {
+public:
+    // Throws StoreError: missing or unreadable file, not SQLite, corrupt,
+    // not a hupwatch store, newer schema.
+    explicit EventStoreReader(const std::string& path);
+    ~EventStoreReader();
+    EventStoreReader(const EventStoreReader&) = delete;
+    EventStoreReader& operator=(const EventStoreReader&) = delete;
+
+    std::vector<StoredRun> runs();
+    std::vector<StoredGap> gaps();
+    // In time order (wall_ns, then id).
+    std::vector<StoredEvent> events(const StoreFilter& filter);
+    std::vector<StoredFinding> findings(const StoreFilter& filter);
+    // The exit events of processes that have a verdict in the filter's range.
+    std::vector<StoredEvent> exits_with_verdicts(const StoreFilter& filter);
+    // Every event and seed of any process that had this pid.
+    std::vector<StoredEvent> events_of_pid(std::uint32_t pid);
+    std::vector<StoredSeed> seeds_of_pid(std::uint32_t pid);
+    std::vector<StoredFinding> findings_of_pid(std::uint32_t pid);
+    // The disconnect of session sid nearest to wall_ns.
+    std::optional<StoredFinding> disconnect_of(std::uint32_t sid, std::int64_t wall_ns);
+    // What tree --at needs: the run's seed, and its fork, exec, exit,
+    // reparent and setsid events up to until_wall_ns.
+    std::vector<StoredSeed> seeds_of_run(std::int64_t run_id);
+    std::vector<StoredEvent> lifecycle(std::int64_t run_id, std::int64_t from_wall_ns,
+                                       std::int64_t until_wall_ns);
+
+private:
+    sqlite3_stmt* prepare(const std::string& sql);
+    std::vector<StoredEvent> read_events(const std::string& sql,
+                                         const std::vector<std::int64_t>& binds);
+    std::vector<StoredFinding> read_findings(const std::string& sql,
+                                             const std::vector<std::int64_t>& binds);
+    std::vector<StoredSeed> read_seeds(const std::string& sql,
+                                       const std::vector<std::int64_t>& binds);
+    [[noreturn]] void fail(int rc);
+
+    std::string path_;
+    sqlite3* db_ = nullptr;
+};
+
+}  // namespace hupwatch
