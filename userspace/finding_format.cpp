@@ -35,17 +35,25 @@ Json ref_json(const ProcessRef& p) {
     return j;
 }
 
-Json to_json_body(const DisconnectFinding& d, const BootClock& clock) {
+// The keys every event and finding starts with (docs/events.md).
+Json common_keys(std::string_view event, std::uint64_t ktime_ns, const BootClock& clock,
+                 const ProcessRef& process, std::uint32_t ppid, std::uint32_t sid,
+                 std::uint32_t tty_dev, std::uint32_t uid) {
     Json j = Json::object();
-    j["event"] = "disconnect";
-    j["time"] = clock.rfc3339(d.ktime_ns);
-    j["pid"] = d.leader.pid;
-    j["start_ns"] = d.leader.start_ns;
-    j["comm"] = d.leader.comm;
-    j["ppid"] = d.ppid;
-    j["sid"] = d.sid;
-    j["tty"] = tty_json(d.tty_dev);
-    j["uid"] = d.uid;
+    j["event"] = event;
+    j["time"] = clock.rfc3339(ktime_ns);
+    j["pid"] = process.pid;
+    j["start_ns"] = process.start_ns;
+    j["comm"] = process.comm;
+    j["ppid"] = ppid;
+    j["sid"] = sid;
+    j["tty"] = tty_json(tty_dev);
+    j["uid"] = uid;
+    return j;
+}
+
+Json to_json_body(const DisconnectFinding& d, const BootClock& clock) {
+    Json j = common_keys("disconnect", d.ktime_ns, clock, d.leader, d.ppid, d.sid, d.tty_dev, d.uid);
     j["user"] = d.user;
     j["loginuid"] = unless_unset(d.loginuid);
     j["audit_session"] = unless_unset(d.audit_session);
@@ -55,16 +63,7 @@ Json to_json_body(const DisconnectFinding& d, const BootClock& clock) {
 }
 
 Json to_json_body(const SessionEndFinding& e, const BootClock& clock) {
-    Json j = Json::object();
-    j["event"] = "session_end";
-    j["time"] = clock.rfc3339(e.ktime_ns);
-    j["pid"] = e.leader.pid;
-    j["start_ns"] = e.leader.start_ns;
-    j["comm"] = e.leader.comm;
-    j["ppid"] = e.ppid;
-    j["sid"] = e.sid;
-    j["tty"] = tty_json(e.tty_dev);
-    j["uid"] = e.uid;
+    Json j = common_keys("session_end", e.ktime_ns, clock, e.leader, e.ppid, e.sid, e.tty_dev, e.uid);
     j["user"] = e.user;
     int sig = e.raw_status & 0x7f;
     j["exit_code"] = sig ? Json(nullptr) : Json((e.raw_status >> 8) & 0xff);
@@ -73,16 +72,7 @@ Json to_json_body(const SessionEndFinding& e, const BootClock& clock) {
 }
 
 Json to_json_body(const Verdict& v, const BootClock& clock) {
-    Json j = Json::object();
-    j["event"] = "verdict";
-    j["time"] = clock.rfc3339(v.ktime_ns);
-    j["pid"] = v.process.pid;
-    j["start_ns"] = v.process.start_ns;
-    j["comm"] = v.process.comm;
-    j["ppid"] = v.ppid;
-    j["sid"] = v.sid;
-    j["tty"] = tty_json(v.tty_dev);
-    j["uid"] = v.uid;
+    Json j = common_keys("verdict", v.ktime_ns, clock, v.process, v.ppid, v.sid, v.tty_dev, v.uid);
     j["verdict"] = verdict_kind_name(v.kind);
     j["user"] = v.user;
     j["argv"] = v.argv;
