@@ -71,6 +71,11 @@ void DisconnectCorrelator::seed(const std::vector<ProcSnapshot>& snapshots) {
 void DisconnectCorrelator::learn_session(const ProcessInfo& info) {
     if (info.sid == 0) return;
     auto& session = sessions_[info.sid];
+    // A session id is its leader's pid, and pids are reused: a new leader
+    // with this sid starts a new session, with nothing of the old one's story.
+    if (info.pid == info.sid && session.leader.pid == info.pid &&
+        session.leader.start_ns != info.start_ns)
+        session = SessionState{};
     // The kernel clears signal->tty before it signals a hangup, so a zero tty
     // never overwrites the terminal the session had.
     if (info.tty_dev != 0) session.tty_dev = info.tty_dev;

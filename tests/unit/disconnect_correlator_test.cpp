@@ -451,6 +451,29 @@ TEST(Correlator, PidReuseNeverMixesTwoProcessesStories) {
     EXPECT_TRUE(s.verdicts_for(918).empty());
 }
 
+// Session 900 hangs up; later a new login's shell gets pid 900 and so the
+// same session id. Its jobs must not inherit the old disconnect.
+TEST(Correlator, ASessionIdReusedByANewLoginStartsClean) {
+    Story s;
+    Login login(s);
+    login.hang_up(100 * kSec);
+    auto old_bash = login.bash;
+    old_bash.tty_dev = 0;
+    s.exit_signal(old_bash, SIGHUP);
+    auto new_bash = s.proc(900, 200 * kSec, 800, 900, (136u << 20) | 5, "bash");
+    s.at(200 * kSec);
+    s.fork(new_bash, login.sshd.start_ns);
+    auto job = s.proc(950, 210 * kSec, 900, 900, (136u << 20) | 5, "job");
+    s.at(210 * kSec);
+    s.fork(job, new_bash.start_ns);
+    s.at(220 * kSec);
+    s.sighup(job, new_bash, SignalOrigin::User, SignalResult::Delivered);  // `kill -HUP %1`
+    s.exit_signal(job, SIGHUP);
+    s.tick(230 * kSec);
+    EXPECT_TRUE(s.verdicts_for(950).empty()) << "the old session's disconnect leaked";
+    EXPECT_EQ(s.disconnects().size(), 1u);
+}
+
 TEST(Correlator, ProcessesKnownOnlyFromProcGetFullVerdicts) {
     Story s;
     // Seeded: a login on pts/3 that began before hupwatch started.
