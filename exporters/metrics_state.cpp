@@ -310,6 +310,23 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
     add(truncated, {}, as_value(counters.argv_truncated));
     families.push_back(std::move(truncated));
 
+    // The event store (hupwatch run --db); zeros when it is off.
+    const std::pair<const char*, std::pair<const char*, std::uint64_t>> store_families[] = {
+        {"hupwatch_store_rows_written_total", {"Rows written to the event store.", store_.rows_written}},
+        {"hupwatch_store_rows_pruned_total",
+         {"Rows removed from the event store by retention.", store_.rows_pruned}},
+        {"hupwatch_store_dropped_total",
+         {"Events and findings not stored because the store's queue was full.", store_.dropped}},
+        {"hupwatch_store_write_errors_total",
+         {"Store batches that failed to commit (a full or failing disk); other sinks go on.",
+          store_.write_errors}},
+    };
+    for (const auto& [name, help_value] : store_families) {
+        auto f = family(name, MetricType::Counter, help_value.first);
+        add(f, {}, as_value(help_value.second));
+        families.push_back(std::move(f));
+    }
+
     auto tracked = family("hupwatch_tracked_processes", MetricType::Gauge,
                           "Processes in hupwatch's process table.");
     add(tracked, {}, as_value(tracked_processes));

@@ -70,11 +70,21 @@ public:
     // now, by user. Replaces the previous map; shown from the next publish.
     void set_jobs_at_risk(std::map<std::string, std::uint64_t> by_user);
 
+    // Event thread: the event store's counters, shown from the next publish.
+    struct StoreCounters {
+        std::uint64_t rows_written = 0;
+        std::uint64_t rows_pruned = 0;
+        std::uint64_t dropped = 0;       // queue full: not stored
+        std::uint64_t write_errors = 0;  // failed batches (full or failing disk)
+    };
+    void set_store_counters(const StoreCounters& counters) { store_ = counters; }
+
     // Any thread (the HTTP server). Never null: all zeros before the first
     // publish.
     std::shared_ptr<const MetricsSnapshot> snapshot() const;
 
 private:
+    StoreCounters store_;
     using Identity = std::pair<std::uint32_t, std::uint64_t>;  // pid, start_ns
     using UserComm = std::pair<std::string, std::string>;      // folded labels
 

@@ -175,6 +175,9 @@ int run_daemon(const RunOptions& options) {
             spdlog::error("{}", error);
         if (json_sink) json_sink->flush();
         if (std::uint64_t now = boot_now_ns(); now - last_publish_ns >= kPublishPeriodNs) {
+            if (store)
+                metrics.set_store_counters({store->rows_written(), store->rows_pruned(),
+                                            store->dropped(), store->write_errors()});
             metrics.publish(now, monitor->counters(), monitor->table().size());
             last_publish_ns = now;
         }
