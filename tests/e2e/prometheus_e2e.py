@@ -138,7 +138,8 @@ def main():
         hw_port, prom_port = free_port(), free_port()
         hw_log = open(os.path.join(work, "hupwatch.log"), "w")
         hupwatch = subprocess.Popen(
-            [binary, "run", f"--web.listen-address=127.0.0.1:{hw_port}", "--audit.interval=1"],
+            [binary, "run", f"--web.listen-address=127.0.0.1:{hw_port}", "--audit.interval=1",
+             "--no-db"],
             stdout=hw_log, stderr=subprocess.STDOUT)
         processes.append(hupwatch)
         wait_for(lambda: http_get(f"http://127.0.0.1:{hw_port}/metrics"), 20, "hupwatch's /metrics")

@@ -63,7 +63,7 @@ def main():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(os.path.join(work, "stderr.log"), "w+")
-    daemon = subprocess.Popen([binary, "run", f"--web.listen-address=127.0.0.1:{port}",
+    daemon = subprocess.Popen([binary, "run", f"--web.listen-address=127.0.0.1:{port}", "--no-db",
                                f"--events.json={path}"], stderr=log)
     try:
         wait_for(lambda: "hupwatch: running" in open(log.name).read(), 20, "the daemon to start")
