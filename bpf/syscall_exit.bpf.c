@@ -10,7 +10,9 @@
 #define HW_NR_SETSID 112
 #define HW_NR_WRITE 1
 #define HW_NR_WRITEV 20
-#define HW_SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
+/* regs is a BTF pointer here: a plain load, not a helper call, because this
+ * runs on every syscall of the host. */
+#define HW_SYSCALL_NR(regs) ((regs)->orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define HW_NR_SETPGID 154
 #define HW_NR_SETSID 157
