@@ -164,7 +164,9 @@ bool SqliteStore::open_database(std::string& error) {
     // WAL: readers (replay, why, tree) never block the writer nor it them.
     // synchronous=NORMAL: a kill -9 loses nothing committed; a power cut at
     // most the last transactions, never the file's integrity.
-    if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA synchronous=NORMAL")) {
+    if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA synchronous=NORMAL") ||
+        !exec("PRAGMA temp_store=MEMORY") || !exec("PRAGMA cache_size=-65536") ||
+        !exec("PRAGMA wal_autocheckpoint=8192")) {
         error = store_error_line(db_, sqlite3_errcode(db_), options_.path);
         return false;
     }

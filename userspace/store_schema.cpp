@@ -47,9 +47,7 @@ CREATE TABLE events(
 CREATE INDEX events_process ON events(pid, start_ns);
 CREATE INDEX events_session ON events(sid, wall_ns);
 CREATE INDEX events_user ON events(uid, wall_ns);
-CREATE INDEX events_time ON events(wall_ns);
-CREATE INDEX events_significant ON events(wall_ns)
-  WHERE type IN ('signal', 'reparent', 'setsid', 'output_lost');
+CREATE INDEX events_type ON events(type, wall_ns);
 CREATE TABLE findings(
   id INTEGER PRIMARY KEY,
   run_id INTEGER NOT NULL,
