@@ -131,6 +131,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const StoreOptions& options, std:
     }
     store->closed_ = false;
     store->writer_ = std::thread([s = store.get()] { s->writer_loop(); });
+    store->encoder_ = std::thread([s = store.get()] { s->encoder_loop(); });
     return store;
 }
 
@@ -267,6 +268,9 @@ void SqliteStore::stop_writer() {
         stop_ = true;
     }
     wake_.notify_all();
+    // The encoder hands its last batch (stopping) to the writer, which ends
+    // after writing it.
+    if (encoder_.joinable()) encoder_.join();
     if (writer_.joinable()) writer_.join();
 }
 
@@ -321,49 +325,90 @@ void SqliteStore::flush_and_prune() {
     flush();
 }
 
+void SqliteStore::encoder_loop() {
+    for (;;) {
+        Batch batch;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait_for(lock, options_.commit_interval, [&] {
+                return stop_ || queue_.size() >= kEarlyBatch || flush_requested_ > flush_done_;
+            });
+            batch.items.swap(queue_);
+            batch.generation = flush_requested_;
+            batch.stopping = stop_;
+            batch.prune_fully = prune_fully_;
+            prune_fully_ = false;
+        }
+        encode(batch);
+        const bool stopping = batch.stopping;
+        {
+            std::unique_lock lock(handoff_mutex_);
+            handoff_cv_.wait(lock, [&] { return !handoff_.has_value(); });
+            handoff_.emplace(std::move(batch));
+        }
+        handoff_cv_.notify_all();
+        // The batch taken after stop_ holds everything queued before it.
+        if (stopping) return;
+    }
+}
+
+void SqliteStore::encode(Batch& batch) {
+    batch.encoded.resize(batch.items.size());
+    for (std::size_t i = 0; i < batch.items.size(); ++i) {
+        Encoded& out = batch.encoded[i];
+        std::visit(
+            [&](const auto& value) {
+                using T = std::decay_t<decltype(value)>;
+                if constexpr (std::is_same_v<T, Event>) {
+                    out.json = to_json_line(value, clock_);
+                    out.tty = tty_name(value.subject().tty_dev);
+                } else if constexpr (std::is_same_v<T, Finding>) {
+                    out.json = to_json_line(value, clock_);
+                }
+            },
+            batch.items[i]);
+    }
+}
+
 void SqliteStore::writer_loop() {
-    std::vector<Item> batch;
     auto last_commit = std::chrono::steady_clock::now();
     for (;;) {
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, options_.commit_interval, [&] {
-            return stop_ || queue_.size() >= kEarlyBatch || flush_requested_ > flush_done_;
-        });
-        batch.swap(queue_);
-        const std::uint64_t generation = flush_requested_;
-        const bool stopping = stop_;
-        const bool prune_fully = prune_fully_;
-        prune_fully_ = false;
-        lock.unlock();
+        Batch batch;
+        {
+            std::unique_lock lock(handoff_mutex_);
+            handoff_cv_.wait(lock, [&] { return handoff_.has_value(); });
+            batch = std::move(*handoff_);
+            handoff_.reset();
+        }
+        handoff_cv_.notify_all();
 
         auto now = std::chrono::steady_clock::now();
-        if (!batch.empty() || now - last_commit >= kHeartbeat) {
+        if (!batch.items.empty() || now - last_commit >= kHeartbeat) {
             write_batch(batch);
             last_commit = now;
         }
-        batch.clear();
-        if (prune_fully) {
+        if (batch.prune_fully) {
             while (prune_step(true) > 0) {
             }
         } else {
             prune_step(false);
         }
 
-        lock.lock();
-        flush_done_ = generation;
+        std::unique_lock lock(mutex_);
+        flush_done_ = std::max(flush_done_, batch.generation);
         committed_.notify_all();
-        if (stopping && queue_.empty()) break;
+        if (batch.stopping) break;
     }
 }
 
-void SqliteStore::write_batch(std::vector<Item>& batch) {
+void SqliteStore::write_batch(const Batch& batch) {
     if (!exec("BEGIN")) {
         count_error("BEGIN");
         return;
     }
     std::size_t written = 0;
-    for (const auto& item : batch) {
-        if (!write_item(item)) {
+    for (std::size_t i = 0; i < batch.items.size(); ++i) {
+        if (!write_item(batch.items[i], batch.encoded[i])) {
             count_error("insert");
             exec("ROLLBACK");
             return;
@@ -380,18 +425,18 @@ void SqliteStore::write_batch(std::vector<Item>& batch) {
     rows_written_ += written;
 }
 
-bool SqliteStore::write_item(const Item& item) {
+bool SqliteStore::write_item(const Item& item, const Encoded& encoded) {
     return std::visit(
         [&](const auto& value) {
             using T = std::decay_t<decltype(value)>;
-            if constexpr (std::is_same_v<T, Event>) return write_event(value);
-            else if constexpr (std::is_same_v<T, Finding>) return write_finding(value);
+            if constexpr (std::is_same_v<T, Event>) return write_event(value, encoded);
+            else if constexpr (std::is_same_v<T, Finding>) return write_finding(value, encoded);
             else return write_seed(value);
         },
         item);
 }
 
-bool SqliteStore::write_event(const Event& event) {
+bool SqliteStore::write_event(const Event& event, const Encoded& encoded) {
     const ProcessInfo& p = event.subject();
     sqlite3_stmt* s = insert_event_;
     bind_i64(s, 1, run_id_);
@@ -404,18 +449,21 @@ bool SqliteStore::write_event(const Event& event) {
     bind_i64(s, 7, p.ppid);
     bind_i64(s, 8, p.sid);
     bind_i64(s, 9, p.uid);
-    bind_tty(s, 10, p.tty_dev);
-    bind_text(s, 11, p.comm);
+    // The batch outlives the step: no copies.
+    if (encoded.tty)
+        sqlite3_bind_text(s, 10, encoded.tty->data(), static_cast<int>(encoded.tty->size()),
+                          SQLITE_STATIC);
+    sqlite3_bind_text(s, 11, p.comm.data(), static_cast<int>(p.comm.size()), SQLITE_STATIC);
     if (auto peer = peer_of(event)) {
         bind_i64(s, 12, peer->first);
         bind_u64(s, 13, peer->second);
     }
-    const std::string json = to_json_line(event, clock_);
-    sqlite3_bind_text(s, 14, json.data(), static_cast<int>(json.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s, 14, encoded.json.data(), static_cast<int>(encoded.json.size()),
+                      SQLITE_STATIC);
     return step_done(s);
 }
 
-bool SqliteStore::write_finding(const Finding& finding) {
+bool SqliteStore::write_finding(const Finding& finding, const Encoded& encoded) {
     sqlite3_stmt* s = insert_finding_;
     struct Columns {
         std::uint64_t ktime_ns;
@@ -446,8 +494,8 @@ bool SqliteStore::write_finding(const Finding& finding) {
     bind_u64(s, 7, c.process->start_ns);
     bind_i64(s, 8, c.sid);
     bind_i64(s, 9, c.uid);
-    const std::string json = to_json_line(finding, clock_);
-    sqlite3_bind_text(s, 10, json.data(), static_cast<int>(json.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s, 10, encoded.json.data(), static_cast<int>(encoded.json.size()),
+                      SQLITE_STATIC);
     return step_done(s);
 }
 

@@ -1,8 +1,10 @@
 // The forensic event store: every event, finding and /proc seed of a run in
-// SQLite (schema: docs/store.md). The sink only queues; one writer thread
-// owns the database, commits in batches at least every commit_interval and
-// prunes in small steps between batches, so the event thread never waits on
-// the disk. Failures are counted and logged, never thrown.
+// SQLite (schema: docs/store.md). The sink only queues; an encoder thread
+// turns each batch into JSON lines, and one writer thread owns the database,
+// commits in batches at least every commit_interval and prunes in small steps
+// between batches, so the event thread never waits on the disk and the JSON
+// work overlaps the SQLite work. Failures are counted and logged, never
+// thrown.
 #pragma once
 
 #include <atomic>
@@ -11,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -78,17 +81,32 @@ private:
         std::int64_t wall_ns = 0;
     };
     using Item = std::variant<Event, Finding, Seed>;
+    // What the writer needs beyond the item, computed on the encoder thread.
+    struct Encoded {
+        std::string json;                // events and findings
+        std::optional<std::string> tty;  // events
+    };
+    // One batch handed from the encoder to the writer.
+    struct Batch {
+        std::vector<Item> items;
+        std::vector<Encoded> encoded;  // parallel to items
+        std::uint64_t generation = 0;  // flush_requested_ when it was taken
+        bool prune_fully = false;
+        bool stopping = false;
+    };
 
     SqliteStore(const StoreOptions& options, const BootClock& clock);
     bool open_database(std::string& error);
     bool begin_run(std::string& error);
     bool prepare_statements(std::string& error);
     void enqueue(Item item);
+    void encoder_loop();
+    void encode(Batch& batch);
     void writer_loop();
-    void write_batch(std::vector<Item>& batch);
-    bool write_item(const Item& item);
-    bool write_event(const Event& event);
-    bool write_finding(const Finding& finding);
+    void write_batch(const Batch& batch);
+    bool write_item(const Item& item, const Encoded& encoded);
+    bool write_event(const Event& event, const Encoded& encoded);
+    bool write_finding(const Finding& finding, const Encoded& encoded);
     bool write_seed(const Seed& seed);
     std::size_t prune_step(bool force);
     std::size_t prune_table(const char* table, std::int64_t cutoff_wall_ns, bool oldest_batch);
@@ -115,6 +133,12 @@ private:
     std::uint64_t flush_done_ = 0;
     bool prune_fully_ = false;
     bool stop_ = false;
+    // The encoder -> writer hand-off: at most one encoded batch waits, so a
+    // slow disk backs up into queue_ (bounded, counted drops), not memory.
+    std::mutex handoff_mutex_;
+    std::condition_variable handoff_cv_;
+    std::optional<Batch> handoff_;
+    std::thread encoder_;
     std::thread writer_;
     bool closed_ = false;
 
