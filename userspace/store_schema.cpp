@@ -46,7 +46,6 @@ CREATE TABLE events(
   json TEXT NOT NULL);
 CREATE INDEX events_process ON events(pid, start_ns);
 CREATE INDEX events_session ON events(sid, wall_ns);
-CREATE INDEX events_user ON events(uid, wall_ns);
 CREATE INDEX events_type ON events(type, wall_ns);
 CREATE TABLE findings(
   id INTEGER PRIMARY KEY,
