@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <ctime>
+#include <iterator>
 
 namespace hupwatch {
 namespace {
@@ -60,12 +61,71 @@ std::int64_t BootClock::wall_ns(std::uint64_t boot_ns) const {
     return static_cast<std::int64_t>(boot_ns) + offset_ns_;
 }
 
-std::string BootClock::rfc3339(std::uint64_t boot_ns) const {
+// Days since 1970-01-01 to a proleptic Gregorian (year, month, day), by
+// Howard Hinnant's civil_from_days: plain arithmetic, where gmtime_r would
+// take glibc's time-zone lock once per event.
+struct CivilDate {
+    std::int64_t year;
+    unsigned month, day;
+};
+
+static CivilDate civil_from_days(std::int64_t days) {
+    days += 719468;
+    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(days - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+    const std::int64_t year = static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2);
+    return {year, month, day};
+}
+
+void BootClock::append_rfc3339(std::string& out, std::uint64_t boot_ns) const {
     const SplitTime t = split(wall_ns(boot_ns));
-    std::tm tm{};
-    gmtime_r(&t.seconds, &tm);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900,
-                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.nanos / 1000);
+    std::int64_t days = t.seconds / 86400;
+    std::int64_t second_of_day = t.seconds % 86400;
+    if (second_of_day < 0) {
+        second_of_day += 86400;
+        --days;
+    }
+    const CivilDate date = civil_from_days(days);
+    if (date.year < 0 || date.year > 9999) {
+        // Out of RFC 3339's range: only a corrupt timestamp gets here.
+        fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T", date.year, date.month,
+                       date.day);
+    } else {
+        const auto year = static_cast<unsigned>(date.year);
+        const char head[] = {char('0' + year / 1000),      char('0' + year / 100 % 10),
+                             char('0' + year / 10 % 10),   char('0' + year % 10),
+                             '-',
+                             char('0' + date.month / 10), char('0' + date.month % 10),
+                             '-',
+                             char('0' + date.day / 10),   char('0' + date.day % 10),
+                             'T'};
+        out.append(head, sizeof head);
+    }
+    const auto sod = static_cast<unsigned>(second_of_day);
+    const auto hour = sod / 3600, minute = sod / 60 % 60, second = sod % 60;
+    const auto micros = static_cast<unsigned>(t.nanos / 1000);
+    const char tail[] = {char('0' + hour / 10),         char('0' + hour % 10),
+                         ':',
+                         char('0' + minute / 10),       char('0' + minute % 10),
+                         ':',
+                         char('0' + second / 10),       char('0' + second % 10),
+                         '.',
+                         char('0' + micros / 100000),   char('0' + micros / 10000 % 10),
+                         char('0' + micros / 1000 % 10), char('0' + micros / 100 % 10),
+                         char('0' + micros / 10 % 10),  char('0' + micros % 10),
+                         'Z'};
+    out.append(tail, sizeof tail);
+}
+
+std::string BootClock::rfc3339(std::uint64_t boot_ns) const {
+    std::string out;
+    append_rfc3339(out, boot_ns);
+    return out;
 }
 
 std::string BootClock::local_time_of_day(std::uint64_t boot_ns) const {

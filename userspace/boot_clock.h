@@ -22,6 +22,8 @@ class BootClock {
     std::int64_t wall_ns(std::uint64_t boot_ns) const;
     // "2026-11-28T08:21:24.123456Z": UTC, microseconds.
     std::string rfc3339(std::uint64_t boot_ns) const;
+    // The same, appended to `out` (the JSON encoders' hot path).
+    void append_rfc3339(std::string& out, std::uint64_t boot_ns) const;
     // "08:21:24.123" in the local time zone (TZ), for human-readable lines.
     std::string local_time_of_day(std::uint64_t boot_ns) const;
 

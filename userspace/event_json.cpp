@@ -1,97 +1,116 @@
 #include "event_json.h"
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 
+#include "json_line_writer.h"
 #include "signal_names.h"
 #include "tty_names.h"
 
 namespace hupwatch {
 namespace {
 
-using Json = nlohmann::ordered_json;
+// Every event goes through here (each sink, the store's encoder), so lines
+// are written straight into one string, with no intermediate JSON object.
 
 // The kernel's "unset" for loginuid and the audit session id is (u32)-1;
 // null says so without a magic number.
-Json unless_unset(std::uint32_t value) {
-    if (value == UINT32_MAX) return nullptr;
-    return value;
+void unless_unset(JsonLineWriter& w, std::uint32_t value) {
+    if (value == UINT32_MAX)
+        w.null();
+    else
+        w.unsigned_number(value);
 }
 
-Json tty_json(std::uint32_t dev) {
-    if (auto name = tty_name(dev)) return *name;
-    return nullptr;
+void optional_string(JsonLineWriter& w, const std::optional<std::string>& value) {
+    if (value)
+        w.string(*value);
+    else
+        w.null();
 }
 
-void put_process(Json& j, const ProcessInfo& p) {
-    j["pid"] = p.pid;
-    j["start_ns"] = p.start_ns;
-    j["comm"] = p.comm;
-    j["ppid"] = p.ppid;
-    j["sid"] = p.sid;
-    j["tty"] = tty_json(p.tty_dev);
-    j["uid"] = p.uid;
-    j["pgid"] = p.pgid;
-    j["tid"] = p.tid;
-    j["loginuid"] = unless_unset(p.loginuid);
-    j["audit_session"] = unless_unset(p.audit_session);
-    j["cgroup_id"] = p.cgroup_id;
+void put_process(JsonLineWriter& w, const ProcessInfo& p) {
+    w.key("pid"), w.unsigned_number(p.pid);
+    w.key("start_ns"), w.unsigned_number(p.start_ns);
+    w.key("comm"), w.string(p.comm);
+    w.key("ppid"), w.unsigned_number(p.ppid);
+    w.key("sid"), w.unsigned_number(p.sid);
+    w.key("tty"), optional_string(w, tty_name(p.tty_dev));
+    w.key("uid"), w.unsigned_number(p.uid);
+    w.key("pgid"), w.unsigned_number(p.pgid);
+    w.key("tid"), w.unsigned_number(p.tid);
+    w.key("loginuid"), unless_unset(w, p.loginuid);
+    w.key("audit_session"), unless_unset(w, p.audit_session);
+    w.key("cgroup_id"), w.unsigned_number(p.cgroup_id);
 }
 
-void put_body(Json& j, const ForkEvent& e) {
-    j["parent_start_ns"] = e.parent_start_ns;
+void put_body(JsonLineWriter& w, const ForkEvent& e) {
+    w.key("parent_start_ns"), w.unsigned_number(e.parent_start_ns);
 }
 
-void put_body(Json& j, const ExecEvent& e) {
-    j["filename"] = e.filename;
-    j["argv"] = e.argv;
-    j["argv_truncated"] = e.argv_truncated;
-    j["old_pid"] = e.old_pid;
+void put_body(JsonLineWriter& w, const ExecEvent& e) {
+    w.key("filename"), w.string(e.filename);
+    w.key("argv"), w.begin_array();
+    for (const auto& arg : e.argv) w.string(arg);
+    w.end_array();
+    w.key("argv_truncated"), w.boolean(e.argv_truncated);
+    w.key("old_pid"), w.unsigned_number(e.old_pid);
 }
 
-void put_body(Json& j, const ExitEvent& e) {
+void put_body(JsonLineWriter& w, const ExitEvent& e) {
     const auto code = e.exit_code();
-    j["exit_code"] = code ? Json(*code) : Json(nullptr);
-    j["signal"] = code ? Json(nullptr) : Json(signal_name(e.term_signal()));
-    j["core_dumped"] = e.core_dumped();
-    j["utime_ns"] = e.utime_ns;
-    j["stime_ns"] = e.stime_ns;
-    j["orphans"] = e.orphans;
-    j["orphans_overflow"] = e.orphans_overflow;
+    w.key("exit_code");
+    if (code)
+        w.signed_number(*code);
+    else
+        w.null();
+    w.key("signal");
+    if (code)
+        w.null();
+    else
+        w.string(signal_name(e.term_signal()));
+    w.key("core_dumped"), w.boolean(e.core_dumped());
+    w.key("utime_ns"), w.unsigned_number(e.utime_ns);
+    w.key("stime_ns"), w.unsigned_number(e.stime_ns);
+    w.key("orphans"), w.unsigned_number(e.orphans);
+    w.key("orphans_overflow"), w.unsigned_number(e.orphans_overflow);
 }
 
-void put_body(Json& j, const SignalEvent& e) {
-    j["signal"] = signal_name(e.sig);
-    j["sender_pid"] = e.sender_pid;
-    j["sender_start_ns"] = e.sender_start_ns;
-    j["sender_comm"] = e.sender_comm;
-    j["origin"] = signal_origin_name(e.origin);
-    j["result"] = signal_result_name(e.result);
-    j["si_code"] = e.si_code;
-    j["group"] = e.group;
+void put_body(JsonLineWriter& w, const SignalEvent& e) {
+    w.key("signal"), w.string(signal_name(e.sig));
+    w.key("sender_pid"), w.unsigned_number(e.sender_pid);
+    w.key("sender_start_ns"), w.unsigned_number(e.sender_start_ns);
+    w.key("sender_comm"), w.string(e.sender_comm);
+    w.key("origin"), w.string(signal_origin_name(e.origin));
+    w.key("result"), w.string(signal_result_name(e.result));
+    w.key("si_code"), w.signed_number(e.si_code);
+    w.key("group"), w.boolean(e.group);
 }
 
-void put_body(Json& j, const ReparentEvent& e) {
-    j["old_ppid"] = e.old_ppid;
-    j["old_parent_start_ns"] = e.old_parent_start_ns;
-    j["new_ppid"] = e.new_ppid;
-    j["new_parent_start_ns"] = e.new_parent_start_ns;
-    j["reaper"] = reaper_kind_name(e.reaper);
+void put_body(JsonLineWriter& w, const ReparentEvent& e) {
+    w.key("old_ppid"), w.unsigned_number(e.old_ppid);
+    w.key("old_parent_start_ns"), w.unsigned_number(e.old_parent_start_ns);
+    w.key("new_ppid"), w.unsigned_number(e.new_ppid);
+    w.key("new_parent_start_ns"), w.unsigned_number(e.new_parent_start_ns);
+    w.key("reaper"), w.string(reaper_kind_name(e.reaper));
 }
 
-void put_body(Json& j, const SessionEvent& e) {
-    j["ret"] = e.ret;
+void put_body(JsonLineWriter& w, const SessionEvent& e) {
+    w.key("ret"), w.signed_number(e.ret);
     const auto error = syscall_error_name(e.ret);
-    j["error"] = error ? Json(*error) : Json(nullptr);
+    w.key("error");
+    if (error)
+        w.string(*error);
+    else
+        w.null();
     if (e.call == SessionCall::Setpgid) {
-        j["target_pid"] = e.arg_pid;
-        j["target_pgid"] = e.arg_pgid;
+        w.key("target_pid"), w.unsigned_number(e.arg_pid);
+        w.key("target_pgid"), w.unsigned_number(e.arg_pgid);
     }
 }
 
-void put_body(Json& j, const OutputLostEvent& e) {
-    j["eio_writes"] = e.eio_writes;
-    j["fd"] = e.fd;
+void put_body(JsonLineWriter& w, const OutputLostEvent& e) {
+    w.key("eio_writes"), w.unsigned_number(e.eio_writes);
+    w.key("fd"), w.unsigned_number(e.fd);
 }
 
 }  // namespace
@@ -102,19 +121,22 @@ std::string_view output_event_name(const Event& event) {
     return event_type_name(event.type());
 }
 
-Json to_json(const Event& event, const BootClock& clock) {
-    Json j = Json::object();
-    j["event"] = output_event_name(event);
-    j["time"] = clock.rfc3339(event.ktime_ns);
-    put_process(j, event.subject());
-    std::visit([&j](const auto& body) { put_body(j, body); }, event.body);
-    return j;
-}
-
 std::string to_json_line(const Event& event, const BootClock& clock) {
-    // Strings come from the traced processes (comm, argv, filename) and are
-    // arbitrary bytes; replace keeps one bad argv from losing the event.
-    return to_json(event, clock).dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::string line;
+    line.reserve(512);
+    JsonLineWriter w(line);
+    w.begin_object();
+    w.key("event"), w.string(output_event_name(event));
+    // The time is digits and punctuation only: no escaping needed.
+    w.key("time");
+    std::string& time = w.raw_value();
+    time += '"';
+    clock.append_rfc3339(time, event.ktime_ns);
+    time += '"';
+    put_process(w, event.subject());
+    std::visit([&w](const auto& body) { put_body(w, body); }, event.body);
+    w.end_object();
+    return line;
 }
 
 }  // namespace hupwatch

@@ -3,7 +3,6 @@
 // with the document.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 
@@ -15,9 +14,6 @@ namespace hupwatch {
 // The "event" value: the EventType name, except that session events are
 // named by their call ("setsid", "setpgid").
 std::string_view output_event_name(const Event& event);
-
-// One object, keys in documented order.
-nlohmann::ordered_json to_json(const Event& event, const BootClock& clock);
 
 // One line of JSON without the trailing newline. Never throws on bad bytes:
 // invalid UTF-8 becomes U+FFFD, control characters are \u-escaped.
