@@ -333,7 +333,9 @@ void SqliteStore::encoder_loop() {
             wake_.wait_for(lock, options_.commit_interval, [&] {
                 return stop_ || queue_.size() >= kEarlyBatch || flush_requested_ > flush_done_;
             });
+            batch.items.swap(spare_items_);
             batch.items.swap(queue_);
+            batch.encoded.swap(spare_encoded_);
             batch.generation = flush_requested_;
             batch.stopping = stop_;
             batch.prune_fully = prune_fully_;
@@ -394,7 +396,12 @@ void SqliteStore::writer_loop() {
             prune_step(false);
         }
 
+        batch.items.clear();
+        batch.encoded.clear();
         std::unique_lock lock(mutex_);
+        if (batch.items.capacity() > spare_items_.capacity()) spare_items_.swap(batch.items);
+        if (batch.encoded.capacity() > spare_encoded_.capacity())
+            spare_encoded_.swap(batch.encoded);
         flush_done_ = std::max(flush_done_, batch.generation);
         committed_.notify_all();
         if (batch.stopping) break;
