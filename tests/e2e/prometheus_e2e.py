@@ -13,12 +13,8 @@ Usage: prometheus_e2e.py HUPWATCH_BINARY REPO_ROOT   (as root)
 """
 import json
 import os
-import pty
-import re
-import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,35 +22,10 @@ import time
 import urllib.parse
 import urllib.request
 
+from e2e_common import (Daemon, InteractiveShell, fail, free_port, kill_quietly, ok, require_root,
+                        skip_or_fail, wait_for)
+
 KILLED_JOBS = 3
-
-
-def fail(message):
-    print(f"prometheus_e2e: FAIL: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def skip_or_fail(message):
-    if os.environ.get("CI") == "true":
-        fail(f"{message} (CI=true: required)")
-    print(f"prometheus_e2e: SKIPPED: {message}")
-    sys.exit(0)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    fail(f"timed out after {timeout}s waiting for {what}")
 
 
 def http_get(url):
@@ -86,47 +57,11 @@ class Prometheus:
         return float(reply["data"]["result"][0]["value"][1])
 
 
-class InteractiveShell:
-    """bash as session leader of a pty we own (pty.fork: setsid + TIOCSCTTY)."""
-
-    def __init__(self):
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:
-            os.environ.update(PS1="$ ", TERM="dumb", HISTFILE="/dev/null")
-            os.environ.pop("PROMPT_COMMAND", None)
-            os.execvp("bash", ["bash", "--norc", "--noprofile", "--noediting", "-i"])
-        self.buffer = ""
-        self.run("stty -echo; echo READY_$((6*7))", "READY_42")
-
-    def run(self, line, marker, timeout=10):
-        os.write(self.fd, (line + "\n").encode())
-        deadline = time.monotonic() + timeout
-        while marker not in self.buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                fail(f"shell did not print {marker!r}; output so far: {self.buffer!r}")
-            ready, _, _ = select.select([self.fd], [], [], left)
-            if ready:
-                self.buffer += os.read(self.fd, 4096).decode(errors="replace")
-        out, self.buffer = self.buffer.split(marker, 1)
-        return out
-
-    def start_job(self, command, n):
-        self.run(f"{command} & echo JOB{n}=$!; echo DONE_$(({n}+1000))", f"DONE_{n + 1000}")
-        # The pid line came before the marker; it is in what run() returned.
-
-    def hang_up(self):
-        os.close(self.fd)
-        _, status = os.waitpid(self.pid, 0)
-        return status
-
-
 def main():
     if len(sys.argv) != 3:
         fail("usage: prometheus_e2e.py HUPWATCH_BINARY REPO_ROOT")
     binary, repo = sys.argv[1], sys.argv[2]
-    if os.geteuid() != 0:
-        skip_or_fail("needs root to load BPF")
+    require_root()
     for tool in ("prometheus",):
         if not shutil.which(tool):
             skip_or_fail(f"{tool} is missing (Debian package prometheus)")
@@ -134,14 +69,13 @@ def main():
     work = tempfile.mkdtemp(prefix="hupwatch-e2e-")
     processes = []
     orphans = []
+    shell = None
     try:
         hw_port, prom_port = free_port(), free_port()
-        hw_log = open(os.path.join(work, "hupwatch.log"), "w")
-        hupwatch = subprocess.Popen(
-            [binary, "run", f"--web.listen-address=127.0.0.1:{hw_port}", "--audit.interval=1",
-             "--no-db"],
-            stdout=hw_log, stderr=subprocess.STDOUT)
-        processes.append(hupwatch)
+        hupwatch = Daemon(binary, os.path.join(work, "hupwatch.log"),
+                          [f"--web.listen-address=127.0.0.1:{hw_port}", "--audit.interval=1",
+                           "--no-db"])
+        processes.append(hupwatch.process)
         wait_for(lambda: http_get(f"http://127.0.0.1:{hw_port}/metrics"), 20, "hupwatch's /metrics")
 
         config = os.path.join(work, "prometheus.yml")
@@ -167,16 +101,9 @@ scrape_configs:
         before = prom.scalar(killed)
 
         shell = InteractiveShell()
-        out = ""
         for n in range(KILLED_JOBS):
-            out += shell.run(f"sleep {4000 + n} & echo JOB{n}=$!; echo DONE_$(({n}+1000))",
-                             f"DONE_{n + 1000}")
-        out += shell.run("nohup sleep 4100 >/dev/null 2>&1 & echo ORPHAN=$!; echo DONE_$((2000+1))",
-                         "DONE_2001")
-        orphans = [int(p) for p in re.findall(r"ORPHAN=(\d+)", out)]
-        jobs = [int(p) for p in re.findall(r"JOB\d=(\d+)", out)]
-        if len(jobs) != KILLED_JOBS or len(orphans) != 1:
-            fail(f"could not read the job pids from {out!r}")
+            shell.start_job(f"sleep {4000 + n}")
+        orphans.append(shell.start_job("nohup sleep 4100 >/dev/null 2>&1"))
         # The audit sees them at risk before the line drops.
         wait_for(lambda: (prom.scalar('sum(hupwatch_jobs_at_risk{job="hupwatch"})') or 0) >= KILLED_JOBS,
                  20, "hupwatch_jobs_at_risk to count the jobs")
@@ -190,7 +117,7 @@ scrape_configs:
         rise = prom.scalar(killed) - before
         if rise != KILLED_JOBS:
             fail(f"jobs_killed_total rose by {rise}, expected {KILLED_JOBS}")
-        print(f"prometheus_e2e: ok: hupwatch_jobs_killed_total{{cause=\"disconnect\"}} rose by {rise:.0f}")
+        ok(f"hupwatch_jobs_killed_total{{cause=\"disconnect\"}} rose by {rise:.0f}")
         wait_for(lambda: (prom.scalar('sum(hupwatch_orphaned_jobs{job="hupwatch",comm="sleep"})') or 0) >= 1,
                  20, "the nohup'd job to show as an orphaned job")
         wait_for(lambda: (prom.scalar('sum(hupwatch_disconnects_total{job="hupwatch"})') or 0) >= 1,
@@ -222,17 +149,14 @@ scrape_configs:
                 empty.append((title, query))
         if empty:
             fail("panels without data: " + "; ".join(f"{t}: {q}" for t, q in empty))
-        print(f"prometheus_e2e: ok: {len(exprs)} dashboard queries accepted, each with data")
+        ok(f"{len(exprs)} dashboard queries accepted, each with data")
 
-        hupwatch.send_signal(signal.SIGTERM)
-        if hupwatch.wait(timeout=10) != 0:
-            fail("hupwatch run did not exit 0 on SIGTERM")
+        hupwatch.stop()
     finally:
+        if shell:
+            shell.close()
         for pid in orphans:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            kill_quietly(pid)
         for p in processes:
             if p.poll() is None:
                 p.kill()

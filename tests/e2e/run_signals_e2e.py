@@ -10,27 +10,14 @@ Usage: run_signals_e2e.py HUPWATCH_BINARY   (as root)
 """
 import json
 import os
+import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import shutil
 
-
-def fail(message):
-    print(f"run_signals_e2e: FAIL: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    fail(f"timed out waiting for {what}")
+from e2e_common import Daemon, fail, free_port, ok, require_root, wait_for
 
 
 def execs_with(path, marker):
@@ -52,50 +39,38 @@ def run_marked(marker):
 
 def main():
     binary = sys.argv[1]
-    if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            fail("needs root (CI=true)")
-        print("run_signals_e2e: SKIPPED: needs root to load BPF")
-        return
+    require_root()
     work = tempfile.mkdtemp(prefix="hupwatch-run-")
     path = os.path.join(work, "events.json")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(os.path.join(work, "stderr.log"), "w+")
-    daemon = subprocess.Popen([binary, "run", f"--web.listen-address=127.0.0.1:{port}", "--no-db",
-                               f"--events.json={path}"], stderr=log)
+    daemon = Daemon(binary, os.path.join(work, "stderr.log"),
+                    [f"--web.listen-address=127.0.0.1:{free_port()}", "--no-db",
+                     f"--events.json={path}"])
     try:
-        wait_for(lambda: "hupwatch: running" in open(log.name).read(), 20, "the daemon to start")
+        daemon.wait_running()
         tag = f"hw-run-{os.getpid()}"
         run_marked(tag + "-before")
         wait_for(lambda: execs_with(path, tag + "-before"), 10, "the first exec in the file")
 
         os.rename(path, path + ".rotated")  # what logrotate does
-        daemon.send_signal(signal.SIGHUP)
+        daemon.process.send_signal(signal.SIGHUP)
         time.sleep(0.3)  # the daemon reopens on its next loop turn (100 ms)
-        if daemon.poll() is not None:
-            fail(f"the daemon died of SIGHUP (exit {daemon.returncode})")
+        if daemon.process.poll() is not None:
+            fail(f"the daemon died of SIGHUP (exit {daemon.process.returncode})")
         run_marked(tag + "-after")
         wait_for(lambda: execs_with(path, tag + "-after"), 10, "an exec in the reopened file")
         if execs_with(path + ".rotated", tag + "-after"):
             fail("after SIGHUP a line still went to the renamed file")
 
         run_marked(tag + "-last")
-        daemon.send_signal(signal.SIGTERM)
-        code = daemon.wait(timeout=10)
-        if code != 0:
-            fail(f"SIGTERM: exit {code}, expected 0")
+        daemon.stop()
         if len(execs_with(path, tag + "-last")) != 1:
             fail("the last exec before SIGTERM is not in the file: a sink was not flushed")
-        summary = open(log.name).read()
+        summary = daemon.output()
         if "hupwatch: stopped after" not in summary:
             fail(f"no stop summary on stderr: {summary!r}")
-        print("run_signals_e2e: ok: SIGHUP reopened the file, SIGTERM flushed it and exited 0")
+        ok("SIGHUP reopened the file, SIGTERM flushed it and exited 0")
     finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
+        daemon.kill()
         shutil.rmtree(work, ignore_errors=True)
 
 
