@@ -10,6 +10,7 @@
 
 #include "cli_commands.h"
 #include "event_store_reader.h"
+#include "finding_format.h"
 #include "preflight.h"
 #include "story_lines.h"
 #include "time_arg.h"
@@ -67,9 +68,12 @@ void add_runs(EventStoreReader& store, const StoreFilter& f, std::int64_t now,
         if (gap.to_wall_ns < f.since_wall_ns || gap.from_wall_ns > f.until_wall_ns) continue;
         items.push_back(
             {gap.from_wall_ns, 3, gap.run_id,
-             fmt::format("{} no data between {} and {} (hupwatch did not stop cleanly)",
-                         local_stamp(gap.from_wall_ns, now), local_stamp(gap.from_wall_ns, now),
-                         local_stamp(gap.to_wall_ns, now)),
+             // Milliseconds: a quick restart leaves a gap within one second.
+             fmt::format("{} no data between {} and {} ({}; hupwatch did not stop cleanly)",
+                         local_stamp(gap.from_wall_ns, now), local_stamp_ms(gap.from_wall_ns, now),
+                         local_stamp_ms(gap.to_wall_ns, now),
+                         human_duration(static_cast<std::uint64_t>(
+                             std::max<std::int64_t>(0, gap.to_wall_ns - gap.from_wall_ns)))),
              meta_json("gap", gap.from_wall_ns,
                        {{"from", rfc3339_wall(gap.from_wall_ns)},
                         {"to", rfc3339_wall(gap.to_wall_ns)}})});

@@ -68,6 +68,12 @@ std::string local_stamp(std::int64_t wall_ns, std::int64_t now_wall_ns) {
                        at.tm_mday, at.tm_hour, at.tm_min, at.tm_sec);
 }
 
+std::string local_stamp_ms(std::int64_t wall_ns, std::int64_t now_wall_ns) {
+    std::int64_t ms = wall_ns / 1'000'000 % 1000;
+    if (ms < 0) ms += 1000;
+    return fmt::format("{}.{:03}", local_stamp(wall_ns, now_wall_ns), ms);
+}
+
 std::string rfc3339_wall(std::int64_t wall_ns) { return BootClock(0).rfc3339(static_cast<std::uint64_t>(wall_ns)); }
 
 std::string user_label(std::uint32_t uid) {

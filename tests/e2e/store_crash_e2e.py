@@ -67,6 +67,23 @@ def local_stamp(ns, now_ns):
     return time.strftime("%Y-%m-%d %H:%M:%S", at)
 
 
+def local_stamp_ms(ns, now_ns):
+    return f"{local_stamp(ns, now_ns)}.{ns // 1_000_000 % 1000:03}"
+
+
+def human_duration(ns):
+    """userspace/finding_format.cpp's human_duration(), for gaps under a day."""
+    ms = max(0, ns) // 1_000_000
+    if ms < 1000:
+        return f"{ms}ms"
+    s = ms // 1000
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02}s"
+    return f"{s // 3600}h{s % 3600 // 60:02}m"
+
+
 def stored_lifecycle(db, pid):
     """{start_ns: [(type, ppid, json), ...]} of the stored events of pid."""
     found = {}
@@ -137,9 +154,9 @@ def check_replay(binary, path, since, gap_from, gap_to):
     text = subprocess.run(args, capture_output=True, text=True, timeout=30)
     if text.returncode != 0:
         fail(f"replay: exit {text.returncode}: {text.stderr}")
-    stamp_from, stamp_to = local_stamp(gap_from, now), local_stamp(gap_to, now)
-    sentence = (f"{stamp_from} no data between {stamp_from} and {stamp_to} "
-                "(hupwatch did not stop cleanly)")
+    sentence = (f"{local_stamp(gap_from, now)} no data between {local_stamp_ms(gap_from, now)} "
+                f"and {local_stamp_ms(gap_to, now)} ({human_duration(gap_to - gap_from)}; "
+                "hupwatch did not stop cleanly)")
     if [line for line in text.stdout.splitlines() if "no data between" in line] != [sentence]:
         fail(f"replay does not say {sentence!r} once:\n{text.stdout}")
     as_json = subprocess.run(args + ["--json"], capture_output=True, text=True, timeout=30)
