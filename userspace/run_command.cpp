@@ -76,6 +76,11 @@ void add_run_options(CLI::App& cmd, RunOptions& options) {
 }
 
 int run_daemon(const RunOptions& options) {
+    // First of all: a SIGTERM or SIGHUP during start-up (loading BPF takes a
+    // second) must not kill the daemon by signal. A stop asked for then is
+    // honoured once the main loop starts, through the same clean path.
+    install_stop_signals();
+    install_reload_signal();
     MonitorOptions monitor_options;
     std::string error;
     if (!to_monitor_options(options.monitor, monitor_options, error)) {
@@ -136,8 +141,6 @@ int run_daemon(const RunOptions& options) {
         fmt::print(stderr, "{}\n", error);
         return kExitUsage;
     }
-    install_stop_signals();
-    install_reload_signal();
     std::unique_ptr<SqliteStore> store;
     if (!options.no_db) {
         if (!(store = SqliteStore::open(store_options, error))) {

@@ -4,7 +4,9 @@
 - SIGHUP never kills the daemon: it reopens --events.json, so after an
   external rename new lines go to a fresh file at the configured path;
 - SIGTERM stops it with exit 0 and every sink flushed: the exec of a process
-  started just before the SIGTERM is in the file.
+  started just before the SIGTERM is in the file;
+- a SIGHUP and then a SIGTERM during start-up (while it loads BPF) neither
+  kill it by signal: it stops through the clean path, exit 0.
 
 Usage: run_signals_e2e.py HUPWATCH_BINARY   (as root)
 """
@@ -37,10 +39,39 @@ def run_marked(marker):
     return proc.returncode
 
 
+def caught_signals(pid):
+    """The signals pid has handlers for (SigCgt in /proc/PID/status)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    mask = int(line.split()[1], 16)
+                    return {sig for sig in range(1, 65) if mask & (1 << (sig - 1))}
+    except FileNotFoundError:
+        pass
+    return set()
+
+
+def check_signals_during_start_up(binary, work):
+    daemon = Daemon(binary, os.path.join(work, "start-up.log"),
+                    [f"--web.listen-address=127.0.0.1:{free_port()}", "--no-db"])
+    try:
+        wait_for(lambda: {signal.SIGHUP, signal.SIGTERM} <= caught_signals(daemon.pid)
+                 or daemon.process.poll() is not None, 10, "the daemon to handle SIGHUP and SIGTERM")
+        started = "hupwatch: running" in daemon.output()
+        daemon.process.send_signal(signal.SIGHUP)
+        daemon.stop()
+        ok(f"SIGHUP and SIGTERM during start-up: exit 0 "
+           f"({'after' if started else 'before'} it was attached)")
+    finally:
+        daemon.kill()
+
+
 def main():
     binary = sys.argv[1]
     require_root()
     work = tempfile.mkdtemp(prefix="hupwatch-run-")
+    check_signals_during_start_up(binary, work)
     path = os.path.join(work, "events.json")
     daemon = Daemon(binary, os.path.join(work, "stderr.log"),
                     [f"--web.listen-address=127.0.0.1:{free_port()}", "--no-db",
