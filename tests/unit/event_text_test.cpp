@@ -11,6 +11,7 @@
 #include <string>
 
 #include "boot_clock.h"
+#include "scoped_time_zone.h"
 #include "events.h"
 
 namespace hupwatch {
@@ -21,27 +22,12 @@ constexpr std::int64_t kOffset = 1'795'850'484'000'000'000;
 constexpr std::uint64_t kKtime = 3'600'123'456'789;
 const BootClock kClock{kOffset};
 
-// Local time depends on TZ; pin it, and put back what was there.
 class EventText : public ::testing::Test {
    protected:
-    void SetUp() override { set_tz("UTC"); }
-    void TearDown() override {
-        if (saved_)
-            setenv("TZ", saved_->c_str(), 1);
-        else
-            unsetenv("TZ");
-        tzset();
-    }
-    static void set_tz(const char* tz) {
-        setenv("TZ", tz, 1);
-        tzset();
-    }
+    static void set_tz(const char* tz) { test::ScopedTimeZone::set(tz); }
 
    private:
-    std::optional<std::string> saved_ = [] {
-        const char* tz = std::getenv("TZ");
-        return tz ? std::optional<std::string>(tz) : std::nullopt;
-    }();
+    test::ScopedTimeZone time_zone_{"UTC"};
 };
 
 ProcessInfo proc(const char* comm) {

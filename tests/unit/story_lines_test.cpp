@@ -4,10 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <ctime>
-#include <optional>
-#include <string>
+#include "scoped_time_zone.h"
 
 namespace hupwatch {
 namespace {
@@ -17,21 +14,7 @@ constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kAt = 1'795'874'587'000'000'000 + 120 * kMs;
 
 class StoryStamps : public testing::Test {
-   protected:
-    void SetUp() override {
-        const char* tz = std::getenv("TZ");
-        saved_ = tz ? std::optional<std::string>(tz) : std::nullopt;
-        setenv("TZ", "UTC", 1);
-        tzset();
-    }
-    void TearDown() override {
-        if (saved_)
-            setenv("TZ", saved_->c_str(), 1);
-        else
-            unsetenv("TZ");
-        tzset();
-    }
-    std::optional<std::string> saved_;
+    test::ScopedTimeZone time_zone_{"UTC"};
 };
 
 TEST_F(StoryStamps, TodayIsTheTimeOfDay) {
