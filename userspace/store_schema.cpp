@@ -153,6 +153,12 @@ SchemaState check_store_schema(sqlite3* db, const std::string& path, std::string
 
 bool create_store_schema(sqlite3* db, std::string& error) {
     char* message = nullptr;
+    // 16 KiB pages, set before the first table exists (later it only takes
+    // effect through a VACUUM): a row of ~480 bytes and its three index
+    // entries touch a quarter as many pages, WAL frames and page-cache
+    // entries. store_bench, 10M events: 166k-174k events/s with 4 KiB pages,
+    // 205k with 16 KiB; 32 KiB gained only 2% more.
+    sqlite3_exec(db, "PRAGMA page_size=16384", nullptr, nullptr, nullptr);
     if (sqlite3_exec(db, kSchema, nullptr, nullptr, &message) != SQLITE_OK) {
         error = fmt::format("hupwatch: creating the store schema failed: {}",
                             message ? message : "unknown error");

@@ -77,6 +77,7 @@ TEST(SqliteStoreTest, WritesEventsFindingsAndSeedsWithSchemaVersionAndWal) {
 
     EXPECT_EQ(scalar(path, "PRAGMA user_version"), 1);
     EXPECT_EQ(text_of(path, "PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(scalar(path, "PRAGMA page_size"), 16384);  // docs/store.md: why
     EXPECT_EQ(scalar(path, "SELECT count(*) FROM events"), 2);
     EXPECT_EQ(text_of(path, "SELECT json FROM events WHERE type='fork'"), to_json_line(fork, clock));
     EXPECT_EQ(scalar(path, "SELECT wall_ns FROM events WHERE type='fork'"), kOffset + 110 * kSec);
