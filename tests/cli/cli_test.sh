@@ -22,7 +22,7 @@ expect_exit() {
 version=$("$bin" --version) || fail "--version failed"
 [[ "$version" =~ ^hupwatch\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version printed '$version'"
 
-for sub in "" watch run check ps; do
+for sub in "" watch run check ps replay why tree; do
     out=$("$bin" $sub --help 2>&1) || fail "'$sub --help' failed"
     [[ "$out" == *Usage* || "$out" == *USAGE* || "$out" == *Options* || "$out" == *OPTIONS* ]] ||
         fail "'$sub --help' printed no usage"
@@ -38,6 +38,27 @@ err=$(expect_exit 2 1 "$bin" run --web.listen-address nope)
 [[ "$err" == "hupwatch: bad listen address 'nope'"* ]] || fail "bad listen address: $err"
 err=$(expect_exit 2 1 "$bin" watch --signals HUP,NOPE)
 [ "$err" = "hupwatch: unknown signal 'NOPE' in --signals" ] || fail "bad signal: $err"
+
+# The store's readers and writer: a bad database or time is one line, exit 15
+# (database) or 2 (usage), never a crash.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+err=$(expect_exit 15 1 "$bin" replay --db "$work/missing.db")
+[[ "$err" == "hupwatch: cannot open database $work/missing.db"* ]] || fail "missing db: $err"
+echo "not a database" >"$work/text.db"
+err=$(expect_exit 15 1 "$bin" why 1 --db "$work/text.db")
+[ "$err" = "hupwatch: $work/text.db is not a SQLite database" ] || fail "text db: $err"
+expect_exit 15 1 "$bin" tree --at now --db "$work/text.db" >/dev/null
+[ "$(cat "$work/text.db")" = "not a database" ] || fail "a reader changed a file that is not a store"
+err=$(expect_exit 2 1 "$bin" replay --db "$work/text.db" --since garbage)
+[[ "$err" == "hupwatch: --since: bad time 'garbage'"* ]] || fail "bad time: $err"
+expect_exit 2 1 "$bin" tree --db "$work/text.db" >/dev/null
+expect_exit 2 1 "$bin" why abc >/dev/null
+if [ "$(id -u)" -eq 0 ]; then
+    # An unwritable --db at start-up: exit 15, one line.
+    err=$(expect_exit 15 1 "$bin" run --db /proc/hupwatch-nope/h.db --web.listen-address 127.0.0.1:0)
+    [[ "$err" == "hupwatch: cannot create /proc/hupwatch-nope"* ]] || fail "unwritable --db: $err"
+fi
 
 # Without privilege: exit 10 and one line naming what is missing.
 if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
