@@ -5,7 +5,9 @@
 #     (a) unmonitored,
 #     (b) under `hupwatch watch --json > file`,
 #     (c) under bpftrace printing the same facts from the same tracepoints
-#         (bench/bpftrace/hupwatch-equivalent.bt).
+#         (bench/bpftrace/hupwatch-equivalent.bt),
+#     (d) under programs that do nothing on the same tracepoints
+#         (bench/floor.bpf.c): the floor any BPF monitor of them pays here.
 # Rounds are interleaved, in an order that rotates each round, and the median
 # of each column is reported, so drift on the machine hits all columns alike.
 #
@@ -29,7 +31,7 @@ command -v bpftrace >/dev/null || die "bpftrace is missing (scripts/install-deps
 [ "$cpu" -lt "$(nproc)" ] || die "BENCH_CPU=$cpu but only $(nproc) CPUs"
 
 ./scripts/build.sh >&2
-for exe in "$bin" "$build/bench/spawn_storm" "$build/bench/kill_storm"; do
+for exe in "$bin" "$build/bench/spawn_storm" "$build/bench/kill_storm" "$build/bench/empty_hooks"; do
   [ -x "$exe" ] || die "the build did not produce $exe"
 done
 
@@ -135,16 +137,34 @@ stop_bpftrace() {
     for (i = 1; i < NF; i++) if ($i == "Lost") sum += $(i + 1) } END {print sum + 0}')
 }
 
+# The empty programs print "empty_hooks: attached" once all are attached.
+start_floor() {
+  "$build/bench/empty_hooks" >"$work/floor.out" 2>"$work/floor.err" &
+  mon=$!
+  for _ in $(seq 300); do
+    kill -0 "$mon" 2>/dev/null || die "empty_hooks exited before attaching: $(cat "$work/floor.err")"
+    grep -q '^empty_hooks: attached' "$work/floor.out" 2>/dev/null && return
+    sleep 0.05
+  done
+  die "empty_hooks did not attach within 15 s"
+}
+
+stop_floor() {
+  kill -INT "$mon"
+  wait "$mon" || die "empty_hooks failed: $(cat "$work/floor.err")"
+  mon=
+}
+
 median() { sort -n | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 declare -A ops lost
-modes=(base hw bt)
+modes=(base hw bt floor)
 for load in spawn_storm kill_storm; do
   lost[$load,hw]=0
   lost[$load,bt]=0
   for r in $(seq "$rounds"); do
-    for i in 0 1 2; do
-      mode=${modes[$(((i + r) % 3))]}
+    for i in 0 1 2 3; do
+      mode=${modes[$(((i + r) % 4))]}
       case $mode in
         base) result=$(run_load "$load") ;;
         hw)
@@ -157,6 +177,10 @@ for load in spawn_storm kill_storm; do
           result=$(run_load "$load")
           stop_bpftrace
           lost[$load,bt]=$((${lost[$load,bt]} + run_lost)) ;;
+        floor)
+          start_floor
+          result=$(run_load "$load")
+          stop_floor ;;
       esac
       ops[$load,$mode]+="$result "
       echo "bench: $load round $r $mode: $result ops/s" >&2
@@ -164,8 +188,8 @@ for load in spawn_storm kill_storm; do
   done
 done
 
-echo "| workload | unmonitored ops/s | hupwatch ops/s | hupwatch slowdown | bpftrace ops/s | bpftrace slowdown | events lost (hupwatch / bpftrace) |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| workload | unmonitored ops/s | hupwatch ops/s | hupwatch slowdown | bpftrace ops/s | bpftrace slowdown | empty programs: slowdown (floor) | events lost (hupwatch / bpftrace) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for load in spawn_storm kill_storm; do
   case $load in
     spawn_storm) name="spawn storm (vfork + _exit + waitpid)" ;;
@@ -174,8 +198,9 @@ for load in spawn_storm kill_storm; do
   base=$(tr ' ' '\n' <<<"${ops[$load,base]}" | grep . | median)
   hw=$(tr ' ' '\n' <<<"${ops[$load,hw]}" | grep . | median)
   bt=$(tr ' ' '\n' <<<"${ops[$load,bt]}" | grep . | median)
-  awk -v n="$name" -v b="$base" -v h="$hw" -v t="$bt" -v lh="${lost[$load,hw]}" -v lb="${lost[$load,bt]}" \
-    'BEGIN { printf "| %s | %.0f | %.0f | %.1f %% | %.0f | %.1f %% | %d / %d |\n", n, b, h, (1 - h / b) * 100, t, (1 - t / b) * 100, lh, lb }'
+  fl=$(tr ' ' '\n' <<<"${ops[$load,floor]}" | grep . | median)
+  awk -v n="$name" -v b="$base" -v h="$hw" -v t="$bt" -v f="$fl" -v lh="${lost[$load,hw]}" -v lb="${lost[$load,bt]}" \
+    'BEGIN { printf "| %s | %.0f | %.0f | %.1f %% | %.0f | %.1f %% | %.1f %% | %d / %d |\n", n, b, h, (1 - h / b) * 100, t, (1 - t / b) * 100, (1 - f / b) * 100, lh, lb }'
 done
 echo
 echo "Median of $rounds interleaved runs of ${seconds} s each; workload pinned to CPU $cpu, monitors unpinned;" \
