@@ -114,18 +114,23 @@ stop_hupwatch() {
   run_lost=${from_summary:-$from_map}
 }
 
-# The script's BEGIN prints "bpftrace: attached": bpftrace fires BEGIN only
-# after every probe is attached.
-start_bpftrace() {
-  bpftrace "$script" >"$work/bt.out" 2>"$work/bt.err" &
+# Starts "$@" in the background as the monitor, its output in $work/$name.out
+# and .err, and returns once stdout has a line matching $ready.
+start_until_line() {
+  local name=$1 ready=$2 limit=$3; shift 3
+  "$@" >"$work/$name.out" 2>"$work/$name.err" &
   mon=$!
-  for _ in $(seq 600); do
-    kill -0 "$mon" 2>/dev/null || die "bpftrace exited before attaching: $(cat "$work/bt.err")"
-    grep -q '^bpftrace: attached' "$work/bt.out" 2>/dev/null && return
+  for _ in $(seq "$limit"); do
+    kill -0 "$mon" 2>/dev/null || die "$name exited before attaching: $(cat "$work/$name.err")"
+    grep -q "$ready" "$work/$name.out" 2>/dev/null && return
     sleep 0.05
   done
-  die "bpftrace did not attach within 30 s: $(cat "$work/bt.err")"
+  die "$name did not attach within $((limit / 20)) s: $(cat "$work/$name.err")"
 }
+
+# The script's BEGIN prints "bpftrace: attached": bpftrace fires BEGIN only
+# after every probe is attached.
+start_bpftrace() { start_until_line bt '^bpftrace: attached' 600 bpftrace "$script"; }
 
 # Sets run_lost to the events bpftrace reports lost ("Lost N events": its
 # perf buffer was full).
@@ -138,16 +143,7 @@ stop_bpftrace() {
 }
 
 # The empty programs print "empty_hooks: attached" once all are attached.
-start_floor() {
-  "$build/bench/empty_hooks" >"$work/floor.out" 2>"$work/floor.err" &
-  mon=$!
-  for _ in $(seq 300); do
-    kill -0 "$mon" 2>/dev/null || die "empty_hooks exited before attaching: $(cat "$work/floor.err")"
-    grep -q '^empty_hooks: attached' "$work/floor.out" 2>/dev/null && return
-    sleep 0.05
-  done
-  die "empty_hooks did not attach within 15 s"
-}
+start_floor() { start_until_line floor '^empty_hooks: attached' 300 "$build/bench/empty_hooks"; }
 
 stop_floor() {
   kill -INT "$mon"
