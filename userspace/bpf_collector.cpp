@@ -92,7 +92,11 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
     }
     skel->rodata->signal_mask = options.signal_mask;
     skel->rodata->argv_max = std::min<std::uint32_t>(options.argv_max, HW_ARGS_MAX);
-    skel->rodata->wakeup_bytes = options.wakeup_bytes;
+    // The BPF side counts per CPU: all CPUs together wake the reader after
+    // about options.wakeup_bytes, as one ring would.
+    const int cpus = std::max(1, libbpf_num_possible_cpus());
+    skel->rodata->wakeup_bytes =
+        std::max<std::uint64_t>(kMinWakeupBytesPerCpu, options.wakeup_bytes / static_cast<unsigned>(cpus));
     if (!options.syscall_results) {
         bpf_program__set_autoload(skel->progs.handle_sys_exit, false);
         bpf_program__set_autoattach(skel->progs.handle_sys_exit, false);

@@ -19,12 +19,15 @@ inline constexpr std::uint64_t kDefaultSignalMask =
     (1ULL << 1) | (1ULL << 2) | (1ULL << 3) | (1ULL << 9) | (1ULL << 13) | (1ULL << 15) |
     (1ULL << 18);
 
+inline constexpr std::uint64_t kMinWakeupBytesPerCpu = 4096;
+
 struct CollectorOptions {
     std::uint64_t signal_mask = kDefaultSignalMask;
     std::uint32_t argv_max = HW_ARGS_MAX;  // bytes of argv captured per exec
-    // The reader is woken when this much data waits; otherwise it finds the
-    // data on its next timed poll. Waking per event would cost the traced
-    // CPU an interrupt for every fork.
+    // The reader is woken when about this much data waits (each CPU wakes it
+    // after its share, at least kMinWakeupBytesPerCpu); otherwise it finds
+    // the data on its next timed poll. Waking per event would cost the
+    // traced CPU an interrupt for every fork.
     std::uint64_t wakeup_bytes = 128 * 1024;
     // setsid/setpgid results and EIO writes come from raw_syscalls:sys_exit,
     // which puts every syscall on the kernel's slower traced path. Off:

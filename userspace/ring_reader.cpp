@@ -29,7 +29,8 @@ int RingReader::poll(int timeout_ms) {
     return woken == -EINTR ? -EINTR : woken + drained;
 }
 
-// The BPF side wakes us only once wakeup_bytes wait, and ring_buffer__poll()
+// The BPF side wakes us only once a CPU has submitted its share of
+// wakeup_bytes since its last wakeup, and ring_buffer__poll()
 // drains only rings that woke it: hence the separate drain.
 int RingReader::wait(int timeout_ms) { return ring_buffer__poll(ring_, timeout_ms); }
 
