@@ -381,7 +381,12 @@ std::optional<Finding> DisconnectCorrelator::settle_orphan(const PendingOrphan& 
     // The table's view is newer than the event's: a forked server may call
     // setsid() just after its parent exits (tmux does).
     std::uint32_t child_sid = entry ? entry->info.sid : child.sid;
-    bool own_session = child_sid != parent_sid || child_sid == r.old_ppid;
+    // Its own session: it (or an ancestor after its parent) called setsid().
+    // Or the dead parent led the child's session: a daemon's double fork,
+    // whose session has no terminal; a login shell's session has one, and a
+    // job a plain `exit` leaves behind there is orphaned, not a daemon.
+    bool own_session =
+        child_sid != parent_sid || (child_sid == r.old_ppid && child.tty_dev == 0);
     VerdictKind kind = (!session && own_session) ? VerdictKind::Daemonized : VerdictKind::Orphaned;
     ProcessInfo info = child;
     if (entry) info.comm = entry->info.comm;

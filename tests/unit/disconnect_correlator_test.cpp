@@ -408,6 +408,26 @@ TEST(Correlator, DoubleForkIsDaemonizedNotOrphaned) {
     EXPECT_FALSE(v[0].cause);
 }
 
+// bash's default: a plain `exit` sends no SIGHUP, and the job runs on in the
+// session its dead shell led. Left behind, not a daemon: the double fork's
+// session (above) has no terminal, a login session has one.
+TEST(Correlator, AJobLeftBehindByALogoutIsOrphanedNotDaemonized) {
+    Story s;
+    Login login(s);
+    auto job = login.job(918, 10 * kSec, "migrate.sh");
+    s.at(20 * kSec);
+    s.reparent(job, login.bash, 1, kSec / 2);
+    s.exit_code(login.bash, 0);
+    s.tick(21 * kSec);
+    auto v = s.verdicts_for(918);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Orphaned);
+    EXPECT_EQ(v[0].cause, OrphanCause::ParentExit);
+    EXPECT_EQ(v[0].new_parent->pid, 1u);
+    EXPECT_EQ(v[0].reaper, "init");
+    ASSERT_EQ(s.session_ends().size(), 1u);
+}
+
 TEST(Correlator, ParentExitOrphanWithoutAnyDisconnect) {
     Story s;
     Login login(s);
