@@ -122,13 +122,15 @@ static __always_inline void fill_process(struct hw_process *p, struct task_struc
 	p->pgid = pgrp ? pgrp->numbers[0].nr : 0; /* numbers[0]: the initial namespace */
 	p->sid = session ? session->numbers[0].nr : 0;
 	p->uid = task->real_cred->uid.val;
-	p->loginuid = task_loginuid(task);
-	p->audit_session = task_audit_session(task);
+	p->loginuid = task_loginuid_btf(task);
+	p->audit_session = task_audit_session_btf(task);
 	p->tty_dev = tty ? ((__u32)tty->driver->major << 20) |
 				   (__u32)(tty->driver->minor_start + tty->index)
 			 : 0;
 	p->_pad0 = 0;
-	bpf_probe_read_kernel_str(&p->comm, sizeof(p->comm), leader->comm);
+	/* Two plain loads instead of a helper call: the kernel keeps comm
+	 * NUL-terminated within its 16 bytes (__set_task_comm uses strscpy). */
+	__builtin_memcpy(&p->comm, leader->comm, sizeof(p->comm));
 }
 
 /* The same for a task pointer found by walking a kernel list, which the

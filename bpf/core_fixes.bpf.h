@@ -45,5 +45,19 @@ static __always_inline __u32 task_audit_session(struct task_struct *task)
 	return (__u32)-1;
 }
 
+/* The same for a BTF pointer: plain loads where the fields exist. */
+static __always_inline __u32 task_loginuid_btf(struct task_struct *task)
+{
+	if (bpf_core_field_exists(task->loginuid))
+		return task->loginuid.val;
+	return (__u32)-1;
+}
+
+static __always_inline __u32 task_audit_session_btf(struct task_struct *task)
+{
+	if (bpf_core_field_exists(task->sessionid))
+		return task->sessionid;
+	return (__u32)-1;
+}
 
 #endif /* HUPWATCH_CORE_FIXES_BPF_H */
