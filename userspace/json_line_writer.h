@@ -22,24 +22,10 @@ class JsonLineWriter {
    public:
     explicit JsonLineWriter(std::string& out) : out_(out) {}
 
-    void begin_object() {
-        separate();
-        out_ += '{';
-        first_ = true;
-    }
-    void end_object() {
-        out_ += '}';
-        first_ = false;
-    }
-    void begin_array() {
-        separate();
-        out_ += '[';
-        first_ = true;
-    }
-    void end_array() {
-        out_ += ']';
-        first_ = false;
-    }
+    void begin_object() { open('{'); }
+    void end_object() { close('}'); }
+    void begin_array() { open('['); }
+    void end_array() { close(']'); }
 
     // `name` is written as is: a literal key that needs no escaping.
     void key(std::string_view name) {
@@ -74,6 +60,15 @@ class JsonLineWriter {
     }
 
    private:
+    void open(char bracket) {
+        separate();
+        out_ += bracket;
+        first_ = true;
+    }
+    void close(char bracket) {
+        out_ += bracket;
+        first_ = false;
+    }
     void separate() {
         if (!first_) out_ += ',';
         first_ = false;
