@@ -420,7 +420,9 @@ void SqliteStore::write_batch(const Batch& batch) {
             exec("ROLLBACK");
             return;
         }
-        ++written;
+        // A /proc seed is one queued item but a row per process.
+        const auto* seed = std::get_if<Seed>(&batch.items[i]);
+        written += seed ? seed->snapshots.size() : 1;
     }
     bind_i64(heartbeat_, 1, wall_now_ns());
     bind_i64(heartbeat_, 2, run_id_);

@@ -72,7 +72,9 @@ TEST(SqliteStoreTest, WritesEventsFindingsAndSeedsWithSchemaVersionAndWal) {
     seed.info = proc(812, 50, 1, 812, "sshd", 0);
     seed.argv = {"sshd: alice [priv]"};
     seed.start_tick_ns = 10'000'000;
-    store->record_seed({seed});
+    ProcSnapshot seed_child = seed;
+    seed_child.info = proc(813, 51, 812, 812, "sshd", 0);
+    store->record_seed({seed, seed_child});
     store->flush();
 
     EXPECT_EQ(scalar(path, "PRAGMA user_version"), 1);
@@ -84,7 +86,8 @@ TEST(SqliteStoreTest, WritesEventsFindingsAndSeedsWithSchemaVersionAndWal) {
     EXPECT_EQ(scalar(path, "SELECT peer_start_ns FROM events WHERE type='fork'"), 100 * kSec);
     EXPECT_EQ(text_of(path, "SELECT verdict FROM findings"), "killed_by_disconnect");
     EXPECT_EQ(text_of(path, "SELECT argv FROM seeds WHERE pid=812"), "[\"sshd: alice [priv]\"]");
-    EXPECT_EQ(store->rows_written(), 4u);
+    EXPECT_EQ(scalar(path, "SELECT count(*) FROM seeds"), 2);
+    EXPECT_EQ(store->rows_written(), 5u);  // a row per seeded process
     store->close();
     EXPECT_EQ(scalar(path, "SELECT clean FROM runs"), 1);
     EXPECT_GT(scalar(path, "SELECT stopped_wall_ns FROM runs"), 0);
