@@ -20,13 +20,9 @@
 #include "bpf_collector.h"
 #include "events.h"
 #include "ring_reader.h"
+#include "skip_or_fail.h"
 
 namespace hupwatch::test {
-
-inline bool running_in_ci() {
-    const char* ci = std::getenv("CI");
-    return ci && std::string(ci) == "true";
-}
 
 class EventCapture {
 public:
@@ -65,6 +61,5 @@ private:
     std::string var##_error;                                                         \
     auto var = ::hupwatch::test::EventCapture::start((options), var##_error);        \
     if (!var) {                                                                      \
-        if (::hupwatch::test::running_in_ci()) FAIL() << var##_error;                 \
-        GTEST_SKIP() << "BPF unavailable (" << var##_error << "); set CI=true to fail"; \
+        HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF unavailable (" << var##_error << ")");  \
     }

@@ -17,6 +17,7 @@
 
 #include "event_capture.h"
 #include "journald_sink.h"
+#include "skip_or_fail.h"
 
 namespace hupwatch::test {
 namespace {
@@ -84,10 +85,9 @@ TEST(Journald, FindingFieldsReachTheJournal) {
         sd_journal_close(journal);
         return;
     }
-    if (geteuid() != 0) {
-        if (running_in_ci()) FAIL() << "needs root to stand in for journald";
-        GTEST_SKIP() << "no journald here and not root: fields are covered by unit tests only";
-    }
+    if (geteuid() != 0)
+        HUPWATCH_SKIP_OR_FAIL_UNDER_CI(
+            "no journald here and not root to stand in for it: fields are covered by unit tests only");
     std::filesystem::create_directories("/run/systemd/journal");
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     ASSERT_GE(fd, 0);

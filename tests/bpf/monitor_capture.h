@@ -18,6 +18,7 @@
 #include "event_capture.h"
 #include "event_sink.h"
 #include "live_monitor.h"
+#include "skip_or_fail.h"
 
 namespace hupwatch::test {
 
@@ -58,8 +59,7 @@ private:
     std::string var##_error;                                                          \
     auto var = ::hupwatch::test::MonitorCapture::start(var##_error);                  \
     if (!var) {                                                                       \
-        if (::hupwatch::test::running_in_ci()) FAIL() << var##_error;                  \
-        GTEST_SKIP() << "BPF unavailable (" << var##_error << "); set CI=true to fail"; \
+        HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF unavailable (" << var##_error << ")");   \
     }
 
 }  // namespace hupwatch::test

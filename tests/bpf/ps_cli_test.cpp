@@ -22,6 +22,7 @@
 
 #include "process_classification.h"
 #include "pty_session.h"
+#include "skip_or_fail.h"
 
 namespace hupwatch {
 namespace {
@@ -237,7 +238,7 @@ TEST_F(PsCli, ClassifiesEachKindOfJob) {
 }
 
 TEST_F(PsCli, TmuxPaneJobIsProtected) {
-    if (system("command -v tmux >/dev/null 2>&1") != 0) GTEST_SKIP() << "no tmux";
+    if (system("command -v tmux >/dev/null 2>&1") != 0) HUPWATCH_SKIP_OR_FAIL_UNDER_CI("no tmux");
     std::string socket = (fs::temp_directory_path() / ("hupwatch-ps-" + tag_ + ".sock")).string();
     std::string cmd = "tmux -S " + socket + " new-session -d 'sleep 1005" + tag_ + " & wait'";
     ASSERT_EQ(system(cmd.c_str()), 0);
@@ -299,7 +300,7 @@ TEST(PsCliErrors, BadProcRootIsOneLine) {
 // users' fds: those come out null, and ps still succeeds.
 TEST_F(PsCli, OrdinaryUser) {
     if (geteuid() != 0 || system("command -v setpriv >/dev/null 2>&1") != 0)
-        GTEST_SKIP() << "needs root to drop to nobody, and setpriv";
+        HUPWATCH_SKIP_OR_FAIL_UNDER_CI("needs root to drop to nobody, and setpriv");
     ASSERT_TRUE(session_.start_job("sleep 1007" + tag_));
     pid_t plain = job({"sleep", "1007" + tag_});
     ASSERT_GT(plain, 0);

@@ -14,6 +14,7 @@
 
 #include "event_capture.h"
 #include "test_process.h"
+#include "skip_or_fail.h"
 
 namespace hupwatch::test {
 namespace {
@@ -86,10 +87,7 @@ private:
 };
 
 TEST(WatchCli, JsonStreamShowsOurExecAndExitThenStopsCleanlyOnSigint) {
-    if (geteuid() != 0) {
-        if (running_in_ci()) FAIL() << "BPF tests need root under CI=true";
-        GTEST_SKIP() << "not root; set CI=true to fail";
-    }
+    if (geteuid() != 0) HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF tests need root");
     RunningBinary watch({HUPWATCH_BINARY, "watch", "--json"});
     ASSERT_GT(watch.pid(), 0);
     auto ready = watch.next_line(true, std::chrono::seconds(20));
