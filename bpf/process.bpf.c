@@ -193,6 +193,49 @@ static long visit_child(__u32 index, struct orphan_walk_ref *ref)
 	return 0;
 }
 
+/* One reparent event per live child of the exiting `task`, with the new
+ * parent the kernel will choose. Returns how many were reported (the walk's
+ * state: orphans and overflow). Most exiting processes have no children:
+ * they leave before the map lookup and the reaper search. */
+struct orphan_counts {
+	__u32 reported;
+	__u32 overflow;
+};
+
+static __always_inline struct orphan_counts report_orphans(struct task_struct *task)
+{
+	struct orphan_counts counts = {};
+	if (task->children.next == &task->children)
+		return counts;
+	struct task_struct *child_reaper = ns_child_reaper(task);
+	if (task == child_reaper)
+		return counts;
+	__u32 zero = 0;
+	struct orphan_walk *walk = bpf_map_lookup_elem(&orphan_walks, &zero);
+	if (!walk)
+		return counts;
+	__builtin_memset(walk, 0, sizeof(*walk));
+	__u32 kind = HW_REAPER_INIT;
+	struct task_struct *reaper = new_reaper(task, child_reaper, &kind);
+	walk->kind = kind;
+	/* Children are still on task->children: exit_notify() ->
+	 * forget_original_parent() moves them after this tracepoint. */
+	walk->head = &task->children;
+	walk->pos = BPF_CORE_READ(task, children.next);
+	walk->old_ppid = BPF_CORE_READ(task, tgid);
+	walk->old_start = task_start_boottime(BPF_CORE_READ(task, group_leader));
+	walk->new_ppid = BPF_CORE_READ(reaper, tgid);
+	walk->new_start = task_start_boottime(BPF_CORE_READ(reaper, group_leader));
+	/* Children beyond HW_MAX_ORPHANS are counted up to this bound. */
+	struct orphan_walk_ref ref = {.walk = walk};
+	bpf_loop(HW_MAX_ORPHANS + HW_MAX_ORPHANS_COUNTED, visit_child, &ref, 0);
+	if (walk->overflow)
+		count_stat_by(HW_STAT_ORPHANS_OVERFLOW, walk->overflow);
+	counts.reported = walk->orphans;
+	counts.overflow = walk->overflow;
+	return counts;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task)
 {
@@ -201,40 +244,14 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (task->signal->live.counter > 0)
 		return 0;
 
-	__u32 zero = 0;
-	struct orphan_walk *walk = bpf_map_lookup_elem(&orphan_walks, &zero);
-	if (!walk)
-		return 0;
-	__builtin_memset(walk, 0, sizeof(*walk));
-	/* Most exiting processes have no children: skip the reaper search. */
-	bool has_children = task->children.next != &task->children;
-	struct task_struct *child_reaper = has_children ? ns_child_reaper(task) : NULL;
-	if (has_children && task != child_reaper) {
-		__u32 kind = HW_REAPER_INIT;
-		struct task_struct *reaper = new_reaper(task, child_reaper, &kind);
-		walk->kind = kind;
-		/* Children are still on task->children: exit_notify() ->
-		 * forget_original_parent() moves them after this tracepoint. */
-		walk->head = &task->children;
-		walk->pos = BPF_CORE_READ(task, children.next);
-		walk->old_ppid = BPF_CORE_READ(task, tgid);
-		walk->old_start = task_start_boottime(BPF_CORE_READ(task, group_leader));
-		walk->new_ppid = BPF_CORE_READ(reaper, tgid);
-		walk->new_start = task_start_boottime(BPF_CORE_READ(reaper, group_leader));
-		/* Children beyond HW_MAX_ORPHANS are counted up to this bound. */
-		struct orphan_walk_ref ref = {.walk = walk};
-		bpf_loop(HW_MAX_ORPHANS + HW_MAX_ORPHANS_COUNTED, visit_child, &ref, 0);
-		if (walk->overflow)
-			count_stat_by(HW_STAT_ORPHANS_OVERFLOW, walk->overflow);
-	}
-
+	struct orphan_counts orphans = report_orphans(task);
 	struct hw_exit_event *e = reserve_event(HW_EV_EXIT, sizeof(*e));
 	if (!e)
 		return 0;
 	fill_process(&e->proc, task);
 	e->exit_code = task->exit_code;
-	e->orphans = walk->orphans;
-	e->orphans_overflow = walk->overflow;
+	e->orphans = orphans.reported;
+	e->orphans_overflow = orphans.overflow;
 	e->_pad0 = 0;
 	/* The last thread's own times are folded into signal only at release. */
 	e->utime_ns = task->signal->utime + task->utime;
