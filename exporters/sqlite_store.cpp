@@ -32,12 +32,6 @@ constexpr auto kHeartbeat = std::chrono::seconds(5);
 constexpr auto kAgePruneInterval = std::chrono::seconds(1);
 constexpr auto kLogEvery = std::chrono::seconds(10);
 
-std::int64_t boot_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_BOOTTIME, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 std::string read_boot_id() {
     std::ifstream in("/proc/sys/kernel/random/boot_id");
     std::string id;
@@ -218,7 +212,7 @@ bool SqliteStore::begin_run(std::string& error) {
         -1, &insert, nullptr);
     if (rc == SQLITE_OK) {
         bind_i64(insert, 1, now);
-        bind_i64(insert, 2, boot_now_ns());
+        bind_u64(insert, 2, boot_now_ns());
         bind_i64(insert, 3, now);
         bind_text(insert, 4, read_boot_id());
         bind_text(insert, 5, host_name());

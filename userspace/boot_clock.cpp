@@ -52,6 +52,8 @@ SplitTime split(std::int64_t wall_ns) {
 
 }  // namespace
 
+std::uint64_t boot_now_ns() { return static_cast<std::uint64_t>(read_ns(CLOCK_BOOTTIME)); }
+
 BootClock::BootClock() : offset_ns_(measure_offset()) {}
 
 BootClock::BootClock(std::int64_t realtime_minus_boottime_ns)

@@ -8,6 +8,9 @@
 
 namespace hupwatch {
 
+// CLOCK_BOOTTIME now, in ns: the clock of event times and process starts.
+std::uint64_t boot_now_ns();
+
 class BootClock {
    public:
     // Measures CLOCK_REALTIME - CLOCK_BOOTTIME now. The offset is fixed from

@@ -5,16 +5,10 @@
 #include <fmt/format.h>
 
 #include "proc_scanner.h"
+#include "boot_clock.h"
 
 namespace hupwatch {
 namespace {
-
-std::uint64_t boot_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_BOOTTIME, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
-           static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 constexpr std::uint64_t kEvictionPeriodNs = 1'000'000'000ULL;
 

@@ -34,6 +34,10 @@ struct MonitorOptions {
     std::string proc_root = "/proc";
 };
 
+// How long a main loop's poll() waits: events wait at most this long in the
+// ring buffer (the BPF side wakes the reader only per wakeup_bytes).
+inline constexpr int kMonitorPollMs = 100;
+
 class LiveMonitor {
 public:
     // Attaches, then seeds the process table from /proc, so that no process

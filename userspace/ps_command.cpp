@@ -13,6 +13,7 @@
 #include "host_probe.h"
 #include "preflight.h"
 #include "proc_scanner.h"
+#include "boot_clock.h"
 
 namespace hupwatch {
 namespace {
@@ -85,13 +86,6 @@ nlohmann::ordered_json node_json(const ProcessForest& forest, const ProcessNode&
     return j;
 }
 
-std::uint64_t boottime_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_BOOTTIME, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
-           static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 bool write_all(const std::string& text) {
     return fwrite(text.data(), 1, text.size(), stdout) == text.size() && fflush(stdout) == 0;
 }
@@ -159,7 +153,7 @@ int run_ps(const PsOptions& options) {
         return kExitFailure;
     }
     ProcHostProbe probe(options.proc_root);
-    auto forest = build_forest(snapshots, probe, {options.all, boottime_ns()});
+    auto forest = build_forest(snapshots, probe, {options.all, boot_now_ns()});
 
     std::string out = options.json ? forest_json(forest).dump(
                                          2, ' ', false, nlohmann::json::error_handler_t::replace) +

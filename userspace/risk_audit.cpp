@@ -6,6 +6,7 @@
 #include "proc_scanner.h"
 #include "process_classification.h"
 #include "process_forest.h"
+#include "boot_clock.h"
 
 namespace hupwatch {
 
@@ -26,11 +27,8 @@ RiskAudit::~RiskAudit() {
 std::map<std::string, std::uint64_t> RiskAudit::count_at_risk(const std::string& proc_root) {
     ProcScanner scanner(proc_root);
     ProcHostProbe probe(proc_root);
-    timespec ts{};
-    clock_gettime(CLOCK_BOOTTIME, &ts);
     ForestOptions options;
-    options.now_ns = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
-                     static_cast<std::uint64_t>(ts.tv_nsec);
+    options.now_ns = boot_now_ns();
     auto forest = build_forest(scanner.scan(), probe, options);
     std::map<std::string, std::uint64_t> by_user;
     for (const auto& node : forest.nodes)

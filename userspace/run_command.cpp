@@ -27,20 +27,12 @@
 #include "sqlite_store.h"
 #include "store_schema.h"
 #include "stop_signals.h"
+#include "boot_clock.h"
 
 namespace hupwatch {
 
-// Events wait at most this long in the ring buffer (see wakeup_bytes).
-constexpr int kPollMs = 100;
 // Metrics a scrape sees are at most this old.
 constexpr std::uint64_t kPublishPeriodNs = 250'000'000ULL;
-
-std::uint64_t boot_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_BOOTTIME, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
-           static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 void add_run_options(CLI::App& cmd, RunOptions& options) {
     add_monitor_options(cmd, options.monitor);
@@ -168,7 +160,7 @@ int run_daemon(const RunOptions& options) {
 
     int exit_code = kExitOk;
     while (!stop_requested()) {
-        int rc = monitor->poll(kPollMs);
+        int rc = monitor->poll(kMonitorPollMs);
         if (rc < 0 && rc != -EINTR) {
             fmt::print(stderr, "hupwatch: reading the ring buffer failed: {}\n", strerror(-rc));
             exit_code = kExitFailure;

@@ -19,8 +19,6 @@
 
 namespace hupwatch {
 
-// Events wait at most this long in the ring buffer (see wakeup_bytes).
-constexpr int kPollMs = 100;
 namespace {
 
 // Prints events and findings to stdout, one line each, flushed per line so
@@ -87,7 +85,7 @@ int run_watch(const WatchOptions& options) {
                options.monitor.proc_root);
 
     while (!stop_requested() && !printer.failed()) {
-        int rc = monitor->poll(kPollMs);
+        int rc = monitor->poll(kMonitorPollMs);
         if (rc < 0 && rc != -EINTR) {
             fmt::print(stderr, "hupwatch: reading the ring buffer failed: {}\n", strerror(-rc));
             print_summary(monitor->counters());
