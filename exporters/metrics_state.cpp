@@ -102,7 +102,7 @@ void MetricsState::on_orphaned(const Verdict& verdict) {
     job.orphaned_ns = verdict.ktime_ns;
     // The baseline: CPU it used before it was orphaned is not the orphan's.
     if (cpu_probe_) job.cpu_seconds = cpu_probe_(verdict.process.pid);
-    orphan_series_.insert(job.labels);
+    // Every label set shown so far stays, at 0 when none is alive.
     orphan_cpu_seconds_.try_emplace(job.labels, 0.0);
     orphans_alive_.emplace(id, std::move(job));
 }
@@ -113,7 +113,7 @@ void MetricsState::on_exit(const ExitEvent& exit) {
     auto it = orphans_alive_.find(id);
     if (it == orphans_alive_.end()) return;
     double total = static_cast<double>(exit.utime_ns + exit.stime_ns) / kNsPerSecond;
-    add_orphan_cpu(it->second.labels, it->second, total);
+    add_orphan_cpu(it->second, total);
     orphans_alive_.erase(it);
 }
 
@@ -127,11 +127,11 @@ void MetricsState::on_output_lost(const OutputLostEvent& lost) {
     }
 }
 
-void MetricsState::add_orphan_cpu(const UserComm& labels, OrphanJob& job, double now_seconds) {
+void MetricsState::add_orphan_cpu(OrphanJob& job, double now_seconds) {
     // Without a baseline nothing can be attributed to its orphan time; a
     // lower reading than before is not this process (pid reused): skip it.
     if (job.cpu_seconds && now_seconds > *job.cpu_seconds)
-        orphan_cpu_seconds_[labels] += now_seconds - *job.cpu_seconds;
+        orphan_cpu_seconds_[job.labels] += now_seconds - *job.cpu_seconds;
     if (!job.cpu_seconds || now_seconds >= *job.cpu_seconds) job.cpu_seconds = now_seconds;
 }
 
@@ -143,7 +143,7 @@ void MetricsState::sample_orphan_cpu() {
         bool gone = !seconds || (job.cpu_seconds && *seconds < *job.cpu_seconds);
         if (!gone) {
             job.missed_probes = 0;
-            add_orphan_cpu(job.labels, job, *seconds);
+            add_orphan_cpu(job, *seconds);
         } else if (job.cpu_seconds && ++job.missed_probes >= kMissedProbesBeforeDrop) {
             // Seen alive before, gone now, and no exit came: the exit event
             // was lost. Without this the gauge would stay up for good.
@@ -175,10 +175,9 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
     MetricsSnapshot out;
     auto& families = out.families;
 
-    auto disconnects = family("hupwatch_disconnects_total", MetricType::Counter,
-                              "SSH or terminal sessions whose terminal was hung up.");
-    add(disconnects, {}, as_value(disconnects_));
-    families.push_back(std::move(disconnects));
+    add_single_sample(families, "hupwatch_disconnects_total", MetricType::Counter,
+                      "SSH or terminal sessions whose terminal was hung up.",
+                      as_value(disconnects_));
 
     auto killed = family("hupwatch_jobs_killed_total", MetricType::Counter,
                          "Jobs killed by the SIGHUP of a disconnect or of a logout (huponexit).");
@@ -186,11 +185,10 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
     add(killed, {{"cause", "logout"}}, as_value(killed_by_logout_));
     families.push_back(std::move(killed));
 
-    auto died = family("hupwatch_deaths_after_disconnect_total", MetricType::Counter,
-                       "Jobs that died abnormally soon after their session's disconnect, "
-                       "without a fatal SIGHUP (inferred).");
-    add(died, {}, as_value(deaths_after_disconnect_));
-    families.push_back(std::move(died));
+    add_single_sample(families, "hupwatch_deaths_after_disconnect_total", MetricType::Counter,
+                      "Jobs that died abnormally soon after their session's disconnect, "
+                      "without a fatal SIGHUP (inferred).",
+                      as_value(deaths_after_disconnect_));
 
     auto orphans = family("hupwatch_orphans_total", MetricType::Counter,
                           "Jobs orphaned: their parent died and they were reparented.");
@@ -202,11 +200,10 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
                 as_value(orphans_[static_cast<int>(cause)][static_cast<int>(reaper)]));
     families.push_back(std::move(orphans));
 
-    auto daemonized = family("hupwatch_daemonized_total", MetricType::Counter,
-                             "Processes that left their session (setsid) before their parent "
-                             "exited: intentional daemons, not orphaned jobs.");
-    add(daemonized, {}, as_value(daemonized_));
-    families.push_back(std::move(daemonized));
+    add_single_sample(families, "hupwatch_daemonized_total", MetricType::Counter,
+                      "Processes that left their session (setsid) before their parent "
+                      "exited: intentional daemons, not orphaned jobs.",
+                      as_value(daemonized_));
 
     std::map<UserComm, std::uint64_t> alive;
     std::uint64_t oldest_ns = 0;
@@ -217,7 +214,8 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
     auto orphaned_jobs = family("hupwatch_orphaned_jobs", MetricType::Gauge,
                                 "Orphaned jobs alive now, without tmux, screen or a systemd unit "
                                 "looking after them.");
-    for (const auto& labels : orphan_series_) {
+    for (const auto& series : orphan_cpu_seconds_) {
+        const UserComm& labels = series.first;
         auto it = alive.find(labels);
         add(orphaned_jobs, {{"user", labels.first}, {"comm", labels.second}},
             as_value(it == alive.end() ? 0 : it->second));
@@ -231,13 +229,12 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
         add(orphan_cpu, {{"user", labels.first}, {"comm", labels.second}}, seconds);
     families.push_back(std::move(orphan_cpu));
 
-    auto oldest = family("hupwatch_oldest_orphaned_job_age_seconds", MetricType::Gauge,
-                         "Time since the oldest orphaned job alive now was orphaned; 0 if none.");
     double oldest_age = 0;
     if (!orphans_alive_.empty() && now_boot_ns > oldest_ns)
         oldest_age = static_cast<double>(now_boot_ns - oldest_ns) / kNsPerSecond;
-    add(oldest, {}, oldest_age);
-    families.push_back(std::move(oldest));
+    add_single_sample(families, "hupwatch_oldest_orphaned_job_age_seconds", MetricType::Gauge,
+                      "Time since the oldest orphaned job alive now was orphaned; 0 if none.",
+                      oldest_age);
 
     std::map<std::string, std::uint64_t> at_risk_by_user;
     {
@@ -255,10 +252,9 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
     }
     families.push_back(std::move(at_risk));
 
-    auto eio = family("hupwatch_output_lost_writes_total", MetricType::Counter,
-                      "Writes that failed with EIO because the writer's terminal was hung up.");
-    add(eio, {}, as_value(eio_writes_));
-    families.push_back(std::move(eio));
+    add_single_sample(families, "hupwatch_output_lost_writes_total", MetricType::Counter,
+                      "Writes that failed with EIO because the writer's terminal was hung up.",
+                      as_value(eio_writes_));
 
     auto signals = family("hupwatch_signals_total", MetricType::Counter,
                           "Monitored signals generated, by signal, origin and result.");
@@ -287,50 +283,41 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
 
     // Nothing is dropped silently: what the kernel side counted instead of
     // reporting, and what userspace could not decode or had to cut.
-    auto unreported = family("hupwatch_orphans_unreported_total", MetricType::Counter,
-                             "Children of an exiting process beyond the per-exit bound (512): "
-                             "reparented but not reported one by one.");
-    add(unreported, {}, as_value(counters.kernel[HW_STAT_ORPHANS_OVERFLOW]));
-    families.push_back(std::move(unreported));
-    auto reaper_depth = family("hupwatch_reaper_search_overflow_total", MetricType::Counter,
-                               "Reparentings where the search for a child subreaper hit its "
-                               "depth bound (32) and init was assumed.");
-    add(reaper_depth, {}, as_value(counters.kernel[HW_STAT_REAPER_DEPTH_OVERFLOW]));
-    families.push_back(std::move(reaper_depth));
-    auto threads = family("hupwatch_threads_created_total", MetricType::Counter,
-                          "Threads created (counted in the kernel, not reported as events).");
-    add(threads, {}, as_value(counters.kernel[HW_STAT_THREADS_CREATED]));
-    families.push_back(std::move(threads));
-    auto malformed = family("hupwatch_malformed_records_total", MetricType::Counter,
-                            "Ring-buffer records that failed decoding and were skipped.");
-    add(malformed, {}, as_value(counters.malformed));
-    families.push_back(std::move(malformed));
-    auto truncated = family("hupwatch_argv_truncated_total", MetricType::Counter,
-                            "exec events whose argv was longer than --argv-max and was cut.");
-    add(truncated, {}, as_value(counters.argv_truncated));
-    families.push_back(std::move(truncated));
+    const auto counter = MetricType::Counter;
+    add_single_sample(families, "hupwatch_orphans_unreported_total", counter,
+                      "Children of an exiting process beyond the per-exit bound (512): "
+                      "reparented but not reported one by one.",
+                      as_value(counters.kernel[HW_STAT_ORPHANS_OVERFLOW]));
+    add_single_sample(families, "hupwatch_reaper_search_overflow_total", counter,
+                      "Reparentings where the search for a child subreaper hit its "
+                      "depth bound (32) and init was assumed.",
+                      as_value(counters.kernel[HW_STAT_REAPER_DEPTH_OVERFLOW]));
+    add_single_sample(families, "hupwatch_threads_created_total", counter,
+                      "Threads created (counted in the kernel, not reported as events).",
+                      as_value(counters.kernel[HW_STAT_THREADS_CREATED]));
+    add_single_sample(families, "hupwatch_malformed_records_total", counter,
+                      "Ring-buffer records that failed decoding and were skipped.",
+                      as_value(counters.malformed));
+    add_single_sample(families, "hupwatch_argv_truncated_total", counter,
+                      "exec events whose argv was longer than --argv-max and was cut.",
+                      as_value(counters.argv_truncated));
 
     // The event store (hupwatch run --db); zeros when it is off.
-    const std::pair<const char*, std::pair<const char*, std::uint64_t>> store_families[] = {
-        {"hupwatch_store_rows_written_total", {"Rows written to the event store.", store_.rows_written}},
-        {"hupwatch_store_rows_pruned_total",
-         {"Rows removed from the event store by retention.", store_.rows_pruned}},
-        {"hupwatch_store_dropped_total",
-         {"Events and findings not stored because the store's queue was full.", store_.dropped}},
-        {"hupwatch_store_write_errors_total",
-         {"Store batches that failed to commit (a full or failing disk); other sinks go on.",
-          store_.write_errors}},
-    };
-    for (const auto& [name, help_value] : store_families) {
-        auto f = family(name, MetricType::Counter, help_value.first);
-        add(f, {}, as_value(help_value.second));
-        families.push_back(std::move(f));
-    }
+    add_single_sample(families, "hupwatch_store_rows_written_total", counter,
+                      "Rows written to the event store.", as_value(store_.rows_written));
+    add_single_sample(families, "hupwatch_store_rows_pruned_total", counter,
+                      "Rows removed from the event store by retention.",
+                      as_value(store_.rows_pruned));
+    add_single_sample(families, "hupwatch_store_dropped_total", counter,
+                      "Events and findings not stored because the store's queue was full.",
+                      as_value(store_.dropped));
+    add_single_sample(families, "hupwatch_store_write_errors_total", counter,
+                      "Store batches that failed to commit (a full or failing disk); other "
+                      "sinks go on.",
+                      as_value(store_.write_errors));
 
-    auto tracked = family("hupwatch_tracked_processes", MetricType::Gauge,
-                          "Processes in hupwatch's process table.");
-    add(tracked, {}, as_value(tracked_processes));
-    families.push_back(std::move(tracked));
+    add_single_sample(families, "hupwatch_tracked_processes", MetricType::Gauge,
+                      "Processes in hupwatch's process table.", as_value(tracked_processes));
 
     auto build_info = family("hupwatch_build_info", MetricType::Gauge,
                              "Always 1; labels name the hupwatch version and the running kernel.");

@@ -100,7 +100,7 @@ private:
     void on_exit(const ExitEvent& exit);
     void on_output_lost(const OutputLostEvent& lost);
     void sample_orphan_cpu();
-    void add_orphan_cpu(const UserComm& labels, OrphanJob& job, double now_seconds);
+    void add_orphan_cpu(OrphanJob& job, double now_seconds);
     MetricsSnapshot build(std::uint64_t now_boot_ns, const MonitorCounters& counters,
                           std::size_t tracked_processes);
 
@@ -116,7 +116,7 @@ private:
     std::uint64_t daemonized_ = 0;
     std::uint64_t orphans_[2][2] = {};  // [OrphanCause][ReaperKind]
     std::map<Identity, OrphanJob> orphans_alive_;
-    std::set<UserComm> orphan_series_;  // every label set shown so far: kept at 0
+    // Keys: every label set shown so far (hupwatch_orphaned_jobs keeps them at 0).
     std::map<UserComm, double> orphan_cpu_seconds_;
     LabelFolder orphan_users_;
     LabelFolder orphan_comms_;

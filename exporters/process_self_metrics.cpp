@@ -58,10 +58,10 @@ std::optional<double> boot_time_seconds(const std::string& proc_root) {
     return std::nullopt;
 }
 
-void add_single_sample(std::vector<MetricFamily>& out, const char* name, MetricType type,
-                          const char* help, const std::optional<double>& value) {
-    if (!value) return;
-    out.push_back(MetricFamily{name, type, help, {MetricSample{{}, *value}}});
+// A value /proc could not give is left out, not exported as 0.
+void add_if_known(std::vector<MetricFamily>& out, const char* name, MetricType type,
+                  const char* help, const std::optional<double>& value) {
+    if (value) add_single_sample(out, name, type, help, *value);
 }
 
 }  // namespace
@@ -111,18 +111,18 @@ ProcessSelfStats read_process_self_stats(const std::string& proc_root) {
 }
 
 void append_process_self_metrics(const ProcessSelfStats& stats, std::vector<MetricFamily>& out) {
-    add_single_sample(out, "process_cpu_seconds_total", MetricType::Counter,
+    add_if_known(out, "process_cpu_seconds_total", MetricType::Counter,
                          "Total user and system CPU time spent in seconds.", stats.cpu_seconds);
-    add_single_sample(out, "process_resident_memory_bytes", MetricType::Gauge,
+    add_if_known(out, "process_resident_memory_bytes", MetricType::Gauge,
                          "Resident memory size in bytes.", stats.resident_bytes);
-    add_single_sample(out, "process_virtual_memory_bytes", MetricType::Gauge,
+    add_if_known(out, "process_virtual_memory_bytes", MetricType::Gauge,
                          "Virtual memory size in bytes.", stats.virtual_bytes);
-    add_single_sample(out, "process_start_time_seconds", MetricType::Gauge,
+    add_if_known(out, "process_start_time_seconds", MetricType::Gauge,
                          "Start time of the process since unix epoch in seconds.",
                          stats.start_time_seconds);
-    add_single_sample(out, "process_open_fds", MetricType::Gauge,
+    add_if_known(out, "process_open_fds", MetricType::Gauge,
                          "Number of open file descriptors.", stats.open_fds);
-    add_single_sample(out, "process_max_fds", MetricType::Gauge,
+    add_if_known(out, "process_max_fds", MetricType::Gauge,
                          "Maximum number of open file descriptors.", stats.max_fds);
 }
 

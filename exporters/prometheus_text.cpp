@@ -156,4 +156,9 @@ std::string render_prometheus_text(const MetricsSnapshot& snapshot) {
     return out;
 }
 
+void add_single_sample(std::vector<MetricFamily>& out, std::string name, MetricType type,
+                       std::string help, double value) {
+    out.push_back(MetricFamily{std::move(name), type, std::move(help), {MetricSample{{}, value}}});
+}
+
 }  // namespace hupwatch

@@ -32,6 +32,10 @@ struct MetricsSnapshot {
     std::vector<MetricFamily> families;
 };
 
+// Appends a family of one sample without labels (most counters and gauges).
+void add_single_sample(std::vector<MetricFamily>& out, std::string name, MetricType type,
+                       std::string help, double value);
+
 inline constexpr std::string_view kPrometheusTextContentType =
     "text/plain; version=0.0.4; charset=utf-8";
 
