@@ -33,6 +33,9 @@ struct WatchOptions {
 void add_watch_options(CLI::App& cmd, WatchOptions& options);
 int run_watch(const WatchOptions& options);
 
+// Writes a command's whole output to stdout and flushes it; false on failure.
+bool write_stdout(const std::string& text);
+
 struct RunOptions {
     MonitorCliOptions monitor;
     std::string listen_address = "127.0.0.1:9776";

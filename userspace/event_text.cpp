@@ -170,4 +170,14 @@ std::string to_text_line(const Event& event, const BootClock& clock) {
                        output_event_name(event), p.pid, escape_for_terminal(p.comm), body);
 }
 
+std::string command_for_terminal(const std::vector<std::string>& argv, std::string_view comm) {
+    if (argv.empty()) return "[" + escape_for_terminal(comm) + "]";
+    std::string out;
+    for (const auto& arg : argv) {
+        if (!out.empty()) out += ' ';
+        out += escape_for_terminal(arg);
+    }
+    return out;
+}
+
 }  // namespace hupwatch

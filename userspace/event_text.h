@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "boot_clock.h"
 #include "events.h"
@@ -20,5 +21,9 @@ std::string to_text_line(const Event& event, const BootClock& clock);
 // bytes that are not valid UTF-8 become \xNN; C1 controls and the Unicode
 // bidirectional overrides become \u{NNNN}. With quoted, '"' becomes \".
 std::string escape_for_terminal(std::string_view text, bool quoted = false);
+
+// A command line as ps shows it: the escaped argv joined by spaces, or, with
+// no argv (a kernel thread, a zombie), the escaped comm in brackets.
+std::string command_for_terminal(const std::vector<std::string>& argv, std::string_view comm);
 
 }  // namespace hupwatch

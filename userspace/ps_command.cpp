@@ -32,14 +32,7 @@ std::string risk_label(const RiskAssessment& risk) {
 }
 
 std::string command_text(const ProcessNode& node) {
-    // No argv: a kernel thread or a zombie; ps shows the comm in brackets.
-    if (node.argv.empty()) return "[" + escape_for_terminal(node.info.comm) + "]";
-    std::string out;
-    for (const auto& arg : node.argv) {
-        if (!out.empty()) out += ' ';
-        out += escape_for_terminal(arg);
-    }
-    return out;
+    return command_for_terminal(node.argv, node.info.comm);
 }
 
 struct Row {
@@ -86,11 +79,11 @@ nlohmann::ordered_json node_json(const ProcessForest& forest, const ProcessNode&
     return j;
 }
 
-bool write_all(const std::string& text) {
+}  // namespace
+
+bool write_stdout(const std::string& text) {
     return fwrite(text.data(), 1, text.size(), stdout) == text.size() && fflush(stdout) == 0;
 }
-
-}  // namespace
 
 std::string format_run_time(std::uint64_t ns) {
     std::uint64_t s = ns / 1'000'000'000ULL;
@@ -159,7 +152,7 @@ int run_ps(const PsOptions& options) {
                                          2, ' ', false, nlohmann::json::error_handler_t::replace) +
                                          "\n"
                                    : forest_text(forest);
-    if (!write_all(out)) {
+    if (!write_stdout(out)) {
         fmt::print(stderr, "hupwatch: writing to stdout failed\n");
         return kExitFailure;
     }

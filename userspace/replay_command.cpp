@@ -160,9 +160,7 @@ int run_replay(const ReplayOptions& options) {
         out += options.json ? item.json : item.text;
         out += '\n';
     }
-    if (fwrite(out.data(), 1, out.size(), stdout) != out.size() || fflush(stdout) != 0)
-        return kExitFailure;
-    return kExitOk;
+    return write_stdout(out) ? kExitOk : kExitFailure;
 }
 
 }  // namespace hupwatch

@@ -15,22 +15,10 @@ StoredProcess* ProcessHistory::locate(std::uint32_t pid, std::uint64_t start_ns)
     auto it = by_pid_.find(pid);
     if (it == by_pid_.end()) return nullptr;
     for (auto& p : it->second) {
-        if (p.start_ns == start_ns) return &p;
-        if (p.seeded && start_ns >= p.start_ns && start_ns < p.start_ns + p.start_tick_ns) {
-            p.start_ns = start_ns;  // the event's start is exact
-            return &p;
-        }
+        if (!p.has_start(start_ns)) continue;
+        p.start_ns = start_ns;  // the event's start is exact
+        return &p;
     }
-    return nullptr;
-}
-
-const StoredProcess* ProcessHistory::find(std::uint32_t pid, std::uint64_t start_ns) const {
-    auto it = by_pid_.find(pid);
-    if (it == by_pid_.end()) return nullptr;
-    for (const auto& p : it->second)
-        if (p.start_ns == start_ns ||
-            (p.seeded && start_ns >= p.start_ns && start_ns < p.start_ns + p.start_tick_ns))
-            return &p;
     return nullptr;
 }
 
@@ -95,7 +83,7 @@ void ProcessHistory::add_event(const StoredEvent& e) {
         p->sid = e.sid;
         p->tty = e.tty;
     }
-    if (p->uid != e.uid && e.type != "signal") p->uid = e.uid;
+    if (e.type != "signal") p->uid = e.uid;
 }
 
 std::vector<StoredProcess> ProcessHistory::processes() const {

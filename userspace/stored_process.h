@@ -37,6 +37,12 @@ struct StoredProcess {
     std::optional<StoredEvent> exit;
     std::vector<StoredReparent> reparents;  // in time order
 
+    // Whether an event's start_ns is this process: equal, or within the
+    // tick of /proc's start time for a seeded process.
+    bool has_start(std::uint64_t event_start_ns) const {
+        return start_ns == event_start_ns ||
+               (seeded && event_start_ns >= start_ns && event_start_ns < start_ns + start_tick_ns);
+    }
     bool alive_at(std::int64_t wall_ns) const {
         return start_wall_ns <= wall_ns && (!exit_wall_ns || *exit_wall_ns > wall_ns);
     }
@@ -51,7 +57,6 @@ public:
     void add_seed(const StoredSeed& seed, std::int64_t clock_offset_ns);
     void add_event(const StoredEvent& event);
     std::vector<StoredProcess> processes() const;
-    const StoredProcess* find(std::uint32_t pid, std::uint64_t start_ns) const;
 
 private:
     StoredProcess* locate(std::uint32_t pid, std::uint64_t start_ns);

@@ -24,25 +24,15 @@ constexpr std::int64_t kRunStartSlackNs = 60'000'000'000;
 
 bool kernel_thread(const StoredProcess& p) { return p.pid == 2 || p.ppid == 2; }
 
-std::string command_line(const StoredProcess& p) {
-    if (p.argv.empty()) return "[" + escape_for_terminal(p.comm) + "]";
-    std::string out;
-    for (const auto& a : p.argv) {
-        if (!out.empty()) out += ' ';
-        out += escape_for_terminal(a);
-    }
-    return out;
-}
-
-void print_branch(const StoredProcess& p, std::int64_t at, std::int64_t now,
+void print_branch(const StoredProcess& p, std::int64_t now,
                   const std::multimap<std::uint32_t, const StoredProcess*>& children,
                   int depth, std::string& out) {
     out += fmt::format("{:>7} {:<10} {:<7} {:>7} {:<19} {}{}\n", p.pid, user_label(p.uid),
                        p.tty.empty() ? "-" : p.tty, p.sid, local_stamp(p.start_wall_ns, now),
-                       std::string(static_cast<std::size_t>(depth) * 2, ' '), command_line(p));
+                       std::string(static_cast<std::size_t>(depth) * 2, ' '), command_for_terminal(p.argv, p.comm));
     if (depth > 64) return;  // a cycle from inconsistent data must not recurse forever
     auto [first, last] = children.equal_range(p.pid);
-    for (auto it = first; it != last; ++it) print_branch(*it->second, at, now, children, depth + 1, out);
+    for (auto it = first; it != last; ++it) print_branch(*it->second, now, children, depth + 1, out);
 }
 
 }  // namespace
@@ -129,11 +119,9 @@ int run_tree(const TreeOptions& options) {
         }
         out += fmt::format("{:>7} {:<10} {:<7} {:>7} {:<19} {}\n", "PID", "USER", "TTY", "SID",
                            "STARTED", "COMMAND");
-        for (const auto* root : roots) print_branch(*root, *at, now, children, 0, out);
+        for (const auto* root : roots) print_branch(*root, now, children, 0, out);
     }
-    if (fwrite(out.data(), 1, out.size(), stdout) != out.size() || fflush(stdout) != 0)
-        return kExitFailure;
-    return kExitOk;
+    return write_stdout(out) ? kExitOk : kExitFailure;
 }
 
 }  // namespace hupwatch

@@ -46,17 +46,12 @@ PidHistory load_pid(EventStoreReader& store, std::uint32_t pid,
     return h;
 }
 
-bool same_process(const StoredProcess& p, std::uint64_t start_ns) {
-    return p.start_ns == start_ns ||
-           (p.seeded && start_ns >= p.start_ns && start_ns < p.start_ns + p.start_tick_ns);
-}
-
 // The holder of pid at `when` (by start identity when known).
 const StoredProcess* pick(const std::vector<StoredProcess>& holders,
                           std::optional<std::uint64_t> start_ns, std::int64_t when) {
     if (start_ns)
         for (const auto& p : holders)
-            if (same_process(p, *start_ns)) return &p;
+            if (p.has_start(*start_ns)) return &p;
     const StoredProcess* best = nullptr;
     for (const auto& p : holders)
         if (p.start_wall_ns <= when && (!best || p.start_wall_ns > best->start_wall_ns)) best = &p;
@@ -128,10 +123,10 @@ int run_why(const WhyOptions& options) {
 
         std::vector<StoredEvent> own;
         for (const auto& e : h.events)
-            if (same_process(p, e.start_ns)) own.push_back(e);
+            if (p.has_start(e.start_ns)) own.push_back(e);
         std::vector<StoredFinding> verdicts;
         for (auto& f : store.findings_of_pid(pid))
-            if (f.kind == "verdict" && same_process(p, f.start_ns)) verdicts.push_back(std::move(f));
+            if (f.kind == "verdict" && p.has_start(f.start_ns)) verdicts.push_back(std::move(f));
         std::vector<nlohmann::json> verdict_json;
         for (const auto& v : verdicts) verdict_json.push_back(nlohmann::json::parse(v.json, nullptr, false));
 
@@ -257,11 +252,7 @@ int run_why(const WhyOptions& options) {
                                                             local_stamp(p.start_wall_ns, now))
                                               : fmt::format("{} by {}", local_stamp(p.start_wall_ns, now),
                                                             p.ppid)});
-        if (!p.argv.empty()) {
-            std::string cmd;
-            for (const auto& a : p.argv) cmd += (cmd.empty() ? "" : " ") + escape_for_terminal(a);
-            text += lines_of("ran", {cmd});
-        }
+        if (!p.argv.empty()) text += lines_of("ran", {command_for_terminal(p.argv, p.comm)});
         if (!lineage_text.empty()) {
             std::string chain;
             for (const auto& l : lineage_text) chain += (chain.empty() ? "" : " <- ") + l;
@@ -304,9 +295,7 @@ int run_why(const WhyOptions& options) {
     }
     std::string out = options.json ? j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
                                    : text;
-    if (fwrite(out.data(), 1, out.size(), stdout) != out.size() || fflush(stdout) != 0)
-        return kExitFailure;
-    return kExitOk;
+    return write_stdout(out) ? kExitOk : kExitFailure;
 }
 
 }  // namespace hupwatch
