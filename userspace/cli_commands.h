@@ -14,6 +14,10 @@ namespace hupwatch {
 
 struct MonitorOptions;
 
+// The event store hupwatch run writes and replay, why and tree read
+// (docs/store.md).
+inline constexpr const char* kDefaultDbPath = "/var/lib/hupwatch/hupwatch.db";
+
 // Options of every command that runs the live monitor (watch, run).
 struct MonitorCliOptions {
     std::vector<std::string> signals;  // names or numbers; empty: the default set
@@ -45,7 +49,7 @@ struct RunOptions {
     unsigned events_json_max_files = 5;
     bool events_journald = false;
     unsigned comm_label_limit = 50;
-    std::string db_path = "/var/lib/hupwatch/hupwatch.db";  // the event store (docs/store.md)
+    std::string db_path = kDefaultDbPath;
     std::string retention = "30d";
     std::string db_max_size = "0";
     bool no_db = false;
@@ -66,7 +70,7 @@ int run_ps(const PsOptions& options);
 
 // The event store's readers (docs/store.md): read-only, beside the daemon.
 struct ReplayOptions {
-    std::string db_path = "/var/lib/hupwatch/hupwatch.db";
+    std::string db_path = kDefaultDbPath;
     std::string since;
     std::string until;
     long long pid = -1;
@@ -78,7 +82,7 @@ void add_replay_options(CLI::App& cmd, ReplayOptions& options);
 int run_replay(const ReplayOptions& options);
 
 struct WhyOptions {
-    std::string db_path = "/var/lib/hupwatch/hupwatch.db";
+    std::string db_path = kDefaultDbPath;
     long long pid = -1;
     std::string at;
     bool json = false;
@@ -87,7 +91,7 @@ void add_why_options(CLI::App& cmd, WhyOptions& options);
 int run_why(const WhyOptions& options);
 
 struct TreeOptions {
-    std::string db_path = "/var/lib/hupwatch/hupwatch.db";
+    std::string db_path = kDefaultDbPath;
     std::string at;
     bool json = false;
 };

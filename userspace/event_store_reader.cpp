@@ -96,22 +96,22 @@ sqlite3_stmt* EventStoreReader::prepare(const std::string& sql) {
     return stmt;
 }
 
-namespace {
-// Steps a prepared, bound statement row by row; finalizes it in all cases.
-template <typename Row>
-void each_row(sqlite3_stmt* stmt, const std::vector<std::int64_t>& binds, Row&& row, int& rc) {
+void EventStoreReader::for_each_row(const std::string& sql,
+                                    const std::vector<std::int64_t>& binds,
+                                    const std::function<void(sqlite3_stmt*)>& row) {
+    sqlite3_stmt* stmt = prepare(sql);
     for (std::size_t i = 0; i < binds.size(); ++i)
         sqlite3_bind_int64(stmt, static_cast<int>(i + 1), binds[i]);
+    int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) row(stmt);
     sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) fail(rc);
 }
-}  // namespace
 
 std::vector<StoredEvent> EventStoreReader::read_events(const std::string& sql,
                                                        const std::vector<std::int64_t>& binds) {
     std::vector<StoredEvent> out;
-    int rc = 0;
-    each_row(prepare(sql), binds, [&](sqlite3_stmt* s) {
+    for_each_row(sql, binds, [&](sqlite3_stmt* s) {
         StoredEvent e;
         e.id = i64(s, 0);
         e.run_id = i64(s, 1);
@@ -129,16 +129,14 @@ std::vector<StoredEvent> EventStoreReader::read_events(const std::string& sql,
         e.peer_start_ns = u64(s, 13);
         e.json = text(s, 14);
         out.push_back(std::move(e));
-    }, rc);
-    if (rc != SQLITE_DONE) fail(rc);
+    });
     return out;
 }
 
 std::vector<StoredFinding> EventStoreReader::read_findings(
     const std::string& sql, const std::vector<std::int64_t>& binds) {
     std::vector<StoredFinding> out;
-    int rc = 0;
-    each_row(prepare(sql), binds, [&](sqlite3_stmt* s) {
+    for_each_row(sql, binds, [&](sqlite3_stmt* s) {
         StoredFinding f;
         f.id = i64(s, 0);
         f.run_id = i64(s, 1);
@@ -152,16 +150,14 @@ std::vector<StoredFinding> EventStoreReader::read_findings(
         f.uid = u32(s, 9);
         f.json = text(s, 10);
         out.push_back(std::move(f));
-    }, rc);
-    if (rc != SQLITE_DONE) fail(rc);
+    });
     return out;
 }
 
 std::vector<StoredSeed> EventStoreReader::read_seeds(const std::string& sql,
                                                      const std::vector<std::int64_t>& binds) {
     std::vector<StoredSeed> out;
-    int rc = 0;
-    each_row(prepare(sql), binds, [&](sqlite3_stmt* s) {
+    for_each_row(sql, binds, [&](sqlite3_stmt* s) {
         StoredSeed seed;
         seed.run_id = i64(s, 0);
         seed.wall_ns = i64(s, 1);
@@ -180,39 +176,34 @@ std::vector<StoredSeed> EventStoreReader::read_seeds(const std::string& sql,
                 if (a.is_string()) seed.argv.push_back(a.get<std::string>());
         seed.exe = text(s, 12);
         out.push_back(std::move(seed));
-    }, rc);
-    if (rc != SQLITE_DONE) fail(rc);
+    });
     return out;
 }
 
 std::vector<StoredRun> EventStoreReader::runs() {
     std::vector<StoredRun> out;
-    int rc = 0;
-    each_row(prepare("SELECT id, started_wall_ns, last_wall_ns, stopped_wall_ns, clean, boot_id, "
-                     "hostname, version, clock_offset_ns FROM runs ORDER BY id"),
-             {}, [&](sqlite3_stmt* s) {
-                 StoredRun r;
-                 r.id = i64(s, 0);
-                 r.started_wall_ns = i64(s, 1);
-                 r.last_wall_ns = i64(s, 2);
-                 if (sqlite3_column_type(s, 3) != SQLITE_NULL) r.stopped_wall_ns = i64(s, 3);
-                 r.clean = sqlite3_column_int(s, 4) != 0;
-                 r.boot_id = text(s, 5);
-                 r.hostname = text(s, 6);
-                 r.version = text(s, 7);
-                 r.clock_offset_ns = i64(s, 8);
-                 out.push_back(std::move(r));
-             }, rc);
-    if (rc != SQLITE_DONE) fail(rc);
+    for_each_row("SELECT id, started_wall_ns, last_wall_ns, stopped_wall_ns, clean, boot_id, "
+                 "hostname, version, clock_offset_ns FROM runs ORDER BY id",
+                 {}, [&](sqlite3_stmt* s) {
+                     StoredRun r;
+                     r.id = i64(s, 0);
+                     r.started_wall_ns = i64(s, 1);
+                     r.last_wall_ns = i64(s, 2);
+                     if (sqlite3_column_type(s, 3) != SQLITE_NULL) r.stopped_wall_ns = i64(s, 3);
+                     r.clean = sqlite3_column_int(s, 4) != 0;
+                     r.boot_id = text(s, 5);
+                     r.hostname = text(s, 6);
+                     r.version = text(s, 7);
+                     r.clock_offset_ns = i64(s, 8);
+                     out.push_back(std::move(r));
+                 });
     return out;
 }
 
 std::vector<StoredGap> EventStoreReader::gaps() {
     std::vector<StoredGap> out;
-    int rc = 0;
-    each_row(prepare("SELECT run_id, from_wall_ns, to_wall_ns FROM gaps ORDER BY from_wall_ns"), {},
-             [&](sqlite3_stmt* s) { out.push_back({i64(s, 0), i64(s, 1), i64(s, 2)}); }, rc);
-    if (rc != SQLITE_DONE) fail(rc);
+    for_each_row("SELECT run_id, from_wall_ns, to_wall_ns FROM gaps ORDER BY from_wall_ns", {},
+             [&](sqlite3_stmt* s) { out.push_back({i64(s, 0), i64(s, 1), i64(s, 2)}); });
     return out;
 }
 
@@ -235,11 +226,15 @@ std::vector<StoredFinding> EventStoreReader::findings(const StoreFilter& filter)
 
 std::vector<StoredEvent> EventStoreReader::exits_with_verdicts(const StoreFilter& filter) {
     std::vector<std::int64_t> binds;
-    std::string columns;
-    for (std::string_view c : {"id", "run_id", "ktime_ns", "wall_ns", "type", "pid", "start_ns",
-                               "ppid", "sid", "uid", "tty", "comm", "peer_pid", "peer_start_ns",
-                               "json"})
-        columns += (columns.empty() ? "e." : ", e.") + std::string(c);
+    // kEventColumns, each qualified by the events table's alias.
+    std::string columns = "e.";
+    for (std::string_view rest = kEventColumns; !rest.empty();) {
+        auto comma = rest.find(", ");
+        columns += rest.substr(0, comma);
+        if (comma == std::string_view::npos) break;
+        columns += ", e.";
+        rest.remove_prefix(comma + 2);
+    }
     std::string sql = fmt::format(
         "SELECT DISTINCT {} FROM findings f JOIN events e ON e.pid = f.pid AND e.start_ns = "
         "f.start_ns AND e.type = 'exit' WHERE f.kind = 'verdict' AND {} ORDER BY e.wall_ns, e.id",

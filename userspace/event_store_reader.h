@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -130,6 +131,10 @@ public:
 
 private:
     sqlite3_stmt* prepare(const std::string& sql);
+    // Prepares sql, binds the integers in order, calls row for each result
+    // row; a failure on the way is a StoreError.
+    void for_each_row(const std::string& sql, const std::vector<std::int64_t>& binds,
+                      const std::function<void(sqlite3_stmt*)>& row);
     std::vector<StoredEvent> read_events(const std::string& sql,
                                          const std::vector<std::int64_t>& binds);
     std::vector<StoredFinding> read_findings(const std::string& sql,
