@@ -78,7 +78,9 @@ std::optional<double> ProcHostProbe::cpu_seconds(std::uint32_t pid) {
     return static_cast<double>(utime + stime) / ticks;
 }
 
-std::string ProcHostProbe::user_name(std::uint32_t uid) {
+std::string ProcHostProbe::user_name(std::uint32_t uid) { return user_name_of(uid); }
+
+std::string user_name_of(std::uint32_t uid) {
     struct passwd pw {};
     struct passwd* result = nullptr;
     std::vector<char> buf(16384);

@@ -20,6 +20,9 @@ struct OutputTargets {
     std::string stderr_path;
 };
 
+// The passwd name of uid, or the number when it has none.
+std::string user_name_of(std::uint32_t uid);
+
 class HostProbe {
 public:
     virtual ~HostProbe() = default;

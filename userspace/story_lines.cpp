@@ -1,7 +1,5 @@
 #include "story_lines.h"
 
-#include <pwd.h>
-
 #include <ctime>
 
 #include <fmt/format.h>
@@ -75,14 +73,6 @@ std::string local_stamp_ms(std::int64_t wall_ns, std::int64_t now_wall_ns) {
 }
 
 std::string rfc3339_wall(std::int64_t wall_ns) { return BootClock(0).rfc3339(static_cast<std::uint64_t>(wall_ns)); }
-
-std::string user_label(std::uint32_t uid) {
-    passwd pw{};
-    passwd* found = nullptr;
-    char buffer[4096];
-    if (getpwuid_r(uid, &pw, buffer, sizeof(buffer), &found) == 0 && found) return pw.pw_name;
-    return std::to_string(uid);
-}
 
 std::string event_sentence(const StoredEvent& e) {
     Json j = Json::parse(e.json, nullptr, false);

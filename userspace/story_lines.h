@@ -18,8 +18,6 @@ std::string local_stamp(std::int64_t wall_ns, std::int64_t now_wall_ns);
 std::string local_stamp_ms(std::int64_t wall_ns, std::int64_t now_wall_ns);
 // RFC 3339 UTC with microseconds, as in the JSON lines.
 std::string rfc3339_wall(std::int64_t wall_ns);
-// The user's name, or the number when it has none.
-std::string user_label(std::uint32_t uid);
 
 std::string event_sentence(const StoredEvent& event);
 std::string finding_sentence(const StoredFinding& finding);

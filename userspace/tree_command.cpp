@@ -12,6 +12,7 @@
 #include "event_text.h"
 #include "preflight.h"
 #include "stored_process.h"
+#include "host_probe.h"
 #include "story_lines.h"
 #include "time_arg.h"
 
@@ -27,7 +28,7 @@ bool kernel_thread(const StoredProcess& p) { return p.pid == 2 || p.ppid == 2; }
 void print_branch(const StoredProcess& p, std::int64_t now,
                   const std::multimap<std::uint32_t, const StoredProcess*>& children,
                   int depth, std::string& out) {
-    out += fmt::format("{:>7} {:<10} {:<7} {:>7} {:<19} {}{}\n", p.pid, user_label(p.uid),
+    out += fmt::format("{:>7} {:<10} {:<7} {:>7} {:<19} {}{}\n", p.pid, user_name_of(p.uid),
                        p.tty.empty() ? "-" : p.tty, p.sid, local_stamp(p.start_wall_ns, now),
                        std::string(static_cast<std::size_t>(depth) * 2, ' '), command_for_terminal(p.argv, p.comm));
     if (depth > 64) return;  // a cycle from inconsistent data must not recurse forever
@@ -98,7 +99,7 @@ int run_tree(const TreeOptions& options) {
             item["ppid"] = p.ppid_at(*at);
             item["sid"] = p.sid;
             item["uid"] = p.uid;
-            item["user"] = user_label(p.uid);
+            item["user"] = user_name_of(p.uid);
             item["tty"] = p.tty.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.tty);
             item["comm"] = p.comm;
             item["argv"] = p.argv;

@@ -14,6 +14,7 @@
 #include "event_text.h"
 #include "preflight.h"
 #include "stored_process.h"
+#include "host_probe.h"
 #include "story_lines.h"
 #include "time_arg.h"
 
@@ -208,7 +209,7 @@ int run_why(const WhyOptions& options) {
         j["start_ns"] = p.start_ns;
         j["comm"] = p.comm;
         j["argv"] = p.argv;
-        j["user"] = user_label(p.uid);
+        j["user"] = user_name_of(p.uid);
         j["uid"] = p.uid;
         j["sid"] = p.sid;
         j["tty"] = p.tty.empty() ? OJson(nullptr) : OJson(p.tty);
@@ -247,7 +248,7 @@ int run_why(const WhyOptions& options) {
 
         // The text.
         text = fmt::format("{} {} (user {}, session {}, {})\n", escape_for_terminal(p.comm), p.pid,
-                           user_label(p.uid), p.sid, p.tty.empty() ? "no tty" : p.tty);
+                           user_name_of(p.uid), p.sid, p.tty.empty() ? "no tty" : p.tty);
         text += lines_of("started", {p.seeded ? fmt::format("{} (running when hupwatch started)",
                                                             local_stamp(p.start_wall_ns, now))
                                               : fmt::format("{} by {}", local_stamp(p.start_wall_ns, now),
