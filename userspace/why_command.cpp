@@ -128,8 +128,9 @@ int run_why(const WhyOptions& options) {
         std::vector<StoredFinding> verdicts;
         for (auto& f : store.findings_of_pid(pid))
             if (f.kind == "verdict" && p.has_start(f.start_ns)) verdicts.push_back(std::move(f));
-        std::vector<nlohmann::json> verdict_json;
-        for (const auto& v : verdicts) verdict_json.push_back(nlohmann::json::parse(v.json, nullptr, false));
+        // Parsed once, in stored key order: read below and printed as is.
+        std::vector<OJson> verdict_json;
+        for (const auto& v : verdicts) verdict_json.push_back(OJson::parse(v.json, nullptr, false));
 
         // Lineage: the correlator's, as it knew it at the verdict; else
         // walked from stored fork events and seeds.
@@ -234,7 +235,7 @@ int run_why(const WhyOptions& options) {
         j["lineage"] = lineage;
         j["signals"] = signals;
         j["verdicts"] = OJson::array();
-        for (const auto& v : verdicts) j["verdicts"].push_back(OJson::parse(v.json, nullptr, false));
+        for (const auto& v : verdict_json) j["verdicts"].push_back(v);
         j["disconnect"] = disconnect ? OJson::parse(disconnect->json, nullptr, false) : OJson(nullptr);
         j["output_lost"] = output_lost;
         j["eio_writes"] = eio_writes;
