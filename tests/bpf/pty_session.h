@@ -19,6 +19,19 @@
 
 namespace hupwatch::test {
 
+// In a forked child: a session of its own with the pty slave as controlling
+// terminal and as stdin, stdout and stderr, as a terminal emulator or sshd
+// sets up a login. Exits 120 when it cannot.
+inline void enter_session_on_pty(const std::string& slave_path) {
+    setsid();
+    int fd = open(slave_path.c_str(), O_RDWR);
+    if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) != 0) _exit(120);
+    dup2(fd, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (fd > 2) close(fd);
+}
+
 class PtySession {
 public:
     // Starts `bash --norc --noprofile --noediting -i`, then runs bash_setup.
@@ -28,13 +41,7 @@ public:
         slave_path_ = ptsname(master_);
         leader_ = fork();
         if (leader_ == 0) {
-            setsid();
-            int fd = open(slave_path_.c_str(), O_RDWR);
-            if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) != 0) _exit(120);
-            dup2(fd, 0);
-            dup2(fd, 1);
-            dup2(fd, 2);
-            if (fd > 2) close(fd);
+            enter_session_on_pty(slave_path_);
             setenv("PS1", "$ ", 1);
             setenv("TERM", "dumb", 1);
             setenv("HISTFILE", "/dev/null", 1);

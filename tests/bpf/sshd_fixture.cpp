@@ -1,5 +1,7 @@
 #include "sshd_fixture.h"
 
+#include "pty_session.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -291,13 +293,7 @@ SshClientPty::SshClientPty(const SshdServer& server) {
     if (client_ == 0) {
         // The client's own session with the pty as controlling terminal, as
         // an operator's terminal emulator gives it.
-        setsid();
-        int fd = open(slave_path.c_str(), O_RDWR);
-        if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) != 0) _exit(120);
-        dup2(fd, 0);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        if (fd > 2) close(fd);
+        enter_session_on_pty(slave_path);
         execve(argv.get()[0], argv.get(), envp.get());
         _exit(127);
     }
