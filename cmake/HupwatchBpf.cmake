@@ -36,6 +36,10 @@ else()
     COMMENT "Generating vmlinux.h from ${HUPWATCH_BTF_FILE}"
     VERBATIM)
 endif()
+# One owning target per generated file: with the Makefile generator a custom
+# command's OUTPUT that two targets depend on is built by both, in parallel,
+# racing on the same .tmp rename. Skeleton targets depend on this target.
+add_custom_target(hupwatch_vmlinux_h DEPENDS ${HUPWATCH_VMLINUX})
 get_filename_component(HUPWATCH_VMLINUX_DIR ${HUPWATCH_VMLINUX} DIRECTORY)
 
 function(hupwatch_bpf_skeleton target)
@@ -67,6 +71,7 @@ function(hupwatch_bpf_skeleton target)
     COMMENT "Linking BPF object and skeleton ${ARG_NAME}"
     VERBATIM)
   add_custom_target(${target}_gen DEPENDS ${linked} ${skel})
+  add_dependencies(${target}_gen hupwatch_vmlinux_h)
   add_library(${target} INTERFACE)
   add_dependencies(${target} ${target}_gen)
   target_include_directories(${target} INTERFACE ${HUPWATCH_BPF_GEN_DIR} ${CMAKE_SOURCE_DIR}/bpf)
