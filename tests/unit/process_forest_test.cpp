@@ -11,6 +11,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "proc_host_probe.h"
+#include "proc_scanner.h"
 #include "ps_command.h"
 
 namespace hupwatch {

@@ -1,9 +1,10 @@
-// Snapshot of the processes already running, read from /proc, so the process
-// table knows the processes that started before the BPF probes were attached.
+// The text of /proc's per-process files, parsed once for every reader: the
+// /proc seed, `hupwatch ps`, the live host probe. Pure: strings in, fields
+// out, so the parsers are tested without a /proc.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,31 +42,20 @@ std::optional<ProcStat> parse_proc_stat(std::string_view line);
 // /proc's tty_nr (new_encode_dev) to our dev_t encoding (major << 20 | minor).
 std::uint32_t tty_nr_to_dev(std::uint32_t tty_nr);
 
-class ProcScanner {
-public:
-    struct Counters {
-        std::uint64_t scans = 0;
-        std::uint64_t vanished = 0;    // exited between readdir and read: a race, not an error
-        std::uint64_t malformed = 0;   // stat or status that did not parse
-        std::uint64_t unreadable = 0;  // stat that failed to open for another reason
-    };
+// The real uid: the first of the four ids on the "Uid:" line of
+// /proc/PID/status. nullopt when absent or cut short.
+std::optional<std::uint32_t> parse_status_uid(std::string_view status);
 
-    // ticks_per_second 0: sysconf(_SC_CLK_TCK), what the kernel's USER_HZ is.
-    explicit ProcScanner(std::filesystem::path root = "/proc", long ticks_per_second = 0);
+// A whole decimal number, nothing before or after it.
+template <typename T>
+std::optional<T> parse_decimal(std::string_view text) {
+    T value{};
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
 
-    // Every numeric directory under root; others are ignored.
-    std::vector<ProcSnapshot> scan();
-
-    const Counters& counters() const { return counters_; }
-    std::uint64_t tick_ns() const { return tick_ns_; }
-
-private:
-    enum class Outcome { Ok, Vanished, Malformed, Unreadable };
-    Outcome read_process(const std::filesystem::path& dir, std::uint32_t pid, ProcSnapshot& out);
-
-    std::filesystem::path root_;
-    std::uint64_t tick_ns_;
-    Counters counters_;
-};
+// Without leading and trailing blanks (space, tab, newline).
+std::string_view trim_blanks(std::string_view s);
 
 }  // namespace hupwatch

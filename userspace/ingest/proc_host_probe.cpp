@@ -1,4 +1,4 @@
-#include "host_probe.h"
+#include "proc_host_probe.h"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -79,14 +79,5 @@ std::optional<double> ProcHostProbe::cpu_seconds(std::uint32_t pid) {
 }
 
 std::string ProcHostProbe::user_name(std::uint32_t uid) { return user_name_of(uid); }
-
-std::string user_name_of(std::uint32_t uid) {
-    struct passwd pw {};
-    struct passwd* result = nullptr;
-    std::vector<char> buf(16384);
-    if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &result) == 0 && result)
-        return result->pw_name;
-    return std::to_string(uid);
-}
 
 }  // namespace hupwatch

@@ -36,31 +36,6 @@ bool writes_to_tty(const std::string& link, std::uint32_t tty_dev) {
 
 }  // namespace
 
-std::string_view verdict_kind_name(VerdictKind kind) {
-    switch (kind) {
-        case VerdictKind::KilledByDisconnect: return "killed_by_disconnect";
-        case VerdictKind::KilledByLogout: return "killed_by_logout";
-        case VerdictKind::DiedAfterDisconnect: return "died_after_disconnect";
-        case VerdictKind::Orphaned: return "orphaned";
-        case VerdictKind::Daemonized: return "daemonized";
-    }
-    return "unknown";
-}
-
-std::string_view orphan_cause_name(OrphanCause cause) {
-    return cause == OrphanCause::Disconnect ? "disconnect" : "parent_exit";
-}
-
-std::string_view survival_reason_name(SurvivalReason reason) {
-    switch (reason) {
-        case SurvivalReason::SighupIgnored: return "sighup_ignored";
-        case SurvivalReason::SighupHandled: return "sighup_handled";
-        case SurvivalReason::NotSignalled: return "not_signalled";
-        case SurvivalReason::OwnSession: return "own_session";
-    }
-    return "unknown";
-}
-
 DisconnectCorrelator::DisconnectCorrelator(CorrelatorOptions options, HostProbe* probe)
     : options_(options), probe_(probe) {}
 

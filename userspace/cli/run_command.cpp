@@ -15,7 +15,7 @@
 #include "fanout_sink.h"
 #include "journald_sink.h"
 #include "json_lines_sink.h"
-#include "host_probe.h"
+#include "proc_host_probe.h"
 #include "live_monitor.h"
 #include "metrics_state.h"
 #include "preflight.h"

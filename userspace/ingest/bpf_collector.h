@@ -8,6 +8,7 @@
 #include <string>
 
 #include "hupwatch_events.h"
+#include "monitor_counters.h"
 #include "preflight.h"
 
 struct hupwatch_bpf;  // the generated skeleton
@@ -40,8 +41,6 @@ struct CollectorError {
     std::string message;  // one line
 };
 
-// Sums of the per-CPU stats map, indexed by enum hw_stat.
-using BpfStats = std::array<std::uint64_t, HW_STAT_MAX>;
 
 class BpfCollector {
 public:

@@ -21,7 +21,7 @@
 
 #include "boot_clock.h"
 #include "event_sink.h"
-#include "proc_scanner.h"
+#include "proc_text.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "host_probe.h"
-#include "proc_scanner.h"
+#include "proc_text.h"
 #include "process_classification.h"
 
 namespace hupwatch {

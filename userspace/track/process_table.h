@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "events.h"
-#include "proc_scanner.h"
+#include "proc_text.h"
 
 namespace hupwatch {
 

@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "host_probe.h"
+#include "proc_host_probe.h"
 #include "proc_scanner.h"
 #include "process_classification.h"
 #include "process_forest.h"

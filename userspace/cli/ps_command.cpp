@@ -10,7 +10,7 @@
 
 #include "cli_commands.h"
 #include "event_text.h"
-#include "host_probe.h"
+#include "proc_host_probe.h"
 #include "preflight.h"
 #include "proc_scanner.h"
 #include "boot_clock.h"

@@ -19,7 +19,7 @@
 #include <utility>
 
 #include "event_sink.h"
-#include "live_monitor.h"
+#include "monitor_counters.h"
 #include "prometheus_text.h"
 
 namespace hupwatch {

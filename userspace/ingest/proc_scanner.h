@@ -1,0 +1,43 @@
+// Snapshot of the processes already running, read from /proc, so the process
+// table knows the processes that started before the BPF probes were attached.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proc_text.h"
+
+namespace hupwatch {
+
+class ProcScanner {
+public:
+    struct Counters {
+        std::uint64_t scans = 0;
+        std::uint64_t vanished = 0;    // exited between readdir and read: a race, not an error
+        std::uint64_t malformed = 0;   // stat or status that did not parse
+        std::uint64_t unreadable = 0;  // stat that failed to open for another reason
+    };
+
+    // ticks_per_second 0: sysconf(_SC_CLK_TCK), what the kernel's USER_HZ is.
+    explicit ProcScanner(std::filesystem::path root = "/proc", long ticks_per_second = 0);
+
+    // Every numeric directory under root; others are ignored.
+    std::vector<ProcSnapshot> scan();
+
+    const Counters& counters() const { return counters_; }
+    std::uint64_t tick_ns() const { return tick_ns_; }
+
+private:
+    enum class Outcome { Ok, Vanished, Malformed, Unreadable };
+    Outcome read_process(const std::filesystem::path& dir, std::uint32_t pid, ProcSnapshot& out);
+
+    std::filesystem::path root_;
+    std::uint64_t tick_ns_;
+    Counters counters_;
+};
+
+}  // namespace hupwatch
