@@ -38,7 +38,8 @@ Event event_of(std::uint64_t i) {
     ProcessInfo p = proc_of(n);
     const std::uint64_t t = p.start_ns + (i % 4) * 1000;
     switch (i % 4) {
-        case 0: return Event{t, ForkEvent{p, 10 * kSec}};
+        case 0:
+            return Event{t, ForkEvent{p, 10 * kSec}};
         case 1: {
             ExecEvent e;
             e.proc = p;
@@ -72,8 +73,8 @@ double time_ms(const std::function<int()>& command) {
     dup2(null, 1);
     auto start = std::chrono::steady_clock::now();
     int rc = command();
-    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count();
+    auto ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     fflush(stdout);
     dup2(saved, 1);
     close(null);

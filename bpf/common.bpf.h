@@ -15,16 +15,16 @@
 #include "core_fixes.bpf.h"
 
 struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 * 1024 * 1024);
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, 16 * 1024 * 1024);
 } events SEC(".maps") __weak;
 
 /* Per-CPU counters indexed by enum hw_stat (and by event type for losses). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HW_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, HW_STAT_MAX);
+    __type(key, __u32);
+    __type(value, __u64);
 } stats SEC(".maps") __weak;
 
 /* Wake the reader only once this CPU has submitted this many bytes since its
@@ -37,68 +37,59 @@ struct {
 extern const volatile __u64 wakeup_bytes;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64);
 } unwoken_bytes SEC(".maps") __weak;
 
-static __always_inline void submit_event(void *event)
-{
-	__u32 zero = 0;
-	__u64 flags = BPF_RB_NO_WAKEUP;
-	__u64 *unwoken = bpf_map_lookup_elem(&unwoken_bytes, &zero);
-	if (unwoken) {
-		*unwoken += ((struct hw_header *)event)->size;
-		if (*unwoken >= wakeup_bytes) {
-			*unwoken = 0;
-			flags = BPF_RB_FORCE_WAKEUP;
-		}
-	}
-	bpf_ringbuf_submit(event, flags);
+static __always_inline void submit_event(void *event) {
+    __u32 zero = 0;
+    __u64 flags = BPF_RB_NO_WAKEUP;
+    __u64 *unwoken = bpf_map_lookup_elem(&unwoken_bytes, &zero);
+    if (unwoken) {
+        *unwoken += ((struct hw_header *)event)->size;
+        if (*unwoken >= wakeup_bytes) {
+            *unwoken = 0;
+            flags = BPF_RB_FORCE_WAKEUP;
+        }
+    }
+    bpf_ringbuf_submit(event, flags);
 }
 
-static __always_inline void count_stat(__u32 index)
-{
-	__u64 *value = bpf_map_lookup_elem(&stats, &index);
-	if (value)
-		*value += 1; /* per-CPU slot: no atomics needed */
+static __always_inline void count_stat(__u32 index) {
+    __u64 *value = bpf_map_lookup_elem(&stats, &index);
+    if (value) *value += 1; /* per-CPU slot: no atomics needed */
 }
 
-static __always_inline void count_stat_by(__u32 index, __u64 by)
-{
-	__u64 *value = bpf_map_lookup_elem(&stats, &index);
-	if (value)
-		*value += by;
+static __always_inline void count_stat_by(__u32 index, __u64 by) {
+    __u64 *value = bpf_map_lookup_elem(&stats, &index);
+    if (value) *value += by;
 }
 
 /* Reserve a record of `type`; a failed reserve is counted, never silent. */
-static __always_inline void *reserve_event(__u32 type, __u32 size)
-{
-	struct hw_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
-	if (!hdr) {
-		count_stat(type);
-		return NULL;
-	}
-	hdr->type = type;
-	hdr->size = size;
-	hdr->ktime_ns = bpf_ktime_get_boot_ns();
-	return hdr;
+static __always_inline void *reserve_event(__u32 type, __u32 size) {
+    struct hw_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
+    if (!hdr) {
+        count_stat(type);
+        return NULL;
+    }
+    hdr->type = type;
+    hdr->size = size;
+    hdr->ktime_ns = bpf_ktime_get_boot_ns();
+    return hdr;
 }
 
-static __always_inline __u32 pid_nr_of(struct pid *pid)
-{
-	/* numbers[0] is the number in the initial pid namespace. */
-	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
+static __always_inline __u32 pid_nr_of(struct pid *pid) {
+    /* numbers[0] is the number in the initial pid namespace. */
+    return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
 }
 
-static __always_inline __u32 tty_dev_of(struct tty_struct *tty)
-{
-	if (!tty)
-		return 0;
-	__u32 major = BPF_CORE_READ(tty, driver, major);
-	__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
-	return (major << 20) | minor; /* MKDEV() */
+static __always_inline __u32 tty_dev_of(struct tty_struct *tty) {
+    if (!tty) return 0;
+    __u32 major = BPF_CORE_READ(tty, driver, major);
+    __u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+    return (major << 20) | minor; /* MKDEV() */
 }
 
 /* Fill the identity and context of `task`'s process (its thread group).
@@ -106,53 +97,51 @@ static __always_inline __u32 tty_dev_of(struct tty_struct *tty)
  * fields are then plain loads the verifier guards against faults, several
  * times cheaper than a bpf_probe_read_kernel() call each, and this runs on
  * every fork, exit and monitored signal. */
-static __always_inline void fill_process(struct hw_process *p, struct task_struct *task)
-{
-	struct task_struct *leader = task->group_leader;
-	struct signal_struct *signal = task->signal;
-	struct pid *pgrp = signal->pids[PIDTYPE_PGID];
-	struct pid *session = signal->pids[PIDTYPE_SID];
-	struct tty_struct *tty = signal->tty;
+static __always_inline void fill_process(struct hw_process *p, struct task_struct *task) {
+    struct task_struct *leader = task->group_leader;
+    struct signal_struct *signal = task->signal;
+    struct pid *pgrp = signal->pids[PIDTYPE_PGID];
+    struct pid *session = signal->pids[PIDTYPE_SID];
+    struct tty_struct *tty = signal->tty;
 
-	p->start_ns = task_start_boottime_btf(leader);
-	p->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
-	p->pid = task->tgid;
-	p->tid = task->pid;
-	p->ppid = task->real_parent->tgid;
-	p->pgid = pgrp ? pgrp->numbers[0].nr : 0; /* numbers[0]: the initial namespace */
-	p->sid = session ? session->numbers[0].nr : 0;
-	p->uid = task->real_cred->uid.val;
-	p->loginuid = task_loginuid_btf(task);
-	p->audit_session = task_audit_session_btf(task);
-	p->tty_dev = tty ? ((__u32)tty->driver->major << 20) |
-				   (__u32)(tty->driver->minor_start + tty->index)
-			 : 0;
-	p->_pad0 = 0;
-	/* Two plain loads instead of a helper call: the kernel keeps comm
-	 * NUL-terminated within its 16 bytes (__set_task_comm uses strscpy). */
-	__builtin_memcpy(&p->comm, leader->comm, sizeof(p->comm));
+    p->start_ns = task_start_boottime_btf(leader);
+    p->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+    p->pid = task->tgid;
+    p->tid = task->pid;
+    p->ppid = task->real_parent->tgid;
+    p->pgid = pgrp ? pgrp->numbers[0].nr : 0; /* numbers[0]: the initial namespace */
+    p->sid = session ? session->numbers[0].nr : 0;
+    p->uid = task->real_cred->uid.val;
+    p->loginuid = task_loginuid_btf(task);
+    p->audit_session = task_audit_session_btf(task);
+    p->tty_dev =
+        tty ? ((__u32)tty->driver->major << 20) | (__u32)(tty->driver->minor_start + tty->index)
+            : 0;
+    p->_pad0 = 0;
+    /* Two plain loads instead of a helper call: the kernel keeps comm
+     * NUL-terminated within its 16 bytes (__set_task_comm uses strscpy). */
+    __builtin_memcpy(&p->comm, leader->comm, sizeof(p->comm));
 }
 
 /* The same for a task pointer found by walking a kernel list, which the
  * verifier does not know as BTF: every field through bpf_probe_read_kernel. */
-static __always_inline void fill_process_probed(struct hw_process *p, struct task_struct *task)
-{
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
-	struct signal_struct *signal = BPF_CORE_READ(task, signal);
+static __always_inline void fill_process_probed(struct hw_process *p, struct task_struct *task) {
+    struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+    struct signal_struct *signal = BPF_CORE_READ(task, signal);
 
-	p->start_ns = task_start_boottime(leader);
-	p->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	p->pid = BPF_CORE_READ(task, tgid);
-	p->tid = BPF_CORE_READ(task, pid);
-	p->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	p->pgid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_PGID]));
-	p->sid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_SID]));
-	p->uid = BPF_CORE_READ(task, real_cred, uid.val);
-	p->loginuid = task_loginuid(task);
-	p->audit_session = task_audit_session(task);
-	p->tty_dev = tty_dev_of(BPF_CORE_READ(signal, tty));
-	p->_pad0 = 0;
-	BPF_CORE_READ_STR_INTO(&p->comm, leader, comm);
+    p->start_ns = task_start_boottime(leader);
+    p->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+    p->pid = BPF_CORE_READ(task, tgid);
+    p->tid = BPF_CORE_READ(task, pid);
+    p->ppid = BPF_CORE_READ(task, real_parent, tgid);
+    p->pgid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_PGID]));
+    p->sid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_SID]));
+    p->uid = BPF_CORE_READ(task, real_cred, uid.val);
+    p->loginuid = task_loginuid(task);
+    p->audit_session = task_audit_session(task);
+    p->tty_dev = tty_dev_of(BPF_CORE_READ(signal, tty));
+    p->_pad0 = 0;
+    BPF_CORE_READ_STR_INTO(&p->comm, leader, comm);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -25,144 +25,145 @@
 #define HW_MAX_REAPER_DEPTH 32
 
 enum hw_event_type {
-	HW_EV_FORK = 1,
-	HW_EV_EXEC = 2,
-	HW_EV_EXIT = 3,
-	HW_EV_SIGNAL = 4,
-	HW_EV_REPARENT = 5,
-	HW_EV_SESSION = 6,
-	HW_EV_OUTPUT_LOST = 7,
-	HW_EV_TYPE_MAX = 8,
+    HW_EV_FORK = 1,
+    HW_EV_EXEC = 2,
+    HW_EV_EXIT = 3,
+    HW_EV_SIGNAL = 4,
+    HW_EV_REPARENT = 5,
+    HW_EV_SESSION = 6,
+    HW_EV_OUTPUT_LOST = 7,
+    HW_EV_TYPE_MAX = 8,
 };
 
 /* Indexes of the per-CPU stats map. 0..HW_EV_TYPE_MAX-1 are ring-buffer
  * reservation failures (events lost) per event type. */
 enum hw_stat {
-	HW_STAT_THREADS_CREATED = HW_EV_TYPE_MAX,
-	HW_STAT_ORPHANS_OVERFLOW,
-	HW_STAT_REAPER_DEPTH_OVERFLOW,
-	HW_STAT_MAX,
+    HW_STAT_THREADS_CREATED = HW_EV_TYPE_MAX,
+    HW_STAT_ORPHANS_OVERFLOW,
+    HW_STAT_REAPER_DEPTH_OVERFLOW,
+    HW_STAT_MAX,
 };
 
 /* Values of the kernel's enum trace_signal_result (include/trace/events/signal.h). */
 enum hw_signal_result {
-	HW_SIG_DELIVERED = 0,
-	HW_SIG_IGNORED = 1,
-	HW_SIG_ALREADY_PENDING = 2,
-	HW_SIG_OVERFLOW_FAIL = 3,
-	HW_SIG_LOSE_INFO = 4,
+    HW_SIG_DELIVERED = 0,
+    HW_SIG_IGNORED = 1,
+    HW_SIG_ALREADY_PENDING = 2,
+    HW_SIG_OVERFLOW_FAIL = 3,
+    HW_SIG_LOSE_INFO = 4,
 };
 
 enum hw_signal_origin {
-	HW_ORIGIN_USER = 0,
-	HW_ORIGIN_KERNEL = 1,
+    HW_ORIGIN_USER = 0,
+    HW_ORIGIN_KERNEL = 1,
 };
 
 enum hw_reaper_kind {
-	HW_REAPER_INIT = 0,
-	HW_REAPER_SUBREAPER = 1,
+    HW_REAPER_INIT = 0,
+    HW_REAPER_SUBREAPER = 1,
 };
 
 enum hw_session_call {
-	HW_CALL_SETSID = 0,
-	HW_CALL_SETPGID = 1,
+    HW_CALL_SETSID = 0,
+    HW_CALL_SETPGID = 1,
 };
 
 /* Every message starts with this. */
 struct hw_header {
-	__u32 type;   /* enum hw_event_type */
-	__u32 size;   /* bytes of the whole record */
-	__u64 ktime_ns; /* CLOCK_BOOTTIME, same clock as start_ns */
+    __u32 type;     /* enum hw_event_type */
+    __u32 size;     /* bytes of the whole record */
+    __u64 ktime_ns; /* CLOCK_BOOTTIME, same clock as start_ns */
 };
 
 /* A process as seen at the event: identity (pid, start_ns) plus context. */
 struct hw_process {
-	__u64 start_ns;  /* task->start_boottime of the thread-group leader */
-	__u64 cgroup_id; /* cgroup v2 id */
-	__u32 pid;       /* tgid */
-	__u32 tid;       /* the thread involved */
-	__u32 ppid;      /* real_parent's tgid */
-	__u32 pgid;
-	__u32 sid;
-	__u32 uid;
-	__u32 loginuid;  /* (u32)-1 when unset */
-	__u32 audit_session;
-	__u32 tty_dev;   /* kernel dev_t (major << 20 | minor); 0: no controlling tty */
-	__u32 _pad0;
-	char comm[HW_COMM_LEN];
+    __u64 start_ns;  /* task->start_boottime of the thread-group leader */
+    __u64 cgroup_id; /* cgroup v2 id */
+    __u32 pid;       /* tgid */
+    __u32 tid;       /* the thread involved */
+    __u32 ppid;      /* real_parent's tgid */
+    __u32 pgid;
+    __u32 sid;
+    __u32 uid;
+    __u32 loginuid; /* (u32)-1 when unset */
+    __u32 audit_session;
+    __u32 tty_dev; /* kernel dev_t (major << 20 | minor); 0: no controlling tty */
+    __u32 _pad0;
+    char comm[HW_COMM_LEN];
 };
 
 struct hw_fork_event {
-	struct hw_header hdr;
-	struct hw_process child;
-	__u64 parent_start_ns;
+    struct hw_header hdr;
+    struct hw_process child;
+    __u64 parent_start_ns;
 };
 
 struct hw_exec_event {
-	struct hw_header hdr;
-	struct hw_process proc;
-	__u32 old_pid;       /* pid before exec (differs when a thread execs) */
-	__u32 filename_len;  /* bytes in filename, without NUL */
-	__u32 args_len;      /* bytes in args: NUL-separated argv strings */
-	__u32 args_truncated;/* 1 when argv was longer than argv_max */
-	char filename[HW_FILENAME_LEN];
-	char args[HW_ARGS_MAX];
+    struct hw_header hdr;
+    struct hw_process proc;
+    __u32 old_pid;        /* pid before exec (differs when a thread execs) */
+    __u32 filename_len;   /* bytes in filename, without NUL */
+    __u32 args_len;       /* bytes in args: NUL-separated argv strings */
+    __u32 args_truncated; /* 1 when argv was longer than argv_max */
+    char filename[HW_FILENAME_LEN];
+    char args[HW_ARGS_MAX];
 };
 
 struct hw_exit_event {
-	struct hw_header hdr;
-	struct hw_process proc;
-	__s32 exit_code;   /* raw wait status: sig = code & 0x7f, core = code & 0x80, status = code >> 8 */
-	__u32 orphans;     /* children handed to a new parent (reported, <= HW_MAX_ORPHANS) */
-	__u32 orphans_overflow; /* children beyond HW_MAX_ORPHANS, counted only */
-	__u32 _pad0;
-	__u64 utime_ns;
-	__u64 stime_ns;
+    struct hw_header hdr;
+    struct hw_process proc;
+    __s32
+        exit_code; /* raw wait status: sig = code & 0x7f, core = code & 0x80, status = code >> 8 */
+    __u32 orphans; /* children handed to a new parent (reported, <= HW_MAX_ORPHANS) */
+    __u32 orphans_overflow; /* children beyond HW_MAX_ORPHANS, counted only */
+    __u32 _pad0;
+    __u64 utime_ns;
+    __u64 stime_ns;
 };
 
 struct hw_signal_event {
-	struct hw_header hdr;
-	struct hw_process target;
-	__u64 sender_start_ns;
-	__u32 sender_pid;
-	__s32 sig;
-	__s32 si_code;  /* 0 when the kernel passed no siginfo */
-	__u32 origin;   /* enum hw_signal_origin */
-	__s32 result;   /* enum hw_signal_result */
-	__u32 group;    /* 1: sent to the whole thread group */
-	char sender_comm[HW_COMM_LEN];
+    struct hw_header hdr;
+    struct hw_process target;
+    __u64 sender_start_ns;
+    __u32 sender_pid;
+    __s32 sig;
+    __s32 si_code; /* 0 when the kernel passed no siginfo */
+    __u32 origin;  /* enum hw_signal_origin */
+    __s32 result;  /* enum hw_signal_result */
+    __u32 group;   /* 1: sent to the whole thread group */
+    char sender_comm[HW_COMM_LEN];
 };
 
 struct hw_reparent_event {
-	struct hw_header hdr;
-	struct hw_process child;
-	__u64 old_parent_start_ns;
-	__u64 new_parent_start_ns;
-	__u32 old_ppid;
-	__u32 new_ppid;
-	__u32 reaper; /* enum hw_reaper_kind */
-	__u32 _pad0;
+    struct hw_header hdr;
+    struct hw_process child;
+    __u64 old_parent_start_ns;
+    __u64 new_parent_start_ns;
+    __u32 old_ppid;
+    __u32 new_ppid;
+    __u32 reaper; /* enum hw_reaper_kind */
+    __u32 _pad0;
 };
 
 struct hw_session_event {
-	struct hw_header hdr;
-	struct hw_process proc; /* the caller, after the call */
-	__s64 ret;     /* syscall return: new sid / 0, or -errno */
-	__u32 call;    /* enum hw_session_call */
-	__u32 arg_pid; /* setpgid(pid, pgid) arguments; 0 for setsid */
-	__u32 arg_pgid;
-	__u32 _pad0;
+    struct hw_header hdr;
+    struct hw_process proc; /* the caller, after the call */
+    __s64 ret;              /* syscall return: new sid / 0, or -errno */
+    __u32 call;             /* enum hw_session_call */
+    __u32 arg_pid;          /* setpgid(pid, pgid) arguments; 0 for setsid */
+    __u32 arg_pgid;
+    __u32 _pad0;
 };
 
 /* A write to a hung-up terminal failed with EIO: output is being lost. Sent
  * on a process's first such failure, then at most once a second, with the
  * running count; the count itself misses nothing. */
 struct hw_output_lost_event {
-	struct hw_header hdr;
-	struct hw_process proc;
-	__u64 eio_writes; /* failed writes by this process so far */
-	__u32 fd;
-	__u32 _pad0;
+    struct hw_header hdr;
+    struct hw_process proc;
+    __u64 eio_writes; /* failed writes by this process so far */
+    __u32 fd;
+    __u32 _pad0;
 };
 
 #endif /* HUPWATCH_EVENTS_H */

@@ -6,7 +6,7 @@
 /* Bit n set: signal n is monitored. Set through rodata before load. Default:
  * SIGHUP(1) SIGINT(2) SIGQUIT(3) SIGKILL(9) SIGPIPE(13) SIGTERM(15) SIGCONT(18). */
 const volatile __u64 signal_mask = (1ULL << 1) | (1ULL << 2) | (1ULL << 3) | (1ULL << 9) |
-				   (1ULL << 13) | (1ULL << 15) | (1ULL << 18);
+                                   (1ULL << 13) | (1ULL << 15) | (1ULL << 18);
 
 #define HW_SEND_SIG_PRIV ((struct kernel_siginfo *)1)
 #define HW_SI_USER 0
@@ -16,39 +16,36 @@ const volatile __u64 signal_mask = (1ULL << 1) | (1ULL << 2) | (1ULL << 3) | (1U
  * with the result it reached; `info` is the caller's: SEND_SIG_PRIV for
  * kernel-internal senders such as __tty_hangup(). */
 SEC("tp_btf/signal_generate")
-int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
-	     struct task_struct *task, int group, int result)
-{
-	if (sig <= 0 || sig >= 64 || !(signal_mask & (1ULL << sig)))
-		return 0;
+int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
+             int group, int result) {
+    if (sig <= 0 || sig >= 64 || !(signal_mask & (1ULL << sig))) return 0;
 
-	struct hw_signal_event *e = reserve_event(HW_EV_SIGNAL, sizeof(*e));
-	if (!e)
-		return 0;
-	fill_process(&e->target, task);
+    struct hw_signal_event *e = reserve_event(HW_EV_SIGNAL, sizeof(*e));
+    if (!e) return 0;
+    fill_process(&e->target, task);
 
-	__s32 code = 0;
-	__u32 origin;
-	if (info == HW_SEND_SIG_PRIV) {
-		origin = HW_ORIGIN_KERNEL;
-		code = HW_SI_KERNEL;
-	} else if (!info) { /* SEND_SIG_NOINFO: a process's kill() of itself or others */
-		origin = HW_ORIGIN_USER;
-	} else {
-		code = BPF_CORE_READ(info, si_code);
-		/* SI_FROMUSER(): si_code <= 0 means a process asked (kill, tkill, sigqueue). */
-		origin = code <= HW_SI_USER ? HW_ORIGIN_USER : HW_ORIGIN_KERNEL;
-	}
-	e->si_code = code;
-	e->origin = origin;
-	e->sig = sig;
-	e->result = result;
-	e->group = group;
+    __s32 code = 0;
+    __u32 origin;
+    if (info == HW_SEND_SIG_PRIV) {
+        origin = HW_ORIGIN_KERNEL;
+        code = HW_SI_KERNEL;
+    } else if (!info) { /* SEND_SIG_NOINFO: a process's kill() of itself or others */
+        origin = HW_ORIGIN_USER;
+    } else {
+        code = BPF_CORE_READ(info, si_code);
+        /* SI_FROMUSER(): si_code <= 0 means a process asked (kill, tkill, sigqueue). */
+        origin = code <= HW_SI_USER ? HW_ORIGIN_USER : HW_ORIGIN_KERNEL;
+    }
+    e->si_code = code;
+    e->origin = origin;
+    e->sig = sig;
+    e->result = result;
+    e->group = group;
 
-	struct task_struct *current = bpf_get_current_task_btf();
-	e->sender_pid = BPF_CORE_READ(current, tgid);
-	e->sender_start_ns = task_start_boottime(BPF_CORE_READ(current, group_leader));
-	bpf_get_current_comm(&e->sender_comm, sizeof(e->sender_comm));
-	submit_event(e);
-	return 0;
+    struct task_struct *current = bpf_get_current_task_btf();
+    e->sender_pid = BPF_CORE_READ(current, tgid);
+    e->sender_start_ns = task_start_boottime(BPF_CORE_READ(current, group_leader));
+    bpf_get_current_comm(&e->sender_comm, sizeof(e->sender_comm));
+    submit_event(e);
+    return 0;
 }

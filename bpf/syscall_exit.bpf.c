@@ -27,76 +27,68 @@
 #define HW_NS_PER_SEC 1000000000ULL
 
 struct eio_count {
-	__u64 writes;
-	__u64 last_report_ns;
+    __u64 writes;
+    __u64 last_report_ns;
 };
 
 /* EIO writes per process (tgid); LRU so that exited processes age out. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct eio_count);
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 4096);
+    __type(key, __u32);
+    __type(value, struct eio_count);
 } eio_counts SEC(".maps");
 
-static __always_inline void on_write_eio(struct pt_regs *regs)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 tgid = BPF_CORE_READ(task, tgid);
-	__u64 now = bpf_ktime_get_boot_ns();
-	struct eio_count *count = bpf_map_lookup_elem(&eio_counts, &tgid);
-	if (!count) {
-		struct eio_count first = {.writes = 0, .last_report_ns = 0};
-		bpf_map_update_elem(&eio_counts, &tgid, &first, BPF_NOEXIST);
-		count = bpf_map_lookup_elem(&eio_counts, &tgid);
-		if (!count)
-			return;
-	}
-	__u64 writes = __sync_fetch_and_add(&count->writes, 1) + 1;
-	/* A process looping on a dead terminal must not flood the ring buffer. */
-	if (writes > 1 && now - count->last_report_ns < HW_NS_PER_SEC)
-		return;
-	count->last_report_ns = now;
+static __always_inline void on_write_eio(struct pt_regs *regs) {
+    struct task_struct *task = bpf_get_current_task_btf();
+    __u32 tgid = BPF_CORE_READ(task, tgid);
+    __u64 now = bpf_ktime_get_boot_ns();
+    struct eio_count *count = bpf_map_lookup_elem(&eio_counts, &tgid);
+    if (!count) {
+        struct eio_count first = {.writes = 0, .last_report_ns = 0};
+        bpf_map_update_elem(&eio_counts, &tgid, &first, BPF_NOEXIST);
+        count = bpf_map_lookup_elem(&eio_counts, &tgid);
+        if (!count) return;
+    }
+    __u64 writes = __sync_fetch_and_add(&count->writes, 1) + 1;
+    /* A process looping on a dead terminal must not flood the ring buffer. */
+    if (writes > 1 && now - count->last_report_ns < HW_NS_PER_SEC) return;
+    count->last_report_ns = now;
 
-	struct hw_output_lost_event *e = reserve_event(HW_EV_OUTPUT_LOST, sizeof(*e));
-	if (!e)
-		return;
-	fill_process(&e->proc, task);
-	e->eio_writes = writes;
-	e->fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	e->_pad0 = 0;
-	submit_event(e);
+    struct hw_output_lost_event *e = reserve_event(HW_EV_OUTPUT_LOST, sizeof(*e));
+    if (!e) return;
+    fill_process(&e->proc, task);
+    e->eio_writes = writes;
+    e->fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+    e->_pad0 = 0;
+    submit_event(e);
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
-{
-	if (ret == -HW_EIO) {
-		long nr = HW_SYSCALL_NR(regs);
-		if (nr == HW_NR_WRITE || nr == HW_NR_WRITEV)
-			on_write_eio(regs);
-		return 0;
-	}
-	long nr = HW_SYSCALL_NR(regs);
-	if (nr != HW_NR_SETSID && nr != HW_NR_SETPGID)
-		return 0;
+int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret) {
+    if (ret == -HW_EIO) {
+        long nr = HW_SYSCALL_NR(regs);
+        if (nr == HW_NR_WRITE || nr == HW_NR_WRITEV) on_write_eio(regs);
+        return 0;
+    }
+    long nr = HW_SYSCALL_NR(regs);
+    if (nr != HW_NR_SETSID && nr != HW_NR_SETPGID) return 0;
 
-	struct hw_session_event *e = reserve_event(HW_EV_SESSION, sizeof(*e));
-	if (!e)
-		return 0;
-	fill_process(&e->proc, bpf_get_current_task_btf());
-	e->ret = ret;
-	e->_pad0 = 0;
-	if (nr == HW_NR_SETSID) {
-		e->call = HW_CALL_SETSID;
-		e->arg_pid = 0;
-		e->arg_pgid = 0;
-	} else {
-		/* The saved user registers still hold the arguments at exit. */
-		e->call = HW_CALL_SETPGID;
-		e->arg_pid = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		e->arg_pgid = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	}
-	submit_event(e);
-	return 0;
+    struct hw_session_event *e = reserve_event(HW_EV_SESSION, sizeof(*e));
+    if (!e) return 0;
+    fill_process(&e->proc, bpf_get_current_task_btf());
+    e->ret = ret;
+    e->_pad0 = 0;
+    if (nr == HW_NR_SETSID) {
+        e->call = HW_CALL_SETSID;
+        e->arg_pid = 0;
+        e->arg_pgid = 0;
+    } else {
+        /* The saved user registers still hold the arguments at exit. */
+        e->call = HW_CALL_SETPGID;
+        e->arg_pid = PT_REGS_PARM1_CORE_SYSCALL(regs);
+        e->arg_pgid = PT_REGS_PARM2_CORE_SYSCALL(regs);
+    }
+    submit_event(e);
+    return 0;
 }

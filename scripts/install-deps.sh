@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake pkg-config clang llvm ccache
+  build-essential cmake pkg-config clang llvm ccache clang-format
   libbpf-dev bpftool libelf-dev zlib1g-dev libcap-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libmicrohttpd-dev libsqlite3-dev sqlite3 libsystemd-dev

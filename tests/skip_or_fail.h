@@ -18,8 +18,8 @@ inline bool running_in_ci() {
 }  // namespace hupwatch::test
 
 // In a test body (it returns from it): skip with `reason`, or fail under CI=true.
-#define HUPWATCH_SKIP_OR_FAIL_UNDER_CI(reason)                                     \
-    do {                                                                           \
-        if (::hupwatch::test::running_in_ci()) FAIL() << reason << " (CI=true)";   \
-        GTEST_SKIP() << reason << "; set CI=true to fail";                         \
+#define HUPWATCH_SKIP_OR_FAIL_UNDER_CI(reason)                                   \
+    do {                                                                         \
+        if (::hupwatch::test::running_in_ci()) FAIL() << reason << " (CI=true)"; \
+        GTEST_SKIP() << reason << "; set CI=true to fail";                       \
     } while (0)

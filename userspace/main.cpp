@@ -1,14 +1,16 @@
 // hupwatch: the one binary, with subcommands.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "cli_commands.h"
 #include "preflight.h"
 #include "version.h"
 
 int main(int argc, char** argv) {
-    CLI::App app{"hupwatch: who killed my job? eBPF monitor of SSH disconnects, SIGHUP deaths "
-                 "and orphaned jobs"};
+    CLI::App app{
+        "hupwatch: who killed my job? eBPF monitor of SSH disconnects, SIGHUP deaths "
+        "and orphaned jobs"};
     app.set_version_flag("-V,--version", std::string("hupwatch ") + HUPWATCH_VERSION);
     app.require_subcommand(1);
 

@@ -1,6 +1,7 @@
 #include "finding_format.h"
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "event_text.h"
@@ -53,7 +54,8 @@ Json common_keys(std::string_view event, std::uint64_t ktime_ns, const BootClock
 }
 
 Json to_json_body(const DisconnectFinding& d, const BootClock& clock) {
-    Json j = common_keys("disconnect", d.ktime_ns, clock, d.leader, d.ppid, d.sid, d.tty_dev, d.uid);
+    Json j =
+        common_keys("disconnect", d.ktime_ns, clock, d.leader, d.ppid, d.sid, d.tty_dev, d.uid);
     j["user"] = d.user;
     j["loginuid"] = unless_unset(d.loginuid);
     j["audit_session"] = unless_unset(d.audit_session);
@@ -63,7 +65,8 @@ Json to_json_body(const DisconnectFinding& d, const BootClock& clock) {
 }
 
 Json to_json_body(const SessionEndFinding& e, const BootClock& clock) {
-    Json j = common_keys("session_end", e.ktime_ns, clock, e.leader, e.ppid, e.sid, e.tty_dev, e.uid);
+    Json j =
+        common_keys("session_end", e.ktime_ns, clock, e.leader, e.ppid, e.sid, e.tty_dev, e.uid);
     j["user"] = e.user;
     int sig = e.raw_status & 0x7f;
     j["exit_code"] = sig ? Json(nullptr) : Json((e.raw_status >> 8) & 0xff);
@@ -111,12 +114,14 @@ Json to_json_body(const Verdict& v, const BootClock& clock) {
     return j;
 }
 
-std::string tty_text(std::uint32_t dev) { return tty_name(dev).value_or("no tty"); }
+std::string tty_text(std::uint32_t dev) {
+    return tty_name(dev).value_or("no tty");
+}
 
 std::string text_body(const DisconnectFinding& d) {
-    return fmt::format("session {} of {} on {} hung up by {} {}", d.sid, escape_for_terminal(d.user),
-                       tty_text(d.tty_dev), escape_for_terminal(d.hung_up_by_comm),
-                       d.hung_up_by_pid);
+    return fmt::format("session {} of {} on {} hung up by {} {}", d.sid,
+                       escape_for_terminal(d.user), tty_text(d.tty_dev),
+                       escape_for_terminal(d.hung_up_by_comm), d.hung_up_by_pid);
 }
 
 std::string text_body(const SessionEndFinding& e) {
@@ -130,7 +135,8 @@ std::string text_body(const Verdict& v) {
         case VerdictKind::KilledByDisconnect:
         case VerdictKind::KilledByLogout:
             out += fmt::format(": {}", signal_name(v.signal));
-            if (v.via) out += fmt::format(" via {} {}", escape_for_terminal(v.via->comm), v.via->pid);
+            if (v.via)
+                out += fmt::format(" via {} {}", escape_for_terminal(v.via->comm), v.via->pid);
             break;
         case VerdictKind::DiedAfterDisconnect:
             out += v.signal ? fmt::format(": {}", signal_name(v.signal))
@@ -147,8 +153,9 @@ std::string text_body(const Verdict& v) {
             if (v.new_parent) out += fmt::format(" -> {} ({})", v.new_parent->pid, v.reaper);
             break;
     }
-    out += fmt::format(" after {}, user {}, supervision {}, sighup {}", human_duration(v.run_time_ns),
-                       escape_for_terminal(v.user), v.supervision, v.sighup);
+    out +=
+        fmt::format(" after {}, user {}, supervision {}, sighup {}", human_duration(v.run_time_ns),
+                    escape_for_terminal(v.user), v.supervision, v.sighup);
     if (v.output_lost) out += ", output lost";
     return out;
 }
@@ -186,8 +193,10 @@ std::string to_text_line(const Finding& finding, const BootClock& clock) {
                                : std::is_same_v<T, SessionEndFinding> ? "session_end"
                                                                       : "verdict";
             const ProcessRef& p = [&]() -> const ProcessRef& {
-                if constexpr (std::is_same_v<T, Verdict>) return f.process;
-                else return f.leader;
+                if constexpr (std::is_same_v<T, Verdict>)
+                    return f.process;
+                else
+                    return f.leader;
             }();
             return fmt::format("{} {:<8} {} {:<9} {}", clock.local_time_of_day(time_of(f)), name,
                                p.pid, escape_for_terminal(p.comm), text_body(f));

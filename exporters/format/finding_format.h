@@ -3,9 +3,8 @@
 // The JSON form is a public contract: docs/events.md.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "boot_clock.h"
 #include "findings.h"

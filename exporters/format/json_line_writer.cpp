@@ -29,14 +29,29 @@ constexpr Lead lead_of(unsigned char byte) {
 
 void append_escaped_ascii(std::string& out, unsigned char c) {
     switch (c) {
-        case '"': out += "\\\""; return;
-        case '\\': out += "\\\\"; return;
-        case '\b': out += "\\b"; return;
-        case '\f': out += "\\f"; return;
-        case '\n': out += "\\n"; return;
-        case '\r': out += "\\r"; return;
-        case '\t': out += "\\t"; return;
-        default: break;
+        case '"':
+            out += "\\\"";
+            return;
+        case '\\':
+            out += "\\\\";
+            return;
+        case '\b':
+            out += "\\b";
+            return;
+        case '\f':
+            out += "\\f";
+            return;
+        case '\n':
+            out += "\\n";
+            return;
+        case '\r':
+            out += "\\r";
+            return;
+        case '\t':
+            out += "\\t";
+            return;
+        default:
+            break;
     }
     if (c <= 0x1F) {
         static constexpr char kHex[] = "0123456789abcdef";
@@ -56,8 +71,7 @@ void append_json_escaped(std::string& out, std::string_view bytes) {
     while (i < n) {
         // Plain ASCII runs are the common case: copy them in one go.
         std::size_t run = i;
-        while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
-            ++run;
+        while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\') ++run;
         if (run > i) {
             out.append(bytes.data() + i, run - i);
             i = run;

@@ -36,7 +36,9 @@ void add(MetricFamily& f, MetricLabels labels, double value) {
     f.samples.push_back(MetricSample{std::move(labels), value});
 }
 
-double as_value(std::uint64_t n) { return static_cast<double>(n); }
+double as_value(std::uint64_t n) {
+    return static_cast<double>(n);
+}
 
 }  // namespace
 
@@ -78,11 +80,21 @@ void MetricsState::on_finding(const Finding& finding) {
 
 void MetricsState::on_verdict(const Verdict& verdict) {
     switch (verdict.kind) {
-        case VerdictKind::KilledByDisconnect: ++killed_by_disconnect_; break;
-        case VerdictKind::KilledByLogout: ++killed_by_logout_; break;
-        case VerdictKind::DiedAfterDisconnect: ++deaths_after_disconnect_; break;
-        case VerdictKind::Daemonized: ++daemonized_; break;
-        case VerdictKind::Orphaned: on_orphaned(verdict); break;
+        case VerdictKind::KilledByDisconnect:
+            ++killed_by_disconnect_;
+            break;
+        case VerdictKind::KilledByLogout:
+            ++killed_by_logout_;
+            break;
+        case VerdictKind::DiedAfterDisconnect:
+            ++deaths_after_disconnect_;
+            break;
+        case VerdictKind::Daemonized:
+            ++daemonized_;
+            break;
+        case VerdictKind::Orphaned:
+            on_orphaned(verdict);
+            break;
     }
 }
 
@@ -162,8 +174,8 @@ void MetricsState::set_jobs_at_risk(std::map<std::string, std::uint64_t> by_user
 void MetricsState::publish(std::uint64_t now_boot_ns, const MonitorCounters& counters,
                            std::size_t tracked_processes) {
     sample_orphan_cpu();
-    auto next = std::make_shared<const MetricsSnapshot>(
-        build(now_boot_ns, counters, tracked_processes));
+    auto next =
+        std::make_shared<const MetricsSnapshot>(build(now_boot_ns, counters, tracked_processes));
     std::lock_guard lock(snapshot_mutex_);
     snapshot_.swap(next);
     // `next` now holds the old snapshot: it is freed after the unlock

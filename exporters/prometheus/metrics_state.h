@@ -39,18 +39,18 @@ struct MetricsStateOptions {
 // Admits the first `limit` distinct values as themselves and every later new
 // value as "other", for good: an admitted value keeps its series.
 class LabelFolder {
-public:
+   public:
     explicit LabelFolder(std::size_t limit) : limit_(limit) {}
     const std::string& fold(const std::string& value);
 
-private:
+   private:
     std::size_t limit_;
     std::set<std::string> admitted_;
     std::string other_ = "other";
 };
 
 class MetricsState : public EventSink {
-public:
+   public:
     using CpuProbe = std::function<std::optional<double>(std::uint32_t pid)>;
 
     explicit MetricsState(MetricsStateOptions options = {});
@@ -83,7 +83,7 @@ public:
     // publish.
     std::shared_ptr<const MetricsSnapshot> snapshot() const;
 
-private:
+   private:
     StoreCounters store_;
     using Identity = std::pair<std::uint32_t, std::uint64_t>;  // pid, start_ns
     using UserComm = std::pair<std::string, std::string>;      // folded labels

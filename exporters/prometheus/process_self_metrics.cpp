@@ -78,8 +78,7 @@ ProcessSelfStats read_process_self_stats(const std::string& proc_root) {
         if (fields.size() > 19) {
             auto utime = to_number(fields[11]);
             auto stime = to_number(fields[12]);
-            if (utime && stime)
-                stats.cpu_seconds = (*utime + *stime) / static_cast<double>(ticks);
+            if (utime && stime) stats.cpu_seconds = (*utime + *stime) / static_cast<double>(ticks);
             auto start_ticks = to_number(fields[19]);
             auto btime = boot_time_seconds(proc_root);
             if (start_ticks && btime)
@@ -112,18 +111,18 @@ ProcessSelfStats read_process_self_stats(const std::string& proc_root) {
 
 void append_process_self_metrics(const ProcessSelfStats& stats, std::vector<MetricFamily>& out) {
     add_if_known(out, "process_cpu_seconds_total", MetricType::Counter,
-                         "Total user and system CPU time spent in seconds.", stats.cpu_seconds);
+                 "Total user and system CPU time spent in seconds.", stats.cpu_seconds);
     add_if_known(out, "process_resident_memory_bytes", MetricType::Gauge,
-                         "Resident memory size in bytes.", stats.resident_bytes);
+                 "Resident memory size in bytes.", stats.resident_bytes);
     add_if_known(out, "process_virtual_memory_bytes", MetricType::Gauge,
-                         "Virtual memory size in bytes.", stats.virtual_bytes);
+                 "Virtual memory size in bytes.", stats.virtual_bytes);
     add_if_known(out, "process_start_time_seconds", MetricType::Gauge,
-                         "Start time of the process since unix epoch in seconds.",
-                         stats.start_time_seconds);
-    add_if_known(out, "process_open_fds", MetricType::Gauge,
-                         "Number of open file descriptors.", stats.open_fds);
+                 "Start time of the process since unix epoch in seconds.",
+                 stats.start_time_seconds);
+    add_if_known(out, "process_open_fds", MetricType::Gauge, "Number of open file descriptors.",
+                 stats.open_fds);
     add_if_known(out, "process_max_fds", MetricType::Gauge,
-                         "Maximum number of open file descriptors.", stats.max_fds);
+                 "Maximum number of open file descriptors.", stats.max_fds);
 }
 
 }  // namespace hupwatch

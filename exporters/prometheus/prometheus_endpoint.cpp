@@ -1,13 +1,12 @@
 #include "prometheus_endpoint.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <unistd.h>
-
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -107,8 +106,7 @@ std::uint16_t bound_port(int fd) {
     socklen_t len = sizeof(addr);
     if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return 0;
     if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-    if (addr.ss_family == AF_INET6)
-        return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
     return 0;
 }
 
@@ -124,11 +122,20 @@ std::string html_escape(std::string_view text) {
     std::string out;
     for (char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -202,8 +209,7 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text, std::st
 // The access handler, a static trampoline into the endpoint's state.
 struct PrometheusEndpoint::Handler {
     static MHD_Result handle(void* cls, MHD_Connection* connection, const char* url,
-                             const char* method, const char*, const char*, std::size_t*,
-                             void**) {
+                             const char* method, const char*, const char*, std::size_t*, void**) {
         const auto& self = *static_cast<const PrometheusEndpoint*>(cls);
         std::string_view path(url ? url : "");
         bool telemetry = path == self.telemetry_path_;
@@ -243,7 +249,9 @@ PrometheusEndpoint::PrometheusEndpoint(std::string listen_address, std::string t
       render_(std::move(render)),
       limits_(limits) {}
 
-PrometheusEndpoint::~PrometheusEndpoint() { stop(); }
+PrometheusEndpoint::~PrometheusEndpoint() {
+    stop();
+}
 
 bool PrometheusEndpoint::start(std::string& error) {
     if (daemon_) return true;
@@ -263,16 +271,13 @@ bool PrometheusEndpoint::start(std::string& error) {
     }
     // We bind ourselves and hand the socket over (MHD_OPTION_LISTEN_SOCKET):
     // bind's errno is then ours to report, not lost inside MHD_start_daemon.
-    daemon_ = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, nullptr, nullptr,
-        &Handler::handle, this,
-        MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_CONNECTION_TIMEOUT, limits_.connection_timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, limits_.connection_limit,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, limits_.connection_memory_limit,
-        MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_EXTERNAL_LOGGER, &log_from_mhd, nullptr,
-        MHD_OPTION_END);
+    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+                               0, nullptr, nullptr, &Handler::handle, this,
+                               MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
+                               limits_.connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+                               limits_.connection_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                               limits_.connection_memory_limit, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+                               MHD_OPTION_EXTERNAL_LOGGER, &log_from_mhd, nullptr, MHD_OPTION_END);
     if (!daemon_) {
         close(fd);
         error = fmt::format("hupwatch: cannot start the HTTP server on {}", listen_address_);

@@ -35,7 +35,7 @@ struct ListenAddress {
 std::optional<ListenAddress> parse_listen_address(std::string_view text, std::string& error);
 
 class PrometheusEndpoint {
-public:
+   public:
     using Render = std::function<std::string()>;
 
     // `render` is called on the HTTP thread for every scrape: it must be
@@ -53,7 +53,7 @@ public:
     // The bound port (the chosen one for port 0); 0 when not started.
     std::uint16_t port() const { return port_; }
 
-private:
+   private:
     struct Handler;
 
     std::string listen_address_;

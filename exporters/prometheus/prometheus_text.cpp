@@ -89,11 +89,11 @@ void write_labels(std::string& out, const MetricLabels& labels) {
 }
 
 bool labels_less(const MetricSample* a, const MetricSample* b) {
-    return std::lexicographical_compare(
-        a->labels.begin(), a->labels.end(), b->labels.begin(), b->labels.end(),
-        [](const auto& x, const auto& y) {
-            return std::tie(x.first, x.second) < std::tie(y.first, y.second);
-        });
+    return std::lexicographical_compare(a->labels.begin(), a->labels.end(), b->labels.begin(),
+                                        b->labels.end(), [](const auto& x, const auto& y) {
+                                            return std::tie(x.first, x.second) <
+                                                   std::tie(y.first, y.second);
+                                        });
 }
 
 }  // namespace
@@ -104,18 +104,25 @@ std::string sanitize_utf8(std::string_view text) {
 
 std::string escape_label_value(std::string_view value) {
     return escaped(value, [](std::string& out, char c) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     });
 }
 
 std::string escape_help(std::string_view text) {
     return escaped(text, [](std::string& out, char c) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     });
 }
 

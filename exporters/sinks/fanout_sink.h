@@ -8,7 +8,7 @@
 namespace hupwatch {
 
 class FanoutSink : public EventSink {
-public:
+   public:
     void add(EventSink& sink) { sinks_.push_back(&sink); }
     void on_event(const Event& event) override {
         for (auto* sink : sinks_) sink->on_event(event);
@@ -17,7 +17,7 @@ public:
         for (auto* sink : sinks_) sink->on_finding(finding);
     }
 
-private:
+   private:
     std::vector<EventSink*> sinks_;
 };
 

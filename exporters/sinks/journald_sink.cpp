@@ -1,13 +1,12 @@
 #include "journald_sink.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 
 #include <cctype>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "finding_format.h"
 
@@ -21,9 +20,12 @@ int priority_of(const Finding& finding) {
         switch (v->kind) {
             case VerdictKind::KilledByDisconnect:
             case VerdictKind::KilledByLogout:
-            case VerdictKind::DiedAfterDisconnect: return 4;
-            case VerdictKind::Orphaned: return 5;
-            case VerdictKind::Daemonized: return 6;
+            case VerdictKind::DiedAfterDisconnect:
+                return 4;
+            case VerdictKind::Orphaned:
+                return 5;
+            case VerdictKind::Daemonized:
+                return 6;
         }
     }
     if (std::holds_alternative<DisconnectFinding>(finding)) return 5;
@@ -38,7 +40,8 @@ std::string field_name(const std::string& key) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> JournaldSink::fields(const Finding& finding) const {
+std::vector<std::pair<std::string, std::string>> JournaldSink::fields(
+    const Finding& finding) const {
     std::vector<std::pair<std::string, std::string>> out;
     out.emplace_back("MESSAGE", to_text_line(finding, clock_));
     out.emplace_back("PRIORITY", std::to_string(priority_of(finding)));
@@ -48,8 +51,10 @@ std::vector<std::pair<std::string, std::string>> JournaldSink::fields(const Find
         const auto& value = it.value();
         std::string text;
         if (value.is_null()) continue;  // absent rather than "null": journal fields are optional
-        if (value.is_string()) text = value.get<std::string>();
-        else text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        if (value.is_string())
+            text = value.get<std::string>();
+        else
+            text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         out.emplace_back(field_name(it.key()), std::move(text));
     }
     return out;

@@ -15,7 +15,7 @@
 namespace hupwatch {
 
 class JournaldSink : public EventSink {
-public:
+   public:
     void on_event(const Event&) override {}
     void on_finding(const Finding& finding) override;
 
@@ -25,7 +25,7 @@ public:
     std::uint64_t sent() const { return sent_; }
     std::uint64_t errors() const { return errors_; }
 
-private:
+   private:
     BootClock clock_;
     std::uint64_t sent_ = 0;
     std::uint64_t errors_ = 0;

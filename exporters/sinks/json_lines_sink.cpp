@@ -1,15 +1,14 @@
 #include "json_lines_sink.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "event_json.h"
 #include "finding_format.h"
@@ -41,7 +40,9 @@ JsonLinesSink::~JsonLinesSink() {
     if (fd_ > 2) ::close(fd_);
 }
 
-bool JsonLinesSink::open(std::string& error) { return open_path(error); }
+bool JsonLinesSink::open(std::string& error) {
+    return open_path(error);
+}
 
 bool JsonLinesSink::open_path(std::string& error) {
     if (options_.path == "-") {
@@ -69,9 +70,13 @@ bool JsonLinesSink::reopen(std::string& error) {
     return open_path(error);
 }
 
-void JsonLinesSink::on_event(const Event& event) { append(to_json_line(event, clock_)); }
+void JsonLinesSink::on_event(const Event& event) {
+    append(to_json_line(event, clock_));
+}
 
-void JsonLinesSink::on_finding(const Finding& finding) { append(to_json_line(finding, clock_)); }
+void JsonLinesSink::on_finding(const Finding& finding) {
+    append(to_json_line(finding, clock_));
+}
 
 void JsonLinesSink::append(std::string line) {
     line += '\n';

@@ -18,7 +18,7 @@ struct JsonLinesOptions {
 };
 
 class JsonLinesSink : public EventSink {
-public:
+   public:
     explicit JsonLinesSink(JsonLinesOptions options);
     ~JsonLinesSink() override;
     JsonLinesSink(const JsonLinesSink&) = delete;
@@ -37,7 +37,7 @@ public:
     std::uint64_t write_errors() const { return write_errors_; }
     std::uint64_t rotations() const { return rotations_; }
 
-private:
+   private:
     void append(std::string line);
     void rotate();
     bool open_path(std::string& error);

@@ -1,12 +1,11 @@
 #include "event_store_reader.h"
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace hupwatch {
@@ -24,7 +23,9 @@ std::string text(sqlite3_stmt* s, int col) {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, col))) : "";
 }
-std::int64_t i64(sqlite3_stmt* s, int col) { return sqlite3_column_int64(s, col); }
+std::int64_t i64(sqlite3_stmt* s, int col) {
+    return sqlite3_column_int64(s, col);
+}
 std::uint64_t u64(sqlite3_stmt* s, int col) {
     return static_cast<std::uint64_t>(sqlite3_column_int64(s, col));
 }
@@ -58,12 +59,12 @@ EventStoreReader::EventStoreReader(const std::string& path) : path_(path) {
     // sqlite3 says only "unable to open database file"; stat says why.
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
-        throw StoreError(fmt::format("hupwatch: cannot open database {}: {}", path,
-                                     std::strerror(errno)));
+        throw StoreError(
+            fmt::format("hupwatch: cannot open database {}: {}", path, std::strerror(errno)));
     if (!S_ISREG(st.st_mode))
         throw StoreError(fmt::format("hupwatch: {} is not a hupwatch database (not a file)", path));
-    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) fail(rc);
     sqlite3_busy_timeout(db_, 2000);
     std::string error;
@@ -96,8 +97,7 @@ sqlite3_stmt* EventStoreReader::prepare(const std::string& sql) {
     return stmt;
 }
 
-void EventStoreReader::for_each_row(const std::string& sql,
-                                    const std::vector<std::int64_t>& binds,
+void EventStoreReader::for_each_row(const std::string& sql, const std::vector<std::int64_t>& binds,
                                     const std::function<void(sqlite3_stmt*)>& row) {
     sqlite3_stmt* stmt = prepare(sql);
     for (std::size_t i = 0; i < binds.size(); ++i)
@@ -133,8 +133,8 @@ std::vector<StoredEvent> EventStoreReader::read_events(const std::string& sql,
     return out;
 }
 
-std::vector<StoredFinding> EventStoreReader::read_findings(
-    const std::string& sql, const std::vector<std::int64_t>& binds) {
+std::vector<StoredFinding> EventStoreReader::read_findings(const std::string& sql,
+                                                           const std::vector<std::int64_t>& binds) {
     std::vector<StoredFinding> out;
     for_each_row(sql, binds, [&](sqlite3_stmt* s) {
         StoredFinding f;
@@ -182,35 +182,38 @@ std::vector<StoredSeed> EventStoreReader::read_seeds(const std::string& sql,
 
 std::vector<StoredRun> EventStoreReader::runs() {
     std::vector<StoredRun> out;
-    for_each_row("SELECT id, started_wall_ns, last_wall_ns, stopped_wall_ns, clean, boot_id, "
-                 "hostname, version, clock_offset_ns FROM runs ORDER BY id",
-                 {}, [&](sqlite3_stmt* s) {
-                     StoredRun r;
-                     r.id = i64(s, 0);
-                     r.started_wall_ns = i64(s, 1);
-                     r.last_wall_ns = i64(s, 2);
-                     if (sqlite3_column_type(s, 3) != SQLITE_NULL) r.stopped_wall_ns = i64(s, 3);
-                     r.clean = sqlite3_column_int(s, 4) != 0;
-                     r.boot_id = text(s, 5);
-                     r.hostname = text(s, 6);
-                     r.version = text(s, 7);
-                     r.clock_offset_ns = i64(s, 8);
-                     out.push_back(std::move(r));
-                 });
+    for_each_row(
+        "SELECT id, started_wall_ns, last_wall_ns, stopped_wall_ns, clean, boot_id, "
+        "hostname, version, clock_offset_ns FROM runs ORDER BY id",
+        {}, [&](sqlite3_stmt* s) {
+            StoredRun r;
+            r.id = i64(s, 0);
+            r.started_wall_ns = i64(s, 1);
+            r.last_wall_ns = i64(s, 2);
+            if (sqlite3_column_type(s, 3) != SQLITE_NULL) r.stopped_wall_ns = i64(s, 3);
+            r.clean = sqlite3_column_int(s, 4) != 0;
+            r.boot_id = text(s, 5);
+            r.hostname = text(s, 6);
+            r.version = text(s, 7);
+            r.clock_offset_ns = i64(s, 8);
+            out.push_back(std::move(r));
+        });
     return out;
 }
 
 std::vector<StoredGap> EventStoreReader::gaps() {
     std::vector<StoredGap> out;
     for_each_row("SELECT run_id, from_wall_ns, to_wall_ns FROM gaps ORDER BY from_wall_ns", {},
-             [&](sqlite3_stmt* s) { out.push_back({i64(s, 0), i64(s, 1), i64(s, 2)}); });
+                 [&](sqlite3_stmt* s) {
+                     out.push_back({i64(s, 0), i64(s, 1), i64(s, 2)});
+                 });
     return out;
 }
 
 std::vector<StoredEvent> EventStoreReader::events(const StoreFilter& filter) {
     std::vector<std::int64_t> binds;
-    std::string sql = fmt::format("SELECT {} FROM events WHERE {}", kEventColumns,
-                                  where(filter, binds));
+    std::string sql =
+        fmt::format("SELECT {} FROM events WHERE {}", kEventColumns, where(filter, binds));
     if (filter.significant_only)
         sql += " AND type IN ('signal', 'reparent', 'setsid', 'output_lost')";
     sql += " ORDER BY wall_ns, id";
@@ -243,9 +246,9 @@ std::vector<StoredEvent> EventStoreReader::exits_with_verdicts(const StoreFilter
 }
 
 std::vector<StoredEvent> EventStoreReader::events_of_pid(std::uint32_t pid) {
-    return read_events(fmt::format("SELECT {} FROM events WHERE pid = ? ORDER BY wall_ns, id",
-                                   kEventColumns),
-                       {pid});
+    return read_events(
+        fmt::format("SELECT {} FROM events WHERE pid = ? ORDER BY wall_ns, id", kEventColumns),
+        {pid});
 }
 
 std::vector<StoredSeed> EventStoreReader::seeds_of_pid(std::uint32_t pid) {
@@ -261,11 +264,11 @@ std::vector<StoredFinding> EventStoreReader::findings_of_pid(std::uint32_t pid) 
 
 std::optional<StoredFinding> EventStoreReader::disconnect_of(std::uint32_t sid,
                                                              std::int64_t wall_ns) {
-    auto found = read_findings(
-        fmt::format("SELECT {} FROM findings WHERE kind = 'disconnect' AND sid = ? "
-                    "ORDER BY abs(wall_ns - ?) LIMIT 1",
-                    kFindingColumns),
-        {sid, wall_ns});
+    auto found =
+        read_findings(fmt::format("SELECT {} FROM findings WHERE kind = 'disconnect' AND sid = ? "
+                                  "ORDER BY abs(wall_ns - ?) LIMIT 1",
+                                  kFindingColumns),
+                      {sid, wall_ns});
     if (found.empty()) return std::nullopt;
     return found.front();
 }

@@ -20,7 +20,7 @@ struct sqlite3_stmt;
 namespace hupwatch {
 
 class StoreError : public std::runtime_error {
-public:
+   public:
     using std::runtime_error::runtime_error;
 };
 
@@ -102,7 +102,7 @@ struct StoreFilter {
 };
 
 class EventStoreReader {
-public:
+   public:
     // Throws StoreError: missing or unreadable file, not SQLite, corrupt,
     // not a hupwatch store, newer schema.
     explicit EventStoreReader(const std::string& path);
@@ -129,7 +129,7 @@ public:
     std::vector<StoredEvent> lifecycle(std::int64_t run_id, std::int64_t from_wall_ns,
                                        std::int64_t until_wall_ns);
 
-private:
+   private:
     sqlite3_stmt* prepare(const std::string& sql);
     // Prepares sql, binds the integers in order, calls row for each result
     // row; a failure on the way is a StoreError.

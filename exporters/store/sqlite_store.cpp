@@ -1,15 +1,14 @@
 #include "sqlite_store.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "event_json.h"
 #include "finding_format.h"
@@ -55,8 +54,10 @@ void bind_text(sqlite3_stmt* stmt, int index, const std::string& text) {
     sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 void bind_tty(sqlite3_stmt* stmt, int index, std::uint32_t dev) {
-    if (auto name = tty_name(dev)) bind_text(stmt, index, *name);
-    else sqlite3_bind_null(stmt, index);
+    if (auto name = tty_name(dev))
+        bind_text(stmt, index, *name);
+    else
+        sqlite3_bind_null(stmt, index);
 }
 
 bool step_done(sqlite3_stmt* stmt) {
@@ -80,7 +81,8 @@ std::int64_t query_int(sqlite3* db, const char* sql, std::int64_t fallback = 0) 
 // signal's sender, reparent's new parent.
 std::optional<std::pair<std::uint32_t, std::uint64_t>> peer_of(const Event& event) {
     if (auto* f = std::get_if<ForkEvent>(&event.body)) return {{f->child.ppid, f->parent_start_ns}};
-    if (auto* s = std::get_if<SignalEvent>(&event.body)) return {{s->sender_pid, s->sender_start_ns}};
+    if (auto* s = std::get_if<SignalEvent>(&event.body))
+        return {{s->sender_pid, s->sender_start_ns}};
     if (auto* r = std::get_if<ReparentEvent>(&event.body))
         return {{r->new_ppid, r->new_parent_start_ns}};
     return std::nullopt;
@@ -98,7 +100,8 @@ bool store_options_from_cli(const std::string& path, const std::string& retentio
     }
     auto size = parse_size(max_size);
     if (!size) {
-        error = fmt::format("hupwatch: bad --db.max-size '{}' (use e.g. 1G; 0: unlimited)", max_size);
+        error =
+            fmt::format("hupwatch: bad --db.max-size '{}' (use e.g. 1G; 0: unlimited)", max_size);
         return false;
     }
     if (path.empty()) {
@@ -140,9 +143,9 @@ bool SqliteStore::open_database(std::string& error) {
             return false;
         }
     }
-    int rc = sqlite3_open_v2(options_.path.c_str(), &db_,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(options_.path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         error = fmt::format("hupwatch: cannot open database {}: {}", options_.path,
                             db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
@@ -198,8 +201,8 @@ bool SqliteStore::begin_run(std::string& error) {
     const std::int64_t now = wall_now_ns();
     sqlite3_stmt* last = nullptr;
     std::optional<std::int64_t> gap_from;
-    if (sqlite3_prepare_v2(db_, "SELECT last_wall_ns, clean FROM runs ORDER BY id DESC LIMIT 1",
-                           -1, &last, nullptr) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(db_, "SELECT last_wall_ns, clean FROM runs ORDER BY id DESC LIMIT 1", -1,
+                           &last, nullptr) == SQLITE_OK &&
         sqlite3_step(last) == SQLITE_ROW && sqlite3_column_int(last, 1) == 0)
         gap_from = sqlite3_column_int64(last, 0);
     sqlite3_finalize(last);
@@ -229,9 +232,9 @@ bool SqliteStore::begin_run(std::string& error) {
     if (gap_from) {
         // The previous run never recorded a clean stop: nothing is known
         // between its last commit and now.
-        std::string sql = fmt::format(
-            "INSERT INTO gaps(run_id, from_wall_ns, to_wall_ns) VALUES({}, {}, {})", run_id_,
-            *gap_from, now);
+        std::string sql =
+            fmt::format("INSERT INTO gaps(run_id, from_wall_ns, to_wall_ns) VALUES({}, {}, {})",
+                        run_id_, *gap_from, now);
         if (!exec(sql.c_str())) {
             error = store_error_line(db_, sqlite3_errcode(db_), options_.path);
             return false;
@@ -277,8 +280,12 @@ void SqliteStore::finalize() {
     closed_ = true;
 }
 
-void SqliteStore::on_event(const Event& event) { enqueue(event); }
-void SqliteStore::on_finding(const Finding& finding) { enqueue(finding); }
+void SqliteStore::on_event(const Event& event) {
+    enqueue(event);
+}
+void SqliteStore::on_finding(const Finding& finding) {
+    enqueue(finding);
+}
 void SqliteStore::record_seed(std::vector<ProcSnapshot> snapshots) {
     enqueue(Seed{std::move(snapshots), wall_now_ns()});
 }
@@ -432,9 +439,12 @@ bool SqliteStore::write_item(const Item& item, const Encoded& encoded) {
     return std::visit(
         [&](const auto& value) {
             using T = std::decay_t<decltype(value)>;
-            if constexpr (std::is_same_v<T, Event>) return write_event(value, encoded);
-            else if constexpr (std::is_same_v<T, Finding>) return write_finding(value, encoded);
-            else return write_seed(value);
+            if constexpr (std::is_same_v<T, Event>)
+                return write_event(value, encoded);
+            else if constexpr (std::is_same_v<T, Finding>)
+                return write_finding(value, encoded);
+            else
+                return write_seed(value);
         },
         item);
 }
@@ -517,8 +527,9 @@ bool SqliteStore::write_seed(const Seed& seed) {
         bind_i64(s, 9, p.uid);
         bind_tty(s, 10, p.tty_dev);
         bind_text(s, 11, p.comm);
-        bind_text(s, 12, nlohmann::json(snap.argv).dump(-1, ' ', false,
-                                                         nlohmann::json::error_handler_t::replace));
+        bind_text(s, 12,
+                  nlohmann::json(snap.argv).dump(-1, ' ', false,
+                                                 nlohmann::json::error_handler_t::replace));
         bind_text(s, 13, snap.exe);
         if (!step_done(s)) return false;
     }
@@ -571,8 +582,8 @@ std::size_t SqliteStore::prune_step(bool force) {
         std::int64_t oldest = query_int(
             db_, "SELECT wall_ns FROM events WHERE id = (SELECT min(id) FROM events)", INT64_MAX);
         for (const char* table : {"findings", "seeds"}) {
-            std::size_t n = events > 0 ? prune_table(table, oldest, false)
-                                       : prune_table(table, 0, true);
+            std::size_t n =
+                events > 0 ? prune_table(table, oldest, false) : prune_table(table, 0, true);
             deleted += n;
         }
     }

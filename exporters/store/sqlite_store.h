@@ -31,7 +31,7 @@ namespace hupwatch {
 struct StoreOptions {
     std::string path;
     std::int64_t retention_ns = 30LL * 86400 * 1'000'000'000;  // 0: keep everything
-    std::uint64_t max_size = 0;  // bytes of live pages in the main file; 0: unlimited
+    std::uint64_t max_size = 0;           // bytes of live pages in the main file; 0: unlimited
     std::size_t queue_capacity = 65'536;  // items waiting for the writer
     std::chrono::milliseconds commit_interval{250};
     std::size_t prune_batch = 5'000;  // rows per table per pruning step
@@ -44,7 +44,7 @@ bool store_options_from_cli(const std::string& path, const std::string& retentio
                             const std::string& max_size, StoreOptions& out, std::string& error);
 
 class SqliteStore : public EventSink {
-public:
+   public:
     // Opens or creates the database, records this run (and the gap after an
     // unclean previous run), starts the writer. nullptr with a one-line error
     // for an unwritable path or a file that is not a hupwatch store.
@@ -70,12 +70,12 @@ public:
     void close();
 
     std::int64_t run_id() const { return run_id_; }
-    std::uint64_t dropped() const { return dropped_.load(); }          // queue full
+    std::uint64_t dropped() const { return dropped_.load(); }            // queue full
     std::uint64_t write_errors() const { return write_errors_.load(); }  // failed batches
     std::uint64_t rows_written() const { return rows_written_.load(); }
     std::uint64_t rows_pruned() const { return rows_pruned_.load(); }
 
-private:
+   private:
     struct Seed {
         std::vector<ProcSnapshot> snapshots;
         std::int64_t wall_ns = 0;

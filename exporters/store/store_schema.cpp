@@ -1,8 +1,7 @@
 #include "store_schema.h"
 
-#include <sqlite3.h>
-
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 namespace hupwatch {
 namespace {
@@ -109,7 +108,8 @@ std::string store_error_line(sqlite3* db, int rc, const std::string& path) {
         case SQLITE_CANTOPEN:
             return fmt::format("hupwatch: cannot open database {}", path);
         default:
-            return fmt::format("hupwatch: {}: {}", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+            return fmt::format("hupwatch: {}: {}", path,
+                               db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     }
 }
 
@@ -127,7 +127,8 @@ SchemaState check_store_schema(sqlite3* db, const std::string& path, std::string
     sqlite3_finalize(stmt);
     if (version > kStoreSchemaVersion) {
         error = fmt::format(
-            "hupwatch: {} is not a hupwatch database (newer schema {}; this hupwatch reads up to {})",
+            "hupwatch: {} is not a hupwatch database (newer schema {}; this hupwatch reads up to "
+            "{})",
             path, version, kStoreSchemaVersion);
         return SchemaState::Invalid;
     }

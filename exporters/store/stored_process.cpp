@@ -47,8 +47,8 @@ void ProcessHistory::add_event(const StoredEvent& e) {
         fresh.pid = e.pid;
         fresh.start_ns = e.start_ns;
         // Same clock offset as the event: wall - ktime.
-        fresh.start_wall_ns =
-            e.wall_ns - static_cast<std::int64_t>(e.ktime_ns) + static_cast<std::int64_t>(e.start_ns);
+        fresh.start_wall_ns = e.wall_ns - static_cast<std::int64_t>(e.ktime_ns) +
+                              static_cast<std::int64_t>(e.start_ns);
         fresh.ppid = e.ppid;
         fresh.sid = e.sid;
         fresh.uid = e.uid;

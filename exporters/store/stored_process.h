@@ -53,12 +53,12 @@ struct StoredProcess {
 // Folds seeds and events (in time order) into processes. A seed's start has
 // /proc's tick precision; an event within that tick is the same process.
 class ProcessHistory {
-public:
+   public:
     void add_seed(const StoredSeed& seed, std::int64_t clock_offset_ns);
     void add_event(const StoredEvent& event);
     std::vector<StoredProcess> processes() const;
 
-private:
+   private:
     StoredProcess* locate(std::uint32_t pid, std::uint64_t start_ns);
     std::map<std::uint32_t, std::vector<StoredProcess>> by_pid_;
 };

@@ -1,8 +1,8 @@
 #include "story_lines.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "boot_clock.h"
@@ -72,7 +72,9 @@ std::string local_stamp_ms(std::int64_t wall_ns, std::int64_t now_wall_ns) {
     return fmt::format("{}.{:03}", local_stamp(wall_ns, now_wall_ns), ms);
 }
 
-std::string rfc3339_wall(std::int64_t wall_ns) { return BootClock(0).rfc3339(static_cast<std::uint64_t>(wall_ns)); }
+std::string rfc3339_wall(std::int64_t wall_ns) {
+    return BootClock(0).rfc3339(static_cast<std::uint64_t>(wall_ns));
+}
 
 std::string event_sentence(const StoredEvent& e) {
     Json j = Json::parse(e.json, nullptr, false);
@@ -108,8 +110,7 @@ std::string event_sentence(const StoredEvent& e) {
         return fmt::format("{} lost its parent {}; now a child of {} ({})", subject,
                            num(j, "old_ppid"), num(j, "new_ppid"), str(j, "reaper", "init"));
     if (e.type == "setsid") {
-        if (num(j, "ret") < 0)
-            return fmt::format("{} tried setsid: {}", subject, str(j, "error"));
+        if (num(j, "ret") < 0) return fmt::format("{} tried setsid: {}", subject, str(j, "error"));
         return fmt::format("{} started its own session {}", subject, num(j, "ret"));
     }
     if (e.type == "setpgid")
@@ -129,29 +130,28 @@ std::string finding_sentence(const StoredFinding& f) {
     if (f.kind == "disconnect") {
         std::string by = str(j, "hung_up_by_comm");
         bool ssh = by.rfind("sshd", 0) == 0;
-        return fmt::format("{}session {} of {}{} hung up ({}); leader {}", ssh ? "ssh " : "",
-                           f.sid, user, tty_phrase(j), who(by, num(j, "hung_up_by_pid")), subject);
+        return fmt::format("{}session {} of {}{} hung up ({}); leader {}", ssh ? "ssh " : "", f.sid,
+                           user, tty_phrase(j), who(by, num(j, "hung_up_by_pid")), subject);
     }
     if (f.kind == "session_end")
         return fmt::format("session {} of {}{} ended (logout by {})", f.sid, user, tty_phrase(j),
                            subject);
-    const std::string run = human_duration(static_cast<std::uint64_t>(
-        j.value("run_time_seconds", 0.0) * 1e9));
+    const std::string run =
+        human_duration(static_cast<std::uint64_t>(j.value("run_time_seconds", 0.0) * 1e9));
     if (f.verdict == "killed_by_disconnect" || f.verdict == "killed_by_logout") {
-        std::string via = has(j, "via_pid")
-                              ? fmt::format(", forwarded by {}", who(str(j, "via_comm"),
-                                                                      num(j, "via_pid")))
-                              : "";
+        std::string via =
+            has(j, "via_pid")
+                ? fmt::format(", forwarded by {}", who(str(j, "via_comm"), num(j, "via_pid")))
+                : "";
         return fmt::format("{} killed by {} after {} ({} of session {}{})", subject,
                            str(j, "signal", "SIGHUP"), run,
                            f.verdict == "killed_by_logout" ? "logout" : "disconnect", f.sid, via);
     }
     if (f.verdict == "died_after_disconnect")
-        return fmt::format("{} died ({}) after {}, within 10 s of its session's disconnect (inferred)",
-                           subject,
-                           has(j, "signal") ? str(j, "signal")
-                                            : fmt::format("status {}", num(j, "exit_code")),
-                           run);
+        return fmt::format(
+            "{} died ({}) after {}, within 10 s of its session's disconnect (inferred)", subject,
+            has(j, "signal") ? str(j, "signal") : fmt::format("status {}", num(j, "exit_code")),
+            run);
     std::string parent = has(j, "new_parent_pid")
                              ? fmt::format(", now under {} ({})",
                                            who(str(j, "new_parent_comm"), num(j, "new_parent_pid")),
@@ -159,9 +159,8 @@ std::string finding_sentence(const StoredFinding& f) {
                              : "";
     if (f.verdict == "daemonized")
         return fmt::format("{} daemonized (own session){}", subject, parent);
-    std::string why = has(j, "survived_because")
-                          ? fmt::format(", survived: {}", str(j, "survived_because"))
-                          : "";
+    std::string why =
+        has(j, "survived_because") ? fmt::format(", survived: {}", str(j, "survived_because")) : "";
     return fmt::format("{} orphaned by {}{}{}{}", subject,
                        str(j, "cause") == "disconnect" ? "the disconnect" : "its parent's exit",
                        why, parent, j.value("output_lost", false) ? "; its output is lost" : "");

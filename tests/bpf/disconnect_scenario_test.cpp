@@ -1,13 +1,12 @@
 // Real terminals, real bash, real hangups: each kind of job started by hand
 // in an interactive shell, then the line hung up as sshd does when a
 // connection drops. Asserts each job's verdict field by field.
+#include <gtest/gtest.h>
 #include <sys/prctl.h>
 
 #include <filesystem>
 #include <fstream>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "monitor_capture.h"
 #include "pty_session.h"
@@ -41,11 +40,13 @@ std::optional<pid_t> find_process(const std::string& cmdline) {
     return std::nullopt;
 }
 
-bool alive(pid_t pid) { return kill(pid, 0) == 0 && cmdline_of(pid) != ""; }
+bool alive(pid_t pid) {
+    return kill(pid, 0) == 0 && cmdline_of(pid) != "";
+}
 
 // Orphans come to the test, which reaps them, instead of to a lazy PID 1.
 class SubreaperScope {
-public:
+   public:
     SubreaperScope() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
     ~SubreaperScope() {
         prctl(PR_SET_CHILD_SUBREAPER, 0);
@@ -54,7 +55,9 @@ public:
     }
 };
 
-std::string pts_name(const std::string& slave_path) { return slave_path.substr(5); }  // "pts/N"
+std::string pts_name(const std::string& slave_path) {
+    return slave_path.substr(5);
+}  // "pts/N"
 
 TEST(DisconnectScenario, EveryKindOfJobGetsTheRightVerdictWhenThePtyHangsUp) {
     HUPWATCH_START_MONITOR(monitor);
@@ -68,10 +71,14 @@ TEST(DisconnectScenario, EveryKindOfJobGetsTheRightVerdictWhenThePtyHangsUp) {
     auto nohup = shell.start_job("nohup sleep 1001" + tag + " >/dev/null 2>&1");
     auto disowned = shell.start_job("sleep 1002" + tag, "disown");
     auto setsid_w = shell.start_job("setsid -w sleep 1003" + tag);
-    auto handler = shell.start_job("bash -c 'trap \"echo got-hup\" HUP; while :; do sleep 0.1; done' x" + tag);
-    auto writer = shell.start_job("bash -c 'trap \"\" HUP; while :; do echo tick; sleep 0.2; done' y" + tag);
+    auto handler =
+        shell.start_job("bash -c 'trap \"echo got-hup\" HUP; while :; do sleep 0.1; done' x" + tag);
+    auto writer =
+        shell.start_job("bash -c 'trap \"\" HUP; while :; do echo tick; sleep 0.2; done' y" + tag);
     ASSERT_TRUE(plain && nohup && disowned && setsid_w && handler && writer);
-    ASSERT_TRUE(shell.run("tmux -L " + tmux_socket + " new -d 'sleep 1005" + tag + "'; echo TMUX_$((2+2))", "TMUX_4"));
+    ASSERT_TRUE(
+        shell.run("tmux -L " + tmux_socket + " new -d 'sleep 1005" + tag + "'; echo TMUX_$((2+2))",
+                  "TMUX_4"));
     auto own_session = find_process("sleep 1003" + tag);
     auto in_tmux = find_process("sleep 1005" + tag);
     ASSERT_TRUE(own_session && in_tmux);
@@ -152,10 +159,13 @@ TEST(DisconnectScenario, EveryKindOfJobGetsTheRightVerdictWhenThePtyHangsUp) {
 
     // The job inside tmux is untouched: alive, and no verdict about it.
     EXPECT_TRUE(alive(*in_tmux));
-    EXPECT_TRUE(monitor->wait_verdicts(static_cast<std::uint32_t>(*in_tmux), 1,
-                                       std::chrono::milliseconds(300)).empty());
+    EXPECT_TRUE(
+        monitor
+            ->wait_verdicts(static_cast<std::uint32_t>(*in_tmux), 1, std::chrono::milliseconds(300))
+            .empty());
 
-    [[maybe_unused]] int rc = std::system(("tmux -L " + tmux_socket + " kill-server 2>/dev/null").c_str());
+    [[maybe_unused]] int rc =
+        std::system(("tmux -L " + tmux_socket + " kill-server 2>/dev/null").c_str());
     for (pid_t pid : {*nohup, *disowned, *own_session, *handler, *writer}) kill(pid, SIGKILL);
 }
 
@@ -186,8 +196,8 @@ TEST(DisconnectScenario, HuponexitLogoutKillsTheJobAndEndsTheSession) {
     HUPWATCH_START_MONITOR(monitor);
     SubreaperScope subreaper;
     LoggedOut session;
-    ASSERT_NO_FATAL_FAILURE(log_out_with_a_job("shopt -s huponexit",
-                                               "sleep 1010" + std::to_string(getpid()), session));
+    ASSERT_NO_FATAL_FAILURE(
+        log_out_with_a_job("shopt -s huponexit", "sleep 1010" + std::to_string(getpid()), session));
     const auto sid = session.sid;
 
     auto end = monitor->wait_session_end(sid);
@@ -241,10 +251,14 @@ TEST(DisconnectScenario, AnOperatorsKillHupInALiveSessionIsNoDisconnect) {
     const auto sid = static_cast<std::uint32_t>(shell.leader());
     // Longer than the logout window: the shell stayed, so no logout either.
     std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // the window is a fixed time
-    EXPECT_TRUE(monitor->wait_verdicts(static_cast<std::uint32_t>(*from_outside), 1,
-                                       std::chrono::milliseconds(100)).empty());
-    EXPECT_TRUE(monitor->wait_verdicts(static_cast<std::uint32_t>(*from_shell), 1,
-                                       std::chrono::milliseconds(100)).empty());
+    EXPECT_TRUE(monitor
+                    ->wait_verdicts(static_cast<std::uint32_t>(*from_outside), 1,
+                                    std::chrono::milliseconds(100))
+                    .empty());
+    EXPECT_TRUE(monitor
+                    ->wait_verdicts(static_cast<std::uint32_t>(*from_shell), 1,
+                                    std::chrono::milliseconds(100))
+                    .empty());
     EXPECT_FALSE(monitor->wait_disconnect(sid, std::chrono::milliseconds(100)));
 }
 
@@ -256,7 +270,8 @@ TEST(DisconnectScenario, ADoubleForkingDaemonIsDaemonizedNotOrphaned) {
     const std::string tag = std::to_string(getpid());
     // setsid(1) forks when it is a group leader (a job is): the forked child
     // calls setsid() and its parent exits at once.
-    ASSERT_TRUE(shell.run("setsid sleep 1030" + tag + " </dev/null >/dev/null 2>&1 & echo D_$((5+5))", "D_10"));
+    ASSERT_TRUE(shell.run(
+        "setsid sleep 1030" + tag + " </dev/null >/dev/null 2>&1 & echo D_$((5+5))", "D_10"));
     auto daemon = find_process("sleep 1030" + tag);
     ASSERT_TRUE(daemon);
     auto v = monitor->wait_verdicts(static_cast<std::uint32_t>(*daemon), 1);

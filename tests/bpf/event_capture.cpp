@@ -18,12 +18,12 @@ std::unique_ptr<EventCapture> EventCapture::start(const CollectorOptions& option
     }
     std::unique_ptr<EventCapture> capture(new EventCapture());
     capture->collector_ = std::move(collector);
-    capture->reader_ = std::make_unique<RingReader>(
-        capture->collector_->ring_buffer_fd(), [c = capture.get()](const Event& e) {
-            std::lock_guard lock(c->mutex_);
-            c->events_.push_back(e);
-            c->changed_.notify_all();
-        });
+    capture->reader_ = std::make_unique<RingReader>(capture->collector_->ring_buffer_fd(),
+                                                    [c = capture.get()](const Event& e) {
+                                                        std::lock_guard lock(c->mutex_);
+                                                        c->events_.push_back(e);
+                                                        c->changed_.notify_all();
+                                                    });
     capture->thread_ = std::thread([c = capture.get()] { c->drain(); });
     return capture;
 }

@@ -3,6 +3,8 @@
 // program sees the whole machine, so tests match their own pids only.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -15,8 +17,6 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "bpf_collector.h"
 #include "events.h"
 #include "ring_reader.h"
@@ -25,11 +25,10 @@
 namespace hupwatch::test {
 
 class EventCapture {
-public:
+   public:
     using Predicate = std::function<bool(const Event&)>;
 
-    static std::unique_ptr<EventCapture> start(const CollectorOptions& options,
-                                               std::string& error);
+    static std::unique_ptr<EventCapture> start(const CollectorOptions& options, std::string& error);
     ~EventCapture();
 
     // The first captured event matching pred, waiting up to timeout.
@@ -40,7 +39,7 @@ public:
                                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
     BpfStats stats() const { return collector_->read_stats(); }
 
-private:
+   private:
     EventCapture() = default;
     void drain();
 
@@ -57,9 +56,9 @@ private:
 
 // Outside CI a test without root or BPF skips with the reason; under CI=true
 // it fails, so a CI machine without BPF never passes silently.
-#define HUPWATCH_START_CAPTURE(var, options)                                         \
-    std::string var##_error;                                                         \
-    auto var = ::hupwatch::test::EventCapture::start((options), var##_error);        \
-    if (!var) {                                                                      \
-        HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF unavailable (" << var##_error << ")");  \
+#define HUPWATCH_START_CAPTURE(var, options)                                       \
+    std::string var##_error;                                                       \
+    auto var = ::hupwatch::test::EventCapture::start((options), var##_error);      \
+    if (!var) {                                                                    \
+        HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF unavailable (" << var##_error << ")"); \
     }

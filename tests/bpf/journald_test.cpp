@@ -2,6 +2,7 @@
 // through the journal API. Where it does not (these machines have no systemd
 // as PID 1), a socket at journald's address receives the datagram and the
 // native protocol is parsed, so the fields are still checked for real.
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -12,8 +13,6 @@
 #include <filesystem>
 #include <map>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "event_capture.h"
 #include "journald_sink.h"
@@ -87,7 +86,8 @@ TEST(Journald, FindingFieldsReachTheJournal) {
     }
     if (geteuid() != 0)
         HUPWATCH_SKIP_OR_FAIL_UNDER_CI(
-            "no journald here and not root to stand in for it: fields are covered by unit tests only");
+            "no journald here and not root to stand in for it: fields are covered by unit tests "
+            "only");
     std::filesystem::create_directories("/run/systemd/journal");
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     ASSERT_GE(fd, 0);

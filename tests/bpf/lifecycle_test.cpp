@@ -1,7 +1,6 @@
 // fork, exec, exit and setsid as the kernel reports them, for our own pids.
-#include <sys/prctl.h>
-
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
 
 #include "event_capture.h"
 #include "test_process.h"
@@ -26,7 +25,8 @@ TEST(Lifecycle, ForkExecExitOfOurChild) {
     ASSERT_EQ(WEXITSTATUS(status), 7);
 
     auto fork = capture->wait_for([&](const Event& e) {
-        return e.type() == EventType::Fork && as<ForkEvent>(e).child.pid == static_cast<uint32_t>(child);
+        return e.type() == EventType::Fork &&
+               as<ForkEvent>(e).child.pid == static_cast<uint32_t>(child);
     });
     ASSERT_TRUE(fork) << "no fork event for " << child;
     const auto& f = as<ForkEvent>(*fork);

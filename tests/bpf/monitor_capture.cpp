@@ -60,15 +60,16 @@ std::vector<Verdict> MonitorCapture::wait_verdicts(std::uint32_t pid, std::size_
         [&] {
             out.clear();
             for (const auto& f : findings_)
-                if (auto* v = std::get_if<Verdict>(&f); v && v->process.pid == pid) out.push_back(*v);
+                if (auto* v = std::get_if<Verdict>(&f); v && v->process.pid == pid)
+                    out.push_back(*v);
             return out.size() >= n;
         },
         timeout);
     return out;
 }
 
-std::optional<DisconnectFinding> MonitorCapture::wait_disconnect(std::uint32_t sid,
-                                                                 std::chrono::milliseconds timeout) {
+std::optional<DisconnectFinding> MonitorCapture::wait_disconnect(
+    std::uint32_t sid, std::chrono::milliseconds timeout) {
     std::optional<DisconnectFinding> out;
     wait(
         [&] {
@@ -80,8 +81,8 @@ std::optional<DisconnectFinding> MonitorCapture::wait_disconnect(std::uint32_t s
     return out;
 }
 
-std::optional<SessionEndFinding> MonitorCapture::wait_session_end(std::uint32_t sid,
-                                                                  std::chrono::milliseconds timeout) {
+std::optional<SessionEndFinding> MonitorCapture::wait_session_end(
+    std::uint32_t sid, std::chrono::milliseconds timeout) {
     std::optional<SessionEndFinding> out;
     wait(
         [&] {

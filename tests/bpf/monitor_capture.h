@@ -23,7 +23,7 @@
 namespace hupwatch::test {
 
 class MonitorCapture : public EventSink {
-public:
+   public:
     static std::unique_ptr<MonitorCapture> start(std::string& error,
                                                  CorrelatorOptions correlator = {});
     ~MonitorCapture() override;
@@ -32,15 +32,16 @@ public:
     void on_finding(const Finding& finding) override;
 
     // The verdicts for one process (pid and, when known, start time).
-    std::vector<Verdict> wait_verdicts(std::uint32_t pid, std::size_t n,
-                                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
-    std::optional<DisconnectFinding> wait_disconnect(std::uint32_t sid,
-                                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
-    std::optional<SessionEndFinding> wait_session_end(std::uint32_t sid,
-                                                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::vector<Verdict> wait_verdicts(
+        std::uint32_t pid, std::size_t n,
+        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::optional<DisconnectFinding> wait_disconnect(
+        std::uint32_t sid, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::optional<SessionEndFinding> wait_session_end(
+        std::uint32_t sid, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     std::vector<Finding> findings();
 
-private:
+   private:
     MonitorCapture() = default;
     template <typename Pred>
     bool wait(Pred pred, std::chrono::milliseconds timeout);
@@ -55,11 +56,11 @@ private:
 };
 
 // As HUPWATCH_START_CAPTURE: skip outside CI without BPF, fail under CI=true.
-#define HUPWATCH_START_MONITOR(var)                                                   \
-    std::string var##_error;                                                          \
-    auto var = ::hupwatch::test::MonitorCapture::start(var##_error);                  \
-    if (!var) {                                                                       \
-        HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF unavailable (" << var##_error << ")");   \
+#define HUPWATCH_START_MONITOR(var)                                                \
+    std::string var##_error;                                                       \
+    auto var = ::hupwatch::test::MonitorCapture::start(var##_error);               \
+    if (!var) {                                                                    \
+        HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF unavailable (" << var##_error << ")"); \
     }
 
 }  // namespace hupwatch::test

@@ -1,10 +1,9 @@
 // Reparenting when a parent exits: one event per child, with the new parent
 // the kernel picks (here: the test itself, as a child subreaper).
+#include <gtest/gtest.h>
 #include <sys/prctl.h>
 
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "event_capture.h"
 #include "test_process.h"
@@ -15,7 +14,7 @@ namespace {
 // Makes the test process a child subreaper for the scope of a test, so that
 // orphans come to us (PID 1 here reaps lazily) and we can reap them.
 class SubreaperScope {
-public:
+   public:
     SubreaperScope() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
     ~SubreaperScope() { prctl(PR_SET_CHILD_SUBREAPER, 0); }
 };
@@ -44,7 +43,8 @@ TEST(Orphans, ChildOfAnExitedParentGoesToTheSubreaper) {
     });
     close(fds[1]);
     pid_t grandchild = 0;
-    ASSERT_EQ(read(fds[0], &grandchild, sizeof(grandchild)), static_cast<ssize_t>(sizeof(grandchild)));
+    ASSERT_EQ(read(fds[0], &grandchild, sizeof(grandchild)),
+              static_cast<ssize_t>(sizeof(grandchild)));
     close(fds[0]);
     ASSERT_EQ(WEXITSTATUS(reap(middle)), 0);
 

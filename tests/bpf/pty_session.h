@@ -33,7 +33,7 @@ inline void enter_session_on_pty(const std::string& slave_path) {
 }
 
 class PtySession {
-public:
+   public:
     // Starts `bash --norc --noprofile --noediting -i`, then runs bash_setup.
     explicit PtySession(const std::string& bash_setup = "", bool login = false) {
         master_ = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -115,7 +115,8 @@ public:
         return status;
     }
 
-    std::optional<std::string> wait_for(const std::string& marker, std::chrono::milliseconds timeout) {
+    std::optional<std::string> wait_for(const std::string& marker,
+                                        std::chrono::milliseconds timeout) {
         auto deadline = std::chrono::steady_clock::now() + timeout;
         for (;;) {
             auto at = buffer_.find(marker);
@@ -136,7 +137,7 @@ public:
         }
     }
 
-private:
+   private:
     int master_ = -1;
     pid_t leader_ = -1;
     std::string slave_path_;

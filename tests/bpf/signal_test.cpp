@@ -1,9 +1,8 @@
 // signal_generate as the kernel reports it: sender, target, origin, result.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
-
-#include <gtest/gtest.h>
 
 #include "event_capture.h"
 #include "test_process.h"
@@ -192,7 +191,8 @@ TEST(Signals, WritesToAHungUpTerminalAreReportedAsOutputLost) {
     ASSERT_EQ(WEXITSTATUS(reap(writer)), 0);
 
     auto lost = capture->wait_for([&](const Event& e) {
-        return e.type() == EventType::OutputLost && e.subject().pid == static_cast<uint32_t>(writer);
+        return e.type() == EventType::OutputLost &&
+               e.subject().pid == static_cast<uint32_t>(writer);
     });
     ASSERT_TRUE(lost);
     const auto& o = std::get<OutputLostEvent>(lost->body);

@@ -16,9 +16,9 @@
 
 #include "finding_format.h"
 #include "monitor_capture.h"
+#include "skip_or_fail.h"
 #include "sshd_fixture.h"
 #include "tty_names.h"
-#include "skip_or_fail.h"
 
 namespace hupwatch::test {
 namespace {
@@ -55,8 +55,8 @@ TEST(SshDisconnect, KillingTheClientHangsUpTheRemoteShellAndItsJobsGetVerdicts) 
     if (auto missing = missing_openssh_programs(); !missing.empty()) {
         std::string names;
         for (const auto& m : missing) names += " " + m;
-        HUPWATCH_SKIP_OR_FAIL_UNDER_CI("OpenSSH missing:"
-                                       << names << " (install openssh-server and openssh-client)");
+        HUPWATCH_SKIP_OR_FAIL_UNDER_CI(
+            "OpenSSH missing:" << names << " (install openssh-server and openssh-client)");
     }
     HUPWATCH_START_MONITOR(monitor);
     std::string error;

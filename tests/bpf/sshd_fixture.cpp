@@ -1,7 +1,5 @@
 #include "sshd_fixture.h"
 
-#include "pty_session.h"
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -18,6 +16,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "pty_session.h"
 
 namespace hupwatch::test {
 namespace {

@@ -17,7 +17,7 @@ namespace hupwatch::test {
 
 // One-shot readiness signal from a child to the test.
 class ReadyPipe {
-public:
+   public:
     ReadyPipe() {
         if (pipe2(fds_, O_CLOEXEC) != 0) fds_[0] = fds_[1] = -1;
     }
@@ -49,7 +49,7 @@ public:
         fds_[1] = -1;
     }
 
-private:
+   private:
     int fds_[2];
 };
 

@@ -1,27 +1,26 @@
 // `hupwatch watch --json` end to end, as a user runs it: the real binary, its
 // stdout parsed line by line, stopped by SIGINT with exit code 0.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include "event_capture.h"
-#include "test_process.h"
 #include "skip_or_fail.h"
+#include "test_process.h"
 
 namespace hupwatch::test {
 namespace {
 
 // A child process with stdout and stderr on pipes, read with bounded waits.
 class RunningBinary {
-public:
+   public:
     explicit RunningBinary(std::vector<std::string> args) {
         int out[2], err[2];
         if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return;
@@ -79,7 +78,7 @@ public:
         return status;
     }
 
-private:
+   private:
     pid_t pid_ = -1;
     int out_ = -1, err_ = -1;
     bool reaped_ = false;

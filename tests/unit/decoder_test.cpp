@@ -1,9 +1,10 @@
 // Raw ring-buffer records to typed events, including records that lie.
-#include <cstring>
+#include "decoder.h"
 
 #include <gtest/gtest.h>
 
-#include "decoder.h"
+#include <cstring>
+
 #include "hupwatch_events.h"
 
 namespace hupwatch {
@@ -113,7 +114,8 @@ TEST(Decoder, BadRecordsAreErrorsNotEvents) {
     // Too short for a header.
     EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_record(bytes_of(raw, 4))));
     // Too short for its type.
-    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_record(bytes_of(raw, sizeof(hw_header) + 8))));
+    EXPECT_TRUE(
+        std::holds_alternative<DecodeError>(decode_record(bytes_of(raw, sizeof(hw_header) + 8))));
     // Size field disagrees with the type.
     raw.hdr.size = sizeof(raw) + 8;
     EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_record(bytes_of(raw))));
@@ -121,7 +123,8 @@ TEST(Decoder, BadRecordsAreErrorsNotEvents) {
     raw.hdr = {99, sizeof(raw), 1};
     auto result = decode_record(bytes_of(raw));
     ASSERT_TRUE(std::holds_alternative<DecodeError>(result));
-    EXPECT_NE(std::get<DecodeError>(result).message.find("unknown record type 99"), std::string::npos);
+    EXPECT_NE(std::get<DecodeError>(result).message.find("unknown record type 99"),
+              std::string::npos);
 }
 
 TEST(Decoder, ReparentAndSession) {

@@ -1,10 +1,11 @@
 // The correlator on synthetic event streams: every verdict, and the traps
 // (an operator's SIGHUP, PID reuse, processes known only from /proc).
-#include <csignal>
+#include "disconnect_correlator.h"
 
 #include <gtest/gtest.h>
 
-#include "disconnect_correlator.h"
+#include <csignal>
+
 #include "process_table.h"
 
 namespace hupwatch {
@@ -16,7 +17,7 @@ constexpr std::uint32_t kPts3 = (136u << 20) | 3;
 // Builds a host's story event by event, applying each to a table and the
 // correlator as the live path does, and collects the findings.
 class Story {
-public:
+   public:
     explicit Story(CorrelatorOptions options = {}) : correlator_(options) {}
 
     ProcessInfo proc(std::uint32_t pid, std::uint64_t start, std::uint32_t ppid, std::uint32_t sid,
@@ -95,7 +96,7 @@ public:
     ProcessTable& table() { return table_; }
     DisconnectCorrelator& correlator() { return correlator_; }
 
-private:
+   private:
     ProcessTable table_;
     DisconnectCorrelator correlator_;
     std::vector<Finding> findings_;

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "boot_clock.h"
-#include "scoped_time_zone.h"
 #include "events.h"
+#include "scoped_time_zone.h"
 
 namespace hupwatch {
 namespace {

@@ -1,8 +1,9 @@
 // Findings as JSON (the contract in docs/events.md) and as text lines.
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include "finding_format.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 namespace hupwatch {
 namespace {
@@ -64,7 +65,8 @@ TEST(FindingJson, VerdictHasEveryKeyWithExactValues) {
     // The documented key order.
     std::vector<std::string> keys;
     for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
-    std::vector<std::string> common = {"event", "time", "pid", "start_ns", "comm", "ppid", "sid", "tty", "uid"};
+    std::vector<std::string> common = {"event", "time", "pid", "start_ns", "comm",
+                                       "ppid",  "sid",  "tty", "uid"};
     ASSERT_GE(keys.size(), common.size());
     std::vector<std::string> head(keys.begin(), keys.begin() + static_cast<long>(common.size()));
     EXPECT_EQ(head, common);
@@ -112,8 +114,9 @@ TEST(FindingJson, OrphanAndDisconnect) {
 
 TEST(FindingText, SaysWhatHappenedInOneLine) {
     auto text = to_text_line(sample_killed(), kClock);
-    EXPECT_NE(text.find("verdict  901 migrate.sh killed_by_disconnect: SIGHUP via bash 900 after 1m30s"),
-              std::string::npos)
+    EXPECT_NE(
+        text.find("verdict  901 migrate.sh killed_by_disconnect: SIGHUP via bash 900 after 1m30s"),
+        std::string::npos)
         << text;
 }
 

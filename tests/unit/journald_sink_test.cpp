@@ -1,16 +1,17 @@
 // The journal fields a finding becomes.
-#include <algorithm>
+#include "journald_sink.h"
 
 #include <gtest/gtest.h>
 
-#include "journald_sink.h"
+#include <algorithm>
 
 namespace hupwatch {
 namespace {
 
 std::string field(const std::vector<std::pair<std::string, std::string>>& fields,
                   const std::string& key) {
-    auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == key; });
+    auto it =
+        std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == key; });
     return it == fields.end() ? "<absent>" : it->second;
 }
 

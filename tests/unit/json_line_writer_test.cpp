@@ -58,15 +58,17 @@ TEST(JsonLineWriter, EscapesLikeNlohmannForKnownCases) {
         std::string("nul\0inside", 10),
         "\b\f\n\r\t\x01\x1f\x7f",
         "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",  // é € 😀
-        "\xff",                                      // never a lead byte
-        "\xc3",                                      // truncated at the end
-        "\xc3" "A",                                  // broken before ASCII
-        "\xe0\x80\x80",                              // overlong
-        "\xed\xa0\x80",                              // a surrogate
-        "\xf4\x90\x80\x80",                          // above U+10FFFF
-        "\xf0\x9f\x98",                              // 4-byte sequence cut short
-        "\xe2\x82" "\xe2\x82\xac",                   // broken, then valid
-        "\x80\x80\x80",                              // lone continuations
+        "\xff",                                       // never a lead byte
+        "\xc3",                                       // truncated at the end
+        "\xc3"
+        "A",                 // broken before ASCII
+        "\xe0\x80\x80",      // overlong
+        "\xed\xa0\x80",      // a surrogate
+        "\xf4\x90\x80\x80",  // above U+10FFFF
+        "\xf0\x9f\x98",      // 4-byte sequence cut short
+        "\xe2\x82"
+        "\xe2\x82\xac",  // broken, then valid
+        "\x80\x80\x80",  // lone continuations
     };
     for (const auto& s : cases) EXPECT_EQ(ours(s), reference(s)) << testing::PrintToString(s);
 }

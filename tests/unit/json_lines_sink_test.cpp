@@ -1,11 +1,12 @@
 // JSON-lines file sink: rotation keeps every line whole, in order.
-#include <filesystem>
-#include <fstream>
+#include "json_lines_sink.h"
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "json_lines_sink.h"
 #include "size_arg.h"
 
 namespace hupwatch {
@@ -14,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class TempDir {
-public:
+   public:
     TempDir() {
         char tmpl[] = "/tmp/hupwatch-json-XXXXXX";
         path_ = mkdtemp(tmpl);
@@ -22,7 +23,7 @@ public:
     ~TempDir() { fs::remove_all(path_); }
     const std::string& path() const { return path_; }
 
-private:
+   private:
     std::string path_;
 };
 
@@ -60,7 +61,8 @@ TEST(JsonLinesSink, RotationKeepsEveryLineWholeAndInOrder) {
     // Oldest file first: path.N ... path.1, path.
     std::vector<std::string> files;
     for (unsigned i = 100; i >= 1; --i)
-        if (fs::exists(path + "." + std::to_string(i))) files.push_back(path + "." + std::to_string(i));
+        if (fs::exists(path + "." + std::to_string(i)))
+            files.push_back(path + "." + std::to_string(i));
     files.push_back(path);
     std::uint32_t expected = 1;
     for (const auto& file : files) {
@@ -113,8 +115,9 @@ TEST(JsonLinesSink, UnwritablePathIsAOneLineError) {
     JsonLinesSink sink({"/nonexistent-dir/x/events.json", 0, 0});
     std::string error;
     EXPECT_FALSE(sink.open(error));
-    EXPECT_EQ(error, "hupwatch: cannot open --events.json /nonexistent-dir/x/events.json: No such "
-                     "file or directory");
+    EXPECT_EQ(error,
+              "hupwatch: cannot open --events.json /nonexistent-dir/x/events.json: No such "
+              "file or directory");
 }
 
 TEST(SizeArg, Parses) {

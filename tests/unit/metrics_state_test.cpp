@@ -1,13 +1,13 @@
 // MetricsState: synthetic events and findings in, exact sample values out.
+#include "metrics_state.h"
+
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <ctime>
 #include <map>
 #include <optional>
 
-#include <gtest/gtest.h>
-
-#include "metrics_state.h"
 #include "process_self_metrics.h"
 #include "version.h"
 
@@ -71,7 +71,7 @@ MetricsStateOptions test_options(std::size_t comm_label_limit = 50) {
 }
 
 class MetricsStateTest : public testing::Test {
-protected:
+   protected:
     MetricsState state{test_options()};
     MonitorCounters counters;
 

@@ -35,7 +35,7 @@ std::string stat_line(std::uint32_t pid, const std::string& comm, std::uint32_t 
 }
 
 class FakeProc : public ::testing::Test {
-protected:
+   protected:
     void SetUp() override {
         std::string tmpl = (fs::temp_directory_path() / "hupwatch-proc-XXXXXX").string();
         ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);

@@ -1,6 +1,10 @@
 // The HTTP endpoint over real sockets on 127.0.0.1, with a small raw HTTP
 // client: routing, methods, concurrency, hostile clients, listen errors.
+#include "prometheus_endpoint.h"
+
 #include <arpa/inet.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -16,17 +20,13 @@
 #include <thread>
 #include <vector>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-
-#include "prometheus_endpoint.h"
 #include "skip_or_fail.h"
 
 namespace hupwatch {
 namespace {
 
 struct Reply {
-    int status = 0;  // 0: closed without a status line
+    int status = 0;                              // 0: closed without a status line
     std::map<std::string, std::string> headers;  // lower-case names
     std::string body;
 };
@@ -109,7 +109,7 @@ Reply round_trip(std::uint16_t port, std::string_view request, int family = AF_I
 
 Reply request(std::uint16_t port, std::string_view method, std::string_view path) {
     return round_trip(port, fmt::format("{} {} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
-                                      method, path));
+                                        method, path));
 }
 
 // Large enough to take several writes per scrape.
@@ -120,10 +120,10 @@ std::string sample_body() {
 }
 
 class EndpointTest : public testing::Test {
-protected:
+   protected:
     void start(EndpointLimits limits = {}) {
-        endpoint = std::make_unique<PrometheusEndpoint>("127.0.0.1:0", "/metrics",
-                                                        [this] { return body; }, limits);
+        endpoint = std::make_unique<PrometheusEndpoint>(
+            "127.0.0.1:0", "/metrics", [this] { return body; }, limits);
         std::string error;
         ASSERT_TRUE(endpoint->start(error)) << error;
         ASSERT_NE(endpoint->port(), 0);
@@ -174,8 +174,8 @@ TEST_F(EndpointTest, UnknownPathIs404) {
 TEST_F(EndpointTest, OtherMethodsAre405) {
     start();
     Reply reply = round_trip(endpoint->port(),
-                           "POST /metrics HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
-                           "Content-Length: 5\r\n\r\nhello");
+                             "POST /metrics HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+                             "Content-Length: 5\r\n\r\nhello");
     EXPECT_EQ(reply.status, 405);
     EXPECT_EQ(reply.headers["allow"], "GET, HEAD");
     EXPECT_EQ(request(endpoint->port(), "DELETE", "/metrics").status, 405);
@@ -226,8 +226,7 @@ TEST_F(EndpointTest, MalformedRequestLineGets4xx) {
             EXPECT_LT(reply.status, 500) << garbage;
         }
     }
-    EXPECT_EQ(round_trip(endpoint->port(), "GET /metrics HTTP/9.9\r\nHost: x\r\n\r\n").status,
-              505);
+    EXPECT_EQ(round_trip(endpoint->port(), "GET /metrics HTTP/9.9\r\nHost: x\r\n\r\n").status, 505);
     expect_still_serving();
 }
 
@@ -238,12 +237,10 @@ TEST_F(EndpointTest, OversizedRequestIsRefused) {
     huge += "\r\nConnection: close\r\n\r\n";
     Reply reply = round_trip(endpoint->port(), huge);
     // A 4xx (431) or a closed connection, never the metrics.
-    EXPECT_TRUE(reply.status == 0 || (reply.status >= 400 && reply.status < 500))
-        << reply.status;
+    EXPECT_TRUE(reply.status == 0 || (reply.status >= 400 && reply.status < 500)) << reply.status;
     std::string long_url = "GET /" + std::string(100000, 'x') + " HTTP/1.1\r\n\r\n";
     reply = round_trip(endpoint->port(), long_url);
-    EXPECT_TRUE(reply.status == 0 || (reply.status >= 400 && reply.status < 500))
-        << reply.status;
+    EXPECT_TRUE(reply.status == 0 || (reply.status >= 400 && reply.status < 500)) << reply.status;
     expect_still_serving();
 }
 
@@ -297,21 +294,28 @@ TEST_F(EndpointTest, PortIsFreedOnStop) {
 
 TEST(ListenAddress, BadAddressesGiveClearErrors) {
     std::map<std::string, std::string> cases = {
-        {"nope", "hupwatch: bad listen address 'nope': expected host:port, e.g. 127.0.0.1:9776 "
-                 "or :9776"},
-        {"1.2.3.4:99999", "hupwatch: bad listen address '1.2.3.4:99999': port '99999' is not a "
-                          "number from 0 to 65535"},
-        {":abc", "hupwatch: bad listen address ':abc': port 'abc' is not a number from 0 to "
-                 "65535"},
-        {"127.0.0.1:", "hupwatch: bad listen address '127.0.0.1:': port '' is not a number from 0 "
-                       "to 65535"},
-        {"::1:9776", "hupwatch: bad listen address '::1:9776': put an IPv6 address in brackets, "
-                     "e.g. [::1]:9776"},
+        {"nope",
+         "hupwatch: bad listen address 'nope': expected host:port, e.g. 127.0.0.1:9776 "
+         "or :9776"},
+        {"1.2.3.4:99999",
+         "hupwatch: bad listen address '1.2.3.4:99999': port '99999' is not a "
+         "number from 0 to 65535"},
+        {":abc",
+         "hupwatch: bad listen address ':abc': port 'abc' is not a number from 0 to "
+         "65535"},
+        {"127.0.0.1:",
+         "hupwatch: bad listen address '127.0.0.1:': port '' is not a number from 0 "
+         "to 65535"},
+        {"::1:9776",
+         "hupwatch: bad listen address '::1:9776': put an IPv6 address in brackets, "
+         "e.g. [::1]:9776"},
         {"[::1", "hupwatch: bad listen address '[::1': missing ']' after the IPv6 address"},
-        {"[nope]:9776", "hupwatch: bad listen address '[nope]:9776': 'nope' is not an IPv6 "
-                        "address"},
-        {"[::1]9776", "hupwatch: bad listen address '[::1]9776': expected host:port, e.g. "
-                      "127.0.0.1:9776 or :9776"},
+        {"[nope]:9776",
+         "hupwatch: bad listen address '[nope]:9776': 'nope' is not an IPv6 "
+         "address"},
+        {"[::1]9776",
+         "hupwatch: bad listen address '[::1]9776': expected host:port, e.g. "
+         "127.0.0.1:9776 or :9776"},
     };
     for (const auto& [text, expected] : cases) {
         std::string error;
@@ -359,9 +363,8 @@ TEST(ListenAddress, Ipv6Loopback) {
     PrometheusEndpoint endpoint("[::1]:0", "/metrics", [] { return std::string("x 1\n"); });
     std::string error;
     ASSERT_TRUE(endpoint.start(error)) << error;
-    Reply reply = round_trip(endpoint.port(),
-                             "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                             AF_INET6);
+    Reply reply = round_trip(
+        endpoint.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", AF_INET6);
     EXPECT_EQ(reply.status, 200);
     EXPECT_EQ(reply.body, "x 1\n");
 }

@@ -1,6 +1,9 @@
 // The text exposition format: exact output for a small snapshot, escaping of
 // hostile label values, and (when promtool is installed) promtool's verdict
 // on a full rendering from a MetricsState fed with sample data.
+#include "prometheus_text.h"
+
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,10 +13,7 @@
 #include <limits>
 #include <string>
 
-#include <gtest/gtest.h>
-
 #include "metrics_state.h"
-#include "prometheus_text.h"
 #include "skip_or_fail.h"
 
 namespace hupwatch {
@@ -22,13 +22,13 @@ namespace {
 TEST(PrometheusText, RendersGoldenText) {
     MetricsSnapshot snapshot;
     // Deliberately out of order: output is sorted by family name, then labels.
-    snapshot.families.push_back(MetricFamily{
-        "hupwatch_orphaned_jobs",
-        MetricType::Gauge,
-        "Orphaned jobs alive now.",
-        {MetricSample{{{"user", "bob"}, {"comm", "rsync"}}, 1},
-         MetricSample{{{"user", "alice"}, {"comm", "sleep"}}, 2},
-         MetricSample{{{"user", "alice"}, {"comm", "migrate.sh"}}, 0}}});
+    snapshot.families.push_back(
+        MetricFamily{"hupwatch_orphaned_jobs",
+                     MetricType::Gauge,
+                     "Orphaned jobs alive now.",
+                     {MetricSample{{{"user", "bob"}, {"comm", "rsync"}}, 1},
+                      MetricSample{{{"user", "alice"}, {"comm", "sleep"}}, 2},
+                      MetricSample{{{"user", "alice"}, {"comm", "migrate.sh"}}, 0}}});
     snapshot.families.push_back(MetricFamily{
         "hupwatch_disconnects_total", MetricType::Counter, "Sessions hung up.", {{{}, 3}}});
     snapshot.families.push_back(MetricFamily{"hupwatch_orphaned_job_cpu_seconds_total",
@@ -70,11 +70,11 @@ TEST(PrometheusText, EscapesHostileLabelValues) {
     EXPECT_EQ(escape_label_value("caf\xC3\xA9"), "caf\xC3\xA9");
 
     MetricsSnapshot snapshot;
-    snapshot.families.push_back(MetricFamily{
-        "hupwatch_orphaned_jobs",
-        MetricType::Gauge,
-        "Jobs.",
-        {MetricSample{{{"user", "eve"}, {"comm", "x\"} 1\nfake 9 \\\xff"}}, 1}}});
+    snapshot.families.push_back(
+        MetricFamily{"hupwatch_orphaned_jobs",
+                     MetricType::Gauge,
+                     "Jobs.",
+                     {MetricSample{{{"user", "eve"}, {"comm", "x\"} 1\nfake 9 \\\xff"}}, 1}}});
     EXPECT_EQ(render_prometheus_text(snapshot),
               "# HELP hupwatch_orphaned_jobs Jobs.\n"
               "# TYPE hupwatch_orphaned_jobs gauge\n"
@@ -84,7 +84,10 @@ TEST(PrometheusText, EscapesHostileLabelValues) {
 
 TEST(PrometheusText, ReplacesInvalidUtf8PerMaximalSubpart) {
     // A truncated 3-byte sequence is one replacement, then the next byte.
-    EXPECT_EQ(sanitize_utf8("\xE2\x82" "A"), "\xEF\xBF\xBD" "A");
+    EXPECT_EQ(sanitize_utf8("\xE2\x82"
+                            "A"),
+              "\xEF\xBF\xBD"
+              "A");
     // Overlong, surrogate and out-of-range encodings are invalid.
     EXPECT_EQ(sanitize_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");
     EXPECT_EQ(sanitize_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");

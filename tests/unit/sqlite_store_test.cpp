@@ -2,13 +2,12 @@
 // records gaps after an unclean stop, and prunes by age and by size.
 #include "sqlite_store.h"
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <chrono>
 #include <fstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "event_json.h"
 #include "store_fixture.h"
@@ -81,7 +80,8 @@ TEST(SqliteStoreTest, WritesEventsFindingsAndSeedsWithSchemaVersionAndWal) {
     EXPECT_EQ(text_of(path, "PRAGMA journal_mode"), "wal");
     EXPECT_EQ(scalar(path, "PRAGMA page_size"), 16384);  // docs/store.md: why
     EXPECT_EQ(scalar(path, "SELECT count(*) FROM events"), 2);
-    EXPECT_EQ(text_of(path, "SELECT json FROM events WHERE type='fork'"), to_json_line(fork, clock));
+    EXPECT_EQ(text_of(path, "SELECT json FROM events WHERE type='fork'"),
+              to_json_line(fork, clock));
     EXPECT_EQ(scalar(path, "SELECT wall_ns FROM events WHERE type='fork'"), kOffset + 110 * kSec);
     EXPECT_EQ(scalar(path, "SELECT peer_start_ns FROM events WHERE type='fork'"), 100 * kSec);
     EXPECT_EQ(text_of(path, "SELECT verdict FROM findings"), "killed_by_disconnect");
@@ -193,8 +193,9 @@ TEST(SqliteStoreTest, SizeLimitPrunesTheOldestRowsFirst) {
         store->on_event(Event{(1000 + i) * static_cast<std::uint64_t>(kSec), exec});
     }
     store->flush_and_prune();
-    std::int64_t used = scalar(path, "SELECT (SELECT page_count FROM pragma_page_count) - "
-                                     "(SELECT freelist_count FROM pragma_freelist_count)") *
+    std::int64_t used = scalar(path,
+                               "SELECT (SELECT page_count FROM pragma_page_count) - "
+                               "(SELECT freelist_count FROM pragma_freelist_count)") *
                         scalar(path, "PRAGMA page_size");
     EXPECT_LE(used, 1 << 20);
     std::int64_t left = scalar(path, "SELECT count(*) FROM events");

@@ -59,7 +59,8 @@ inline Event signal_of(const ProcessInfo& target, std::uint64_t at_s, const Proc
     s.origin = origin;
     return Event{at_s * kSec, s};
 }
-inline Event reparent_of(const ProcessInfo& child, std::uint64_t at_s, const ProcessInfo& new_parent) {
+inline Event reparent_of(const ProcessInfo& child, std::uint64_t at_s,
+                         const ProcessInfo& new_parent) {
     ReparentEvent r;
     r.child = child;
     r.old_ppid = child.ppid;
@@ -69,12 +70,11 @@ inline Event reparent_of(const ProcessInfo& child, std::uint64_t at_s, const Pro
 }
 
 inline std::string temp_db(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("hupwatch-store-" + std::to_string(getpid()));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("hupwatch-store-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
     auto path = dir / name;
-    for (const char* suffix : {"", "-wal", "-shm"})
-        std::filesystem::remove(path.string() + suffix);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
     return path.string();
 }
 

@@ -1,11 +1,10 @@
 // The readers on a synthetic store: replay's order and filters, tree --at on
 // both sides of a reparent, why with a reused pid, and bad databases.
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "cli_commands.h"
@@ -18,7 +17,7 @@ namespace hupwatch::test {
 namespace {
 
 class StoreQueriesTest : public ::testing::Test {
-protected:
+   protected:
     static void SetUpTestSuite() {
         path_ = temp_db("story.db");
         offset_ = wall_now_ns();  // boot 0 is now, so every event follows the run's start
@@ -112,7 +111,8 @@ TEST_F(StoreQueriesTest, ReplayTellsTheStoryInOrderWithoutForks) {
         "ssh session 815 of alice on pts/3 hung up (sshd 812); leader bash 815",
         "bash 815 forwarded SIGHUP to migrate.sh 901",
         "migrate.sh 901 killed by SIGHUP after 13m10s",
-        "migrate.sh 901 killed by SIGHUP after 13m10s (disconnect of session 815, forwarded by bash 815)",
+        "migrate.sh 901 killed by SIGHUP after 13m10s (disconnect of session 815, forwarded by "
+        "bash 815)",
         "sleep 902 lost its parent 815; now a child of 1 (init)",
     };
     // The fixture's run stopped before its synthetic events.
@@ -165,8 +165,7 @@ TEST_F(StoreQueriesTest, TreeAtAppliesReparentsBeforeT) {
         EXPECT_EQ(capture([&] { return run_tree(o); }, out, err), 0) << err;
         std::map<std::uint32_t, nlohmann::json> by_pid;
         auto doc = nlohmann::json::parse(out);
-        for (auto& p : doc["processes"])
-            by_pid[p["pid"].get<std::uint32_t>()] = p;
+        for (auto& p : doc["processes"]) by_pid[p["pid"].get<std::uint32_t>()] = p;
         if (by_pid.size() < 3) ADD_FAILURE() << out << err;
         return by_pid;
     };
@@ -220,7 +219,7 @@ TEST_F(StoreQueriesTest, WhyPicksTheHolderOfAReusedPid) {
 }
 
 class BadDatabaseTest : public ::testing::Test {
-protected:
+   protected:
     std::string replay_error(const std::string& path, int& rc) {
         ReplayOptions o;
         o.db_path = path;

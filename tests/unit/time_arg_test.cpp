@@ -1,9 +1,9 @@
 #include "time_arg.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <ctime>
-
-#include <gtest/gtest.h>
 
 namespace hupwatch {
 namespace {
@@ -13,7 +13,7 @@ constexpr std::int64_t kSec = 1'000'000'000;
 constexpr std::int64_t kNow = 1795874587LL * kSec;
 
 class TimeArgTest : public ::testing::Test {
-protected:
+   protected:
     void SetUp() override {
         const char* tz = std::getenv("TZ");
         saved_ = tz ? tz : "";
@@ -22,8 +22,10 @@ protected:
         tzset();
     }
     void TearDown() override {
-        if (had_) setenv("TZ", saved_.c_str(), 1);
-        else unsetenv("TZ");
+        if (had_)
+            setenv("TZ", saved_.c_str(), 1);
+        else
+            unsetenv("TZ");
         tzset();
     }
     std::optional<std::int64_t> parse(const char* text) {

@@ -18,12 +18,23 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
     unsigned shift = 0;
     if (!suffix.empty()) {
         switch (std::toupper(static_cast<unsigned char>(suffix[0]))) {
-            case 'K': shift = 10; break;
-            case 'M': shift = 20; break;
-            case 'G': shift = 30; break;
-            case 'T': shift = 40; break;
-            case 'B': shift = 0; break;
-            default: return std::nullopt;
+            case 'K':
+                shift = 10;
+                break;
+            case 'M':
+                shift = 20;
+                break;
+            case 'G':
+                shift = 30;
+                break;
+            case 'T':
+                shift = 40;
+                break;
+            case 'B':
+                shift = 0;
+                break;
+            default:
+                return std::nullopt;
         }
         suffix.remove_prefix(1);
         if (suffix == "iB" || suffix == "B" || suffix == "ib" || suffix == "b") suffix = {};

@@ -30,11 +30,16 @@ bool expect(std::string_view text, std::size_t& pos, char c) {
 
 std::optional<std::int64_t> unit_ns(char unit) {
     switch (unit) {
-        case 's': return kNsPerSec;
-        case 'm': return 60 * kNsPerSec;
-        case 'h': return 3600 * kNsPerSec;
-        case 'd': return 86400 * kNsPerSec;
-        default: return std::nullopt;
+        case 's':
+            return kNsPerSec;
+        case 'm':
+            return 60 * kNsPerSec;
+        case 'h':
+            return 3600 * kNsPerSec;
+        case 'd':
+            return 86400 * kNsPerSec;
+        default:
+            return std::nullopt;
     }
 }
 

@@ -1,8 +1,8 @@
 // Options shared by the commands that run the live monitor.
-#include <csignal>
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <csignal>
 
 #include "cli_commands.h"
 #include "live_monitor.h"

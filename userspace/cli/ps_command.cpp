@@ -8,12 +8,12 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "boot_clock.h"
 #include "cli_commands.h"
 #include "event_text.h"
-#include "proc_host_probe.h"
 #include "preflight.h"
+#include "proc_host_probe.h"
 #include "proc_scanner.h"
-#include "boot_clock.h"
 
 namespace hupwatch {
 namespace {

@@ -1,11 +1,10 @@
 // `hupwatch replay`: the stored story in time order, in plain sentences (or
 // the stored JSON lines), with hupwatch's own starts, stops and blind spots.
+#include <fmt/format.h>
 #include <pwd.h>
 
-#include <algorithm>
-
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "cli_commands.h"
@@ -56,8 +55,10 @@ void add_runs(EventStoreReader& store, const StoreFilter& f, std::int64_t now,
                                          local_stamp(run.started_wall_ns, now), run.version,
                                          run.hostname, run.id),
                              meta_json("hupwatch_start", run.started_wall_ns,
-                                       {{"run", run.id}, {"version", run.version},
-                                        {"hostname", run.hostname}, {"boot_id", run.boot_id}})});
+                                       {{"run", run.id},
+                                        {"version", run.version},
+                                        {"hostname", run.hostname},
+                                        {"boot_id", run.boot_id}})});
         if (run.stopped_wall_ns && in_range(*run.stopped_wall_ns))
             items.push_back({*run.stopped_wall_ns, 3, run.id,
                              fmt::format("{} hupwatch stopped (run {})",
@@ -138,10 +139,10 @@ int run_replay(const ReplayOptions& options) {
                              std::move(e.json)});
         if (filter.significant_only)
             for (auto& e : store.exits_with_verdicts(filter))
-                items.push_back({e.wall_ns, 1, e.id,
-                                 fmt::format("{} {}", local_stamp(e.wall_ns, now),
-                                             event_sentence(e)),
-                                 std::move(e.json)});
+                items.push_back(
+                    {e.wall_ns, 1, e.id,
+                     fmt::format("{} {}", local_stamp(e.wall_ns, now), event_sentence(e)),
+                     std::move(e.json)});
         for (auto& f : store.findings(filter))
             items.push_back({f.wall_ns, 2, f.id,
                              fmt::format("{} {}", local_stamp(f.wall_ns, now), finding_sentence(f)),

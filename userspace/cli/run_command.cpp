@@ -1,33 +1,33 @@
 // `hupwatch run`: the always-on daemon. Attaches, correlates and feeds every
 // sink; SIGTERM/SIGINT stop it with every sink flushed; SIGHUP reopens its
 // log files (it never dies of SIGHUP).
-#include <cerrno>
-#include <chrono>
-#include <ctime>
-#include <cstring>
-#include <memory>
-
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <memory>
+
+#include "boot_clock.h"
 #include "cli_commands.h"
 #include "fanout_sink.h"
 #include "journald_sink.h"
 #include "json_lines_sink.h"
-#include "proc_host_probe.h"
 #include "live_monitor.h"
 #include "metrics_state.h"
 #include "preflight.h"
+#include "proc_host_probe.h"
+#include "proc_scanner.h"
 #include "prometheus_endpoint.h"
 #include "prometheus_text.h"
 #include "risk_audit.h"
-#include "proc_scanner.h"
 #include "size_arg.h"
 #include "sqlite_store.h"
-#include "store_schema.h"
 #include "stop_signals.h"
-#include "boot_clock.h"
+#include "store_schema.h"
 
 namespace hupwatch {
 
@@ -57,9 +57,11 @@ void add_run_options(CLI::App& cmd, RunOptions& options) {
         ->capture_default_str();
     cmd.add_option("--db", options.db_path, "The event store (SQLite; docs/store.md)")
         ->capture_default_str();
-    cmd.add_option("--retention", options.retention, "Keep stored events this long (30d, 12h; 0: forever)")
+    cmd.add_option("--retention", options.retention,
+                   "Keep stored events this long (30d, 12h; 0: forever)")
         ->capture_default_str();
-    cmd.add_option("--db.max-size", options.db_max_size, "Prune the oldest events beyond this size (e.g. 1G; 0: unlimited)")
+    cmd.add_option("--db.max-size", options.db_max_size,
+                   "Prune the oldest events beyond this size (e.g. 1G; 0: unlimited)")
         ->capture_default_str();
     cmd.add_flag("--no-db", options.no_db, "Do not keep an event store");
     cmd.add_option("--metrics.comm-limit", options.comm_label_limit,
@@ -103,7 +105,8 @@ int run_daemon(const RunOptions& options) {
     metrics_options.proc_root = options.monitor.proc_root;
     MetricsState metrics(metrics_options);
     ProcHostProbe cpu_probe(options.monitor.proc_root);
-    metrics.set_orphan_cpu_probe([&cpu_probe](std::uint32_t pid) { return cpu_probe.cpu_seconds(pid); });
+    metrics.set_orphan_cpu_probe(
+        [&cpu_probe](std::uint32_t pid) { return cpu_probe.cpu_seconds(pid); });
     sinks.add(metrics);
     // The HTTP thread only ever reads the latest published snapshot: a
     // scrape never waits for the event path, nor the event path for it.
@@ -148,7 +151,8 @@ int run_daemon(const RunOptions& options) {
         fmt::print(stderr, "{}\n", start_error.message);
         return start_error.code;
     }
-    fmt::print(stderr, "hupwatch: running ({} processes seeded from {}; metrics on {}{}, port {})\n",
+    fmt::print(stderr,
+               "hupwatch: running ({} processes seeded from {}; metrics on {}{}, port {})\n",
                monitor->seeded(), options.monitor.proc_root, options.listen_address,
                options.telemetry_path, endpoint.port());
     // Processes from before the probes have no fork event: the store keeps

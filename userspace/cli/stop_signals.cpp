@@ -8,8 +8,12 @@ volatile std::sig_atomic_t g_stop_signal = 0;
 
 volatile std::sig_atomic_t g_reload = 0;
 
-void on_stop(int sig) { g_stop_signal = sig; }
-void on_reload(int) { g_reload = 1; }
+void on_stop(int sig) {
+    g_stop_signal = sig;
+}
+void on_reload(int) {
+    g_reload = 1;
+}
 }  // namespace
 
 void install_stop_signals() {
@@ -23,7 +27,9 @@ void install_stop_signals() {
     signal(SIGPIPE, SIG_IGN);
 }
 
-bool stop_requested() { return g_stop_signal != 0; }
+bool stop_requested() {
+    return g_stop_signal != 0;
+}
 
 void install_reload_signal() {
     struct sigaction sa {};
@@ -38,6 +44,8 @@ bool take_reload_request() {
     g_reload = 0;
     return true;
 }
-int stop_signal() { return g_stop_signal; }
+int stop_signal() {
+    return g_stop_signal;
+}
 
 }  // namespace hupwatch

@@ -1,18 +1,18 @@
 // `hupwatch tree --at T`: the process forest as the store knows it at T: the
 // run's /proc seed and every fork, exec, exit, reparent and setsid up to T.
-#include <algorithm>
-#include <map>
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli_commands.h"
 #include "event_store_reader.h"
 #include "event_text.h"
+#include "host_probe.h"
 #include "preflight.h"
 #include "stored_process.h"
-#include "host_probe.h"
 #include "story_lines.h"
 #include "time_arg.h"
 
@@ -23,17 +23,21 @@ namespace {
 // attach before the run row is written.
 constexpr std::int64_t kRunStartSlackNs = 60'000'000'000;
 
-bool kernel_thread(const StoredProcess& p) { return p.pid == 2 || p.ppid == 2; }
+bool kernel_thread(const StoredProcess& p) {
+    return p.pid == 2 || p.ppid == 2;
+}
 
 void print_branch(const StoredProcess& p, std::int64_t now,
-                  const std::multimap<std::uint32_t, const StoredProcess*>& children,
-                  int depth, std::string& out) {
+                  const std::multimap<std::uint32_t, const StoredProcess*>& children, int depth,
+                  std::string& out) {
     out += fmt::format("{:>7} {:<10} {:<7} {:>7} {:<19} {}{}\n", p.pid, user_name_of(p.uid),
                        p.tty.empty() ? "-" : p.tty, p.sid, local_stamp(p.start_wall_ns, now),
-                       std::string(static_cast<std::size_t>(depth) * 2, ' '), command_for_terminal(p.argv, p.comm));
+                       std::string(static_cast<std::size_t>(depth) * 2, ' '),
+                       command_for_terminal(p.argv, p.comm));
     if (depth > 64) return;  // a cycle from inconsistent data must not recurse forever
     auto [first, last] = children.equal_range(p.pid);
-    for (auto it = first; it != last; ++it) print_branch(*it->second, now, children, depth + 1, out);
+    for (auto it = first; it != last; ++it)
+        print_branch(*it->second, now, children, depth + 1, out);
 }
 
 }  // namespace
@@ -68,11 +72,13 @@ int run_tree(const TreeOptions& options) {
         }
         run = *covering;
         if (*at > run.last_wall_ns)
-            fmt::print(stderr, "hupwatch: run {} recorded until {}; {} is after it: showing the "
-                               "last known state\n",
+            fmt::print(stderr,
+                       "hupwatch: run {} recorded until {}; {} is after it: showing the "
+                       "last known state\n",
                        run.id, rfc3339_wall(run.last_wall_ns), rfc3339_wall(*at));
         ProcessHistory history;
-        for (const auto& seed : store.seeds_of_run(run.id)) history.add_seed(seed, run.clock_offset_ns);
+        for (const auto& seed : store.seeds_of_run(run.id))
+            history.add_seed(seed, run.clock_offset_ns);
         for (const auto& e : store.lifecycle(run.id, run.started_wall_ns - kRunStartSlackNs, *at))
             history.add_event(e);
         for (auto& p : history.processes())
@@ -100,7 +106,8 @@ int run_tree(const TreeOptions& options) {
             item["sid"] = p.sid;
             item["uid"] = p.uid;
             item["user"] = user_name_of(p.uid);
-            item["tty"] = p.tty.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.tty);
+            item["tty"] =
+                p.tty.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.tty);
             item["comm"] = p.comm;
             item["argv"] = p.argv;
             item["started"] = rfc3339_wall(p.start_wall_ns);
@@ -115,8 +122,10 @@ int run_tree(const TreeOptions& options) {
         std::vector<const StoredProcess*> roots;
         for (const auto& p : alive) {
             std::uint32_t parent = p.ppid_at(*at);
-            if (parent != p.pid && by_pid.count(parent)) children.emplace(parent, &p);
-            else roots.push_back(&p);
+            if (parent != p.pid && by_pid.count(parent))
+                children.emplace(parent, &p);
+            else
+                roots.push_back(&p);
         }
         out += fmt::format("{:>7} {:<10} {:<7} {:>7} {:<19} {}\n", "PID", "USER", "TTY", "SID",
                            "STARTED", "COMMAND");

@@ -1,11 +1,11 @@
 // `hupwatch watch [--json]`: the live stream, one line per event.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "boot_clock.h"
 #include "cli_commands.h"
@@ -24,7 +24,7 @@ namespace {
 // Prints events and findings to stdout, one line each, flushed per line so
 // that a reader (a pipe, a log shipper) sees every event as it happens.
 class StreamPrinter : public EventSink {
-public:
+   public:
     StreamPrinter(bool json, bool verdicts_only) : json_(json), verdicts_only_(verdicts_only) {}
     void on_event(const Event& event) override {
         if (verdicts_only_) return;
@@ -35,7 +35,7 @@ public:
     }
     bool failed() const { return failed_; }
 
-private:
+   private:
     void write_line(std::string line) {
         if (failed_) return;
         line += '\n';

@@ -2,19 +2,19 @@
 // login session, start and command, how it ended (or that it lives on,
 // orphaned), who signalled it, which disconnect it traces to, whether its
 // output was lost. A reused pid lists every holder and picks one.
-#include <algorithm>
-#include <map>
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli_commands.h"
 #include "event_store_reader.h"
 #include "event_text.h"
+#include "host_probe.h"
 #include "preflight.h"
 #include "stored_process.h"
-#include "host_probe.h"
 #include "story_lines.h"
 #include "time_arg.h"
 
@@ -77,7 +77,9 @@ std::string lines_of(const std::string& label, const std::vector<std::string>& l
 }  // namespace
 
 void add_why_options(CLI::App& cmd, WhyOptions& options) {
-    cmd.add_option("pid", options.pid, "The process id")->required()->check(CLI::Range(1LL, 4194304LL));
+    cmd.add_option("pid", options.pid, "The process id")
+        ->required()
+        ->check(CLI::Range(1LL, 4194304LL));
     cmd.add_option("--at", options.at,
                    "When several processes had the pid: the one alive then (default: the latest)");
     cmd.add_option("--db", options.db_path, "The event store")->capture_default_str();
@@ -142,8 +144,8 @@ int run_why(const WhyOptions& options) {
                 for (const auto& a : v["lineage"]) {
                     lineage.push_back(ref(a.value("pid", 0u), a.value("start_ns", std::uint64_t{0}),
                                           a.value("comm", "")));
-                    lineage_text.push_back(fmt::format("{} {}", escape_for_terminal(a.value("comm", "")),
-                                                       a.value("pid", 0u)));
+                    lineage_text.push_back(fmt::format(
+                        "{} {}", escape_for_terminal(a.value("comm", "")), a.value("pid", 0u)));
                 }
                 break;
             }
@@ -159,9 +161,9 @@ int run_why(const WhyOptions& options) {
                     break;
                 }
                 lineage.push_back(ref(parent->pid, parent->start_ns, parent->comm));
-                lineage_text.push_back(fmt::format("{} {}{}", escape_for_terminal(parent->comm),
-                                                   parent->pid,
-                                                   parent->pid == parent->sid ? " (session leader)" : ""));
+                lineage_text.push_back(
+                    fmt::format("{} {}{}", escape_for_terminal(parent->comm), parent->pid,
+                                parent->pid == parent->sid ? " (session leader)" : ""));
                 if (parent->pid == parent->sid || parent->pid == 1) break;
                 parent_pid = parent->ppid;
                 parent_start = parent->parent_start_ns;
@@ -175,10 +177,12 @@ int run_why(const WhyOptions& options) {
         for (const auto& e : own) {
             if (e.type == "signal") {
                 signals.push_back(OJson::parse(e.json, nullptr, false));
-                signal_text.push_back(fmt::format("{} {}", local_stamp(e.wall_ns, now), event_sentence(e)));
+                signal_text.push_back(
+                    fmt::format("{} {}", local_stamp(e.wall_ns, now), event_sentence(e)));
             } else if (e.type == "output_lost") {
                 auto oj = nlohmann::json::parse(e.json, nullptr, false);
-                if (oj.is_object()) eio_writes = std::max(eio_writes, oj.value("eio_writes", std::uint64_t{0}));
+                if (oj.is_object())
+                    eio_writes = std::max(eio_writes, oj.value("eio_writes", std::uint64_t{0}));
             }
         }
         bool output_lost = eio_writes > 0;
@@ -224,7 +228,8 @@ int run_why(const WhyOptions& options) {
         j["orphaned"] = !p.reparents.empty();
         if (!p.reparents.empty()) {
             const auto& r = p.reparents.back();
-            j["new_parent"] = {{"pid", r.new_ppid}, {"start_ns", r.new_parent_start_ns}, {"reaper", r.reaper}};
+            j["new_parent"] = {
+                {"pid", r.new_ppid}, {"start_ns", r.new_parent_start_ns}, {"reaper", r.reaper}};
         } else {
             j["new_parent"] = nullptr;
         }
@@ -236,24 +241,29 @@ int run_why(const WhyOptions& options) {
         j["signals"] = signals;
         j["verdicts"] = OJson::array();
         for (const auto& v : verdict_json) j["verdicts"].push_back(v);
-        j["disconnect"] = disconnect ? OJson::parse(disconnect->json, nullptr, false) : OJson(nullptr);
+        j["disconnect"] =
+            disconnect ? OJson::parse(disconnect->json, nullptr, false) : OJson(nullptr);
         j["output_lost"] = output_lost;
         j["eio_writes"] = eio_writes;
         j["other_processes"] = OJson::array();
         for (const auto& other : h.holders)
             if (&other != chosen)
                 j["other_processes"].push_back(
-                    {{"pid", other.pid}, {"start_ns", other.start_ns}, {"comm", other.comm},
+                    {{"pid", other.pid},
+                     {"start_ns", other.start_ns},
+                     {"comm", other.comm},
                      {"started", rfc3339_wall(other.start_wall_ns)},
-                     {"ended", other.exit_wall_ns ? OJson(rfc3339_wall(*other.exit_wall_ns)) : OJson(nullptr)}});
+                     {"ended", other.exit_wall_ns ? OJson(rfc3339_wall(*other.exit_wall_ns))
+                                                  : OJson(nullptr)}});
 
         // The text.
         text = fmt::format("{} {} (user {}, session {}, {})\n", escape_for_terminal(p.comm), p.pid,
                            user_name_of(p.uid), p.sid, p.tty.empty() ? "no tty" : p.tty);
-        text += lines_of("started", {p.seeded ? fmt::format("{} (running when hupwatch started)",
-                                                            local_stamp(p.start_wall_ns, now))
-                                              : fmt::format("{} by {}", local_stamp(p.start_wall_ns, now),
-                                                            p.ppid)});
+        text += lines_of(
+            "started",
+            {p.seeded ? fmt::format("{} (running when hupwatch started)",
+                                    local_stamp(p.start_wall_ns, now))
+                      : fmt::format("{} by {}", local_stamp(p.start_wall_ns, now), p.ppid)});
         if (!p.argv.empty()) text += lines_of("ran", {command_for_terminal(p.argv, p.comm)});
         if (!lineage_text.empty()) {
             std::string chain;
@@ -263,8 +273,9 @@ int run_why(const WhyOptions& options) {
         text += lines_of("signals", signal_text);
         std::vector<std::string> reparent_text;
         for (const auto& r : p.reparents)
-            reparent_text.push_back(fmt::format("{} reparented to {} ({})", local_stamp(r.wall_ns, now),
-                                                r.new_ppid, r.reaper.empty() ? "init" : r.reaper));
+            reparent_text.push_back(fmt::format("{} reparented to {} ({})",
+                                                local_stamp(r.wall_ns, now), r.new_ppid,
+                                                r.reaper.empty() ? "init" : r.reaper));
         text += lines_of("orphaned", reparent_text);
         if (p.exit)
             text += lines_of("ended", {fmt::format("{} {}", local_stamp(p.exit->wall_ns, now),
@@ -278,25 +289,28 @@ int run_why(const WhyOptions& options) {
             verdict_text.push_back(fmt::format("{}: {}", v.verdict, finding_sentence(v)));
         text += lines_of("verdict", verdict_text);
         if (disconnect)
-            text += lines_of("disconnect", {fmt::format("{} {}", local_stamp(disconnect->wall_ns, now),
-                                                        finding_sentence(*disconnect))});
+            text +=
+                lines_of("disconnect", {fmt::format("{} {}", local_stamp(disconnect->wall_ns, now),
+                                                    finding_sentence(*disconnect))});
         text += lines_of("output", {output_lost ? fmt::format("lost: {} writes to the hung-up "
-                                                              "terminal failed", eio_writes)
+                                                              "terminal failed",
+                                                              eio_writes)
                                                 : "no failed write to a hung-up terminal seen"});
         std::vector<std::string> others;
         for (const auto& other : h.holders)
             if (&other != chosen)
-                others.push_back(fmt::format("{} started {}{}", escape_for_terminal(other.comm),
-                                             local_stamp(other.start_wall_ns, now),
-                                             other.exit_wall_ns ? ", ended " + local_stamp(*other.exit_wall_ns, now)
-                                                                : ""));
+                others.push_back(fmt::format(
+                    "{} started {}{}", escape_for_terminal(other.comm),
+                    local_stamp(other.start_wall_ns, now),
+                    other.exit_wall_ns ? ", ended " + local_stamp(*other.exit_wall_ns, now) : ""));
         text += lines_of("also pid", others);
     } catch (const StoreError& e) {
         fmt::print(stderr, "{}\n", e.what());
         return kExitDatabase;
     }
-    std::string out = options.json ? j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
-                                   : text;
+    std::string out = options.json
+                          ? j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
+                          : text;
     return write_stdout(out) ? kExitOk : kExitFailure;
 }
 

@@ -1,5 +1,8 @@
 #include "bpf_collector.h"
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,10 +13,6 @@
 #include <string>
 #include <vector>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <fmt/format.h>
-
 #include "hupwatch_bpf.skel.h"
 
 namespace hupwatch {
@@ -22,7 +21,7 @@ namespace {
 // libbpf prints through one global callback. Keep its recent lines so a
 // verifier rejection can be explained; say nothing otherwise.
 class LibbpfLog {
-public:
+   public:
     static LibbpfLog& instance() {
         static LibbpfLog log;
         return log;
@@ -40,7 +39,7 @@ public:
         lines_.clear();
     }
 
-private:
+   private:
     static int print(enum libbpf_print_level level, const char* format, va_list args) {
         if (level == LIBBPF_DEBUG) return 0;
         // The verifier log comes as one large message: size it first.
@@ -87,7 +86,8 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
 
     struct ::hupwatch_bpf* skel = hupwatch_bpf__open();
     if (!skel) {
-        error = {kExitFailure, fmt::format("hupwatch: cannot open BPF object: {}", strerror(errno))};
+        error = {kExitFailure,
+                 fmt::format("hupwatch: cannot open BPF object: {}", strerror(errno))};
         return nullptr;
     }
     skel->rodata->signal_mask = options.signal_mask;
@@ -95,8 +95,8 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
     // The BPF side counts per CPU: all CPUs together wake the reader after
     // about options.wakeup_bytes, as one ring would.
     const int cpus = std::max(1, libbpf_num_possible_cpus());
-    skel->rodata->wakeup_bytes =
-        std::max<std::uint64_t>(kMinWakeupBytesPerCpu, options.wakeup_bytes / static_cast<unsigned>(cpus));
+    skel->rodata->wakeup_bytes = std::max<std::uint64_t>(
+        kMinWakeupBytesPerCpu, options.wakeup_bytes / static_cast<unsigned>(cpus));
     if (!options.syscall_results) {
         bpf_program__set_autoload(skel->progs.handle_sys_exit, false);
         bpf_program__set_autoattach(skel->progs.handle_sys_exit, false);
@@ -111,18 +111,21 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
         return nullptr;
     }
     if (int err = hupwatch_bpf__attach(skel); err != 0) {
-        error = {kExitAttachFailed,
-                 fmt::format("hupwatch: cannot attach to tracepoints ({}):{}", strerror(-err),
-                             joined_tail(4))};
+        error = {kExitAttachFailed, fmt::format("hupwatch: cannot attach to tracepoints ({}):{}",
+                                                strerror(-err), joined_tail(4))};
         hupwatch_bpf__destroy(skel);
         return nullptr;
     }
     return std::unique_ptr<BpfCollector>(new BpfCollector(skel));
 }
 
-BpfCollector::~BpfCollector() { hupwatch_bpf__destroy(skel_); }
+BpfCollector::~BpfCollector() {
+    hupwatch_bpf__destroy(skel_);
+}
 
-int BpfCollector::ring_buffer_fd() const { return bpf_map__fd(skel_->maps.events); }
+int BpfCollector::ring_buffer_fd() const {
+    return bpf_map__fd(skel_->maps.events);
+}
 
 BpfStats BpfCollector::read_stats() const {
     BpfStats totals{};

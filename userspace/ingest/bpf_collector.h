@@ -16,9 +16,9 @@ struct hupwatch_bpf;  // the generated skeleton
 namespace hupwatch {
 
 // SIGHUP SIGINT SIGQUIT SIGKILL SIGPIPE SIGTERM SIGCONT
-inline constexpr std::uint64_t kDefaultSignalMask =
-    (1ULL << 1) | (1ULL << 2) | (1ULL << 3) | (1ULL << 9) | (1ULL << 13) | (1ULL << 15) |
-    (1ULL << 18);
+inline constexpr std::uint64_t kDefaultSignalMask = (1ULL << 1) | (1ULL << 2) | (1ULL << 3) |
+                                                    (1ULL << 9) | (1ULL << 13) | (1ULL << 15) |
+                                                    (1ULL << 18);
 
 inline constexpr std::uint64_t kMinWakeupBytesPerCpu = 4096;
 
@@ -41,9 +41,8 @@ struct CollectorError {
     std::string message;  // one line
 };
 
-
 class BpfCollector {
-public:
+   public:
     // Loads and attaches every program; on failure returns null and fills error
     // (for a verifier rejection, with the verifier's last lines).
     static std::unique_ptr<BpfCollector> start(const CollectorOptions& options,
@@ -55,7 +54,7 @@ public:
     int ring_buffer_fd() const;
     BpfStats read_stats() const;
 
-private:
+   private:
     explicit BpfCollector(struct ::hupwatch_bpf* skel) : skel_(skel) {}
     struct ::hupwatch_bpf* skel_;
 };

@@ -1,8 +1,8 @@
 #include "decoder.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 #include "hupwatch_events.h"
 
@@ -33,20 +33,26 @@ ProcessInfo to_process(const hw_process& p) {
 
 SignalResult to_result(std::int32_t raw) {
     switch (raw) {
-        case HW_SIG_DELIVERED: return SignalResult::Delivered;
-        case HW_SIG_IGNORED: return SignalResult::Ignored;
-        case HW_SIG_ALREADY_PENDING: return SignalResult::AlreadyPending;
-        case HW_SIG_OVERFLOW_FAIL: return SignalResult::Overflow;
-        case HW_SIG_LOSE_INFO: return SignalResult::LostInfo;
-        default: return SignalResult::Unknown;
+        case HW_SIG_DELIVERED:
+            return SignalResult::Delivered;
+        case HW_SIG_IGNORED:
+            return SignalResult::Ignored;
+        case HW_SIG_ALREADY_PENDING:
+            return SignalResult::AlreadyPending;
+        case HW_SIG_OVERFLOW_FAIL:
+            return SignalResult::Overflow;
+        case HW_SIG_LOSE_INFO:
+            return SignalResult::LostInfo;
+        default:
+            return SignalResult::Unknown;
     }
 }
 
 template <typename Raw>
 const Raw* view_as(std::span<const std::byte> record, std::string& error) {
     if (record.size() < sizeof(Raw)) {
-        error = fmt::format("record of {} bytes is shorter than its type ({} bytes)",
-                            record.size(), sizeof(Raw));
+        error = fmt::format("record of {} bytes is shorter than its type ({} bytes)", record.size(),
+                            sizeof(Raw));
         return nullptr;
     }
     // Ring-buffer records are 8-byte aligned, as every struct here requires.
@@ -62,14 +68,15 @@ EventBody decode_body(const hw_exec_event& r) {
     e.proc = to_process(r.proc);
     e.old_pid = r.old_pid;
     e.filename = std::string(r.filename, std::min<std::size_t>(r.filename_len, sizeof(r.filename)));
-    e.argv = split_argv(std::string_view(r.args, std::min<std::size_t>(r.args_len, sizeof(r.args))));
+    e.argv =
+        split_argv(std::string_view(r.args, std::min<std::size_t>(r.args_len, sizeof(r.args))));
     e.argv_truncated = r.args_truncated != 0;
     return e;
 }
 
 EventBody decode_body(const hw_exit_event& r) {
-    return ExitEvent{to_process(r.proc), r.exit_code, r.orphans, r.orphans_overflow, r.utime_ns,
-                     r.stime_ns};
+    return ExitEvent{to_process(r.proc), r.exit_code, r.orphans,
+                     r.orphans_overflow, r.utime_ns,  r.stime_ns};
 }
 
 EventBody decode_body(const hw_signal_event& r) {
@@ -87,15 +94,19 @@ EventBody decode_body(const hw_signal_event& r) {
 }
 
 EventBody decode_body(const hw_reparent_event& r) {
-    return ReparentEvent{to_process(r.child), r.old_ppid, r.old_parent_start_ns, r.new_ppid,
-                         r.new_parent_start_ns,
-                         r.reaper == HW_REAPER_SUBREAPER ? ReaperKind::Subreaper : ReaperKind::Init};
+    return ReparentEvent{
+        to_process(r.child),
+        r.old_ppid,
+        r.old_parent_start_ns,
+        r.new_ppid,
+        r.new_parent_start_ns,
+        r.reaper == HW_REAPER_SUBREAPER ? ReaperKind::Subreaper : ReaperKind::Init};
 }
 
 EventBody decode_body(const hw_session_event& r) {
     return SessionEvent{to_process(r.proc),
-                        r.call == HW_CALL_SETSID ? SessionCall::Setsid : SessionCall::Setpgid, r.ret,
-                        r.arg_pid, r.arg_pgid};
+                        r.call == HW_CALL_SETSID ? SessionCall::Setsid : SessionCall::Setpgid,
+                        r.ret, r.arg_pid, r.arg_pgid};
 }
 
 EventBody decode_body(const hw_output_lost_event& r) {
@@ -132,14 +143,22 @@ DecodeResult decode_record(std::span<const std::byte> record) {
     hw_header hdr;
     std::memcpy(&hdr, record.data(), sizeof(hdr));
     switch (hdr.type) {
-        case HW_EV_FORK: return decode_as<hw_fork_event>(record);
-        case HW_EV_EXEC: return decode_as<hw_exec_event>(record);
-        case HW_EV_EXIT: return decode_as<hw_exit_event>(record);
-        case HW_EV_SIGNAL: return decode_as<hw_signal_event>(record);
-        case HW_EV_REPARENT: return decode_as<hw_reparent_event>(record);
-        case HW_EV_SESSION: return decode_as<hw_session_event>(record);
-        case HW_EV_OUTPUT_LOST: return decode_as<hw_output_lost_event>(record);
-        default: return DecodeError{fmt::format("unknown record type {}", hdr.type)};
+        case HW_EV_FORK:
+            return decode_as<hw_fork_event>(record);
+        case HW_EV_EXEC:
+            return decode_as<hw_exec_event>(record);
+        case HW_EV_EXIT:
+            return decode_as<hw_exit_event>(record);
+        case HW_EV_SIGNAL:
+            return decode_as<hw_signal_event>(record);
+        case HW_EV_REPARENT:
+            return decode_as<hw_reparent_event>(record);
+        case HW_EV_SESSION:
+            return decode_as<hw_session_event>(record);
+        case HW_EV_OUTPUT_LOST:
+            return decode_as<hw_output_lost_event>(record);
+        default:
+            return DecodeError{fmt::format("unknown record type {}", hdr.type)};
     }
 }
 

@@ -1,11 +1,10 @@
 #include "preflight.h"
 
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
 #include <sys/capability.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-
-#include <bpf/libbpf.h>
-#include <fmt/format.h>
 
 namespace hupwatch {
 namespace {
@@ -63,7 +62,8 @@ std::vector<EnvironmentFact> describe_environment(const std::string& btf_path) {
     facts.push_back({"CAP_PERFMON", has_effective_cap(CAP_PERFMON) ? "yes" : "no", true});
     facts.push_back({"CAP_SYS_ADMIN", has_effective_cap(CAP_SYS_ADMIN) ? "yes" : "no", true});
     bool priv = has_bpf_privilege();
-    facts.push_back({"BPF privilege", priv ? "yes" : "no (needs root or CAP_BPF+CAP_PERFMON)", priv});
+    facts.push_back(
+        {"BPF privilege", priv ? "yes" : "no (needs root or CAP_BPF+CAP_PERFMON)", priv});
     if (priv) {
         bool ringbuf = has_ring_buffer();
         facts.push_back({"BPF ring buffer", ringbuf ? "yes" : "no (Linux 5.8+)", ringbuf});

@@ -78,6 +78,8 @@ std::optional<double> ProcHostProbe::cpu_seconds(std::uint32_t pid) {
     return static_cast<double>(utime + stime) / ticks;
 }
 
-std::string ProcHostProbe::user_name(std::uint32_t uid) { return user_name_of(uid); }
+std::string ProcHostProbe::user_name(std::uint32_t uid) {
+    return user_name_of(uid);
+}
 
 }  // namespace hupwatch

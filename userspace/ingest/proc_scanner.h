@@ -14,7 +14,7 @@
 namespace hupwatch {
 
 class ProcScanner {
-public:
+   public:
     struct Counters {
         std::uint64_t scans = 0;
         std::uint64_t vanished = 0;    // exited between readdir and read: a race, not an error
@@ -31,7 +31,7 @@ public:
     const Counters& counters() const { return counters_; }
     std::uint64_t tick_ns() const { return tick_ns_; }
 
-private:
+   private:
     enum class Outcome { Ok, Vanished, Malformed, Unreadable };
     Outcome read_process(const std::filesystem::path& dir, std::uint32_t pid, ProcSnapshot& out);
 

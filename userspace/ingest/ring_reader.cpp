@@ -1,12 +1,12 @@
 #include "ring_reader.h"
 
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <cstring>
 #include <span>
 #include <stdexcept>
-
-#include <bpf/libbpf.h>
-#include <spdlog/spdlog.h>
 
 #include "decoder.h"
 
@@ -19,7 +19,9 @@ RingReader::RingReader(int ring_buffer_fd, EventHandler handler) : handler_(std:
                                  strerror(errno));
 }
 
-RingReader::~RingReader() { ring_buffer__free(ring_); }
+RingReader::~RingReader() {
+    ring_buffer__free(ring_);
+}
 
 int RingReader::poll(int timeout_ms) {
     int woken = wait(timeout_ms);
@@ -32,9 +34,13 @@ int RingReader::poll(int timeout_ms) {
 // The BPF side wakes us only once a CPU has submitted its share of
 // wakeup_bytes since its last wakeup, and ring_buffer__poll()
 // drains only rings that woke it: hence the separate drain.
-int RingReader::wait(int timeout_ms) { return ring_buffer__poll(ring_, timeout_ms); }
+int RingReader::wait(int timeout_ms) {
+    return ring_buffer__poll(ring_, timeout_ms);
+}
 
-int RingReader::drain() { return ring_buffer__consume(ring_); }
+int RingReader::drain() {
+    return ring_buffer__consume(ring_);
+}
 
 int RingReader::on_record(void* ctx, void* data, std::size_t size) {
     auto* self = static_cast<RingReader*>(ctx);

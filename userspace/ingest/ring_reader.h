@@ -13,7 +13,7 @@ struct ring_buffer;
 namespace hupwatch {
 
 class RingReader {
-public:
+   public:
     using EventHandler = std::function<void(const Event&)>;
 
     // Throws std::runtime_error when the ring buffer cannot be set up.
@@ -34,7 +34,7 @@ public:
     std::uint64_t records_malformed() const { return records_malformed_; }
     const std::string& last_error() const { return last_error_; }
 
-private:
+   private:
     static int on_record(void* ctx, void* data, std::size_t size);
 
     EventHandler handler_;

@@ -1,11 +1,11 @@
 #include "live_monitor.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
 
-#include "proc_scanner.h"
+#include <ctime>
+
 #include "boot_clock.h"
+#include "proc_scanner.h"
 
 namespace hupwatch {
 namespace {
@@ -26,8 +26,9 @@ std::unique_ptr<LiveMonitor> LiveMonitor::start(const MonitorOptions& options, E
     auto collector = BpfCollector::start(options.collector, error);
     if (!collector) return nullptr;
     std::unique_ptr<LiveMonitor> monitor(new LiveMonitor(std::move(collector), options, sink));
-    monitor->reader_ = std::make_unique<RingReader>(
-        monitor->collector_->ring_buffer_fd(), [m = monitor.get()](const Event& e) { m->on_event(e); });
+    monitor->reader_ =
+        std::make_unique<RingReader>(monitor->collector_->ring_buffer_fd(),
+                                     [m = monitor.get()](const Event& e) { m->on_event(e); });
     // Attached first, scanned second: a process that starts or ends during
     // the scan is in the ring buffer, so nothing falls in the gap.
     ProcScanner scanner(options.proc_root);

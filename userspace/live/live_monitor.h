@@ -7,10 +7,10 @@
 #include <string>
 
 #include "bpf_collector.h"
-#include "monitor_counters.h"
 #include "disconnect_correlator.h"
 #include "event_sink.h"
 #include "events.h"
+#include "monitor_counters.h"
 #include "proc_host_probe.h"
 #include "process_table.h"
 #include "ring_reader.h"
@@ -28,7 +28,7 @@ struct MonitorOptions {
 inline constexpr int kMonitorPollMs = 100;
 
 class LiveMonitor {
-public:
+   public:
     // Attaches, then seeds the process table from /proc, so that no process
     // falls in a gap between the scan and the first event. `sink` must
     // outlive the monitor.
@@ -42,7 +42,7 @@ public:
     const ProcessTable& table() const { return table_; }
     std::size_t seeded() const { return seeded_; }
 
-private:
+   private:
     LiveMonitor(std::unique_ptr<BpfCollector> collector, const MonitorOptions& options,
                 EventSink& sink);
     void on_event(const Event& event);

@@ -2,11 +2,11 @@
 
 #include <ctime>
 
+#include "boot_clock.h"
 #include "proc_host_probe.h"
 #include "proc_scanner.h"
 #include "process_classification.h"
 #include "process_forest.h"
-#include "boot_clock.h"
 
 namespace hupwatch {
 

@@ -15,7 +15,7 @@
 namespace hupwatch {
 
 class RiskAudit {
-public:
+   public:
     using Report = std::function<void(std::map<std::string, std::uint64_t> at_risk_by_user)>;
 
     RiskAudit(std::string proc_root, std::chrono::seconds period, Report report);
@@ -26,7 +26,7 @@ public:
     // One audit, synchronously: the count the thread reports.
     static std::map<std::string, std::uint64_t> count_at_risk(const std::string& proc_root);
 
-private:
+   private:
     void loop();
 
     std::string proc_root_;

@@ -52,7 +52,9 @@ SplitTime split(std::int64_t wall_ns) {
 
 }  // namespace
 
-std::uint64_t boot_now_ns() { return static_cast<std::uint64_t>(read_ns(CLOCK_BOOTTIME)); }
+std::uint64_t boot_now_ns() {
+    return static_cast<std::uint64_t>(read_ns(CLOCK_BOOTTIME));
+}
 
 BootClock::BootClock() : offset_ns_(measure_offset()) {}
 
@@ -99,27 +101,37 @@ void BootClock::append_rfc3339(std::string& out, std::uint64_t boot_ns) const {
                        date.day);
     } else {
         const auto year = static_cast<unsigned>(date.year);
-        const char head[] = {char('0' + year / 1000),      char('0' + year / 100 % 10),
-                             char('0' + year / 10 % 10),   char('0' + year % 10),
+        const char head[] = {char('0' + year / 1000),
+                             char('0' + year / 100 % 10),
+                             char('0' + year / 10 % 10),
+                             char('0' + year % 10),
                              '-',
-                             char('0' + date.month / 10), char('0' + date.month % 10),
+                             char('0' + date.month / 10),
+                             char('0' + date.month % 10),
                              '-',
-                             char('0' + date.day / 10),   char('0' + date.day % 10),
+                             char('0' + date.day / 10),
+                             char('0' + date.day % 10),
                              'T'};
         out.append(head, sizeof head);
     }
     const auto sod = static_cast<unsigned>(second_of_day);
     const auto hour = sod / 3600, minute = sod / 60 % 60, second = sod % 60;
     const auto micros = static_cast<unsigned>(t.nanos / 1000);
-    const char tail[] = {char('0' + hour / 10),         char('0' + hour % 10),
+    const char tail[] = {char('0' + hour / 10),
+                         char('0' + hour % 10),
                          ':',
-                         char('0' + minute / 10),       char('0' + minute % 10),
+                         char('0' + minute / 10),
+                         char('0' + minute % 10),
                          ':',
-                         char('0' + second / 10),       char('0' + second % 10),
+                         char('0' + second / 10),
+                         char('0' + second % 10),
                          '.',
-                         char('0' + micros / 100000),   char('0' + micros / 10000 % 10),
-                         char('0' + micros / 1000 % 10), char('0' + micros / 100 % 10),
-                         char('0' + micros / 10 % 10),  char('0' + micros % 10),
+                         char('0' + micros / 100000),
+                         char('0' + micros / 10000 % 10),
+                         char('0' + micros / 1000 % 10),
+                         char('0' + micros / 100 % 10),
+                         char('0' + micros / 10 % 10),
+                         char('0' + micros % 10),
                          'Z'};
     out.append(tail, sizeof tail);
 }

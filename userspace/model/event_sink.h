@@ -9,7 +9,7 @@
 namespace hupwatch {
 
 class EventSink {
-public:
+   public:
     virtual ~EventSink() = default;
     virtual void on_event(const Event& event) = 0;
     virtual void on_finding(const Finding& finding) = 0;

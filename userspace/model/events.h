@@ -29,7 +29,7 @@ struct ProcessInfo {
     std::uint32_t uid = 0;
     std::uint32_t loginuid = UINT32_MAX;
     std::uint32_t audit_session = UINT32_MAX;
-    std::uint32_t tty_dev = 0;  // kernel dev_t, 0: none
+    std::uint32_t tty_dev = 0;   // kernel dev_t, 0: none
     std::uint64_t start_ns = 0;  // boot-time ns, as task->start_boottime
     std::uint64_t cgroup_id = 0;
     std::string comm;

@@ -4,11 +4,16 @@ namespace hupwatch {
 
 std::string_view verdict_kind_name(VerdictKind kind) {
     switch (kind) {
-        case VerdictKind::KilledByDisconnect: return "killed_by_disconnect";
-        case VerdictKind::KilledByLogout: return "killed_by_logout";
-        case VerdictKind::DiedAfterDisconnect: return "died_after_disconnect";
-        case VerdictKind::Orphaned: return "orphaned";
-        case VerdictKind::Daemonized: return "daemonized";
+        case VerdictKind::KilledByDisconnect:
+            return "killed_by_disconnect";
+        case VerdictKind::KilledByLogout:
+            return "killed_by_logout";
+        case VerdictKind::DiedAfterDisconnect:
+            return "died_after_disconnect";
+        case VerdictKind::Orphaned:
+            return "orphaned";
+        case VerdictKind::Daemonized:
+            return "daemonized";
     }
     return "unknown";
 }
@@ -19,10 +24,14 @@ std::string_view orphan_cause_name(OrphanCause cause) {
 
 std::string_view survival_reason_name(SurvivalReason reason) {
     switch (reason) {
-        case SurvivalReason::SighupIgnored: return "sighup_ignored";
-        case SurvivalReason::SighupHandled: return "sighup_handled";
-        case SurvivalReason::NotSignalled: return "not_signalled";
-        case SurvivalReason::OwnSession: return "own_session";
+        case SurvivalReason::SighupIgnored:
+            return "sighup_ignored";
+        case SurvivalReason::SighupHandled:
+            return "sighup_handled";
+        case SurvivalReason::NotSignalled:
+            return "not_signalled";
+        case SurvivalReason::OwnSession:
+            return "own_session";
     }
     return "unknown";
 }

@@ -12,7 +12,13 @@
 
 namespace hupwatch {
 
-enum class VerdictKind { KilledByDisconnect, KilledByLogout, DiedAfterDisconnect, Orphaned, Daemonized };
+enum class VerdictKind {
+    KilledByDisconnect,
+    KilledByLogout,
+    DiedAfterDisconnect,
+    Orphaned,
+    Daemonized
+};
 enum class OrphanCause { Disconnect, ParentExit };
 enum class SurvivalReason { SighupIgnored, SighupHandled, NotSignalled, OwnSession };
 
@@ -37,7 +43,7 @@ struct Evidence {
 struct DisconnectFinding {
     std::uint64_t ktime_ns = 0;
     std::uint32_t sid = 0;
-    std::uint32_t ppid = 0;  // the leader's parent (sshd's session process, login, ...)
+    std::uint32_t ppid = 0;     // the leader's parent (sshd's session process, login, ...)
     std::uint32_t tty_dev = 0;  // 0: unknown
     ProcessRef leader;
     std::uint32_t uid = 0;

@@ -24,7 +24,7 @@ struct OutputTargets {
 std::string user_name_of(std::uint32_t uid);
 
 class HostProbe {
-public:
+   public:
     virtual ~HostProbe() = default;
     virtual std::optional<std::string> cgroup_path(std::uint32_t pid) = 0;
     virtual std::optional<SignalMasks> signal_masks(std::uint32_t pid) = 0;

@@ -14,7 +14,8 @@ std::string MonitorCounters::summary() const {
     std::string lost;
     for (int type = HW_EV_FORK; type < HW_EV_TYPE_MAX; ++type) {
         if (kernel[type] == 0) continue;
-        lost += fmt::format(" {}={}", event_type_name(static_cast<EventType>(type - 1)), kernel[type]);
+        lost +=
+            fmt::format(" {}={}", event_type_name(static_cast<EventType>(type - 1)), kernel[type]);
     }
     return fmt::format("{} events and {} findings; {} lost in the kernel{}{}; {} malformed", events,
                        findings, lost_total(), lost.empty() ? "" : ":", lost, malformed);

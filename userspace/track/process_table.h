@@ -41,7 +41,7 @@ struct ProcessEntry {
 };
 
 class ProcessTable {
-public:
+   public:
     struct Options {
         std::uint64_t exit_grace_ns = 60'000'000'000ULL;  // exited entries kept this long
         // Bound on memory (about 300 bytes per entry before argv). When full, the
@@ -87,7 +87,7 @@ public:
     std::size_t alive_count() const { return entries_.size() - exited_.size(); }
     const Counters& counters() const { return counters_; }
 
-private:
+   private:
     using Key = std::pair<std::uint32_t, std::uint64_t>;  // (pid, start_ns)
     using Entries = std::map<Key, ProcessEntry>;          // ordered: a pid's holders are adjacent
 

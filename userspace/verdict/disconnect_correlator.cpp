@@ -1,8 +1,8 @@
 #include "disconnect_correlator.h"
 
-#include <csignal>
-
 #include <fmt/format.h>
+
+#include <csignal>
 
 #include "process_classification.h"
 #include "signal_names.h"
@@ -14,9 +14,13 @@ namespace {
 constexpr std::size_t kSighupsKept = 4;
 constexpr std::uint64_t kPrunePeriodNs = 1'000'000'000ULL;
 
-ProcessRef ref_of(const ProcessInfo& info) { return {info.pid, info.start_ns, info.comm}; }
+ProcessRef ref_of(const ProcessInfo& info) {
+    return {info.pid, info.start_ns, info.comm};
+}
 
-std::string tty_label(std::uint32_t tty_dev) { return tty_name(tty_dev).value_or("no tty"); }
+std::string tty_label(std::uint32_t tty_dev) {
+    return tty_name(tty_dev).value_or("no tty");
+}
 
 bool is_abnormal(const ExitEvent& exit) {
     int sig = exit.term_signal();
@@ -95,7 +99,8 @@ std::vector<Finding> DisconnectCorrelator::on_event(const Event& event, const Pr
     return out;
 }
 
-std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event, const SignalEvent& signal) {
+std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event,
+                                                     const SignalEvent& signal) {
     if (signal.sig != SIGHUP) return {};
     const auto& target = signal.target;
     auto& notes = notes_[{target.pid, target.start_ns}];
@@ -185,16 +190,20 @@ Verdict DisconnectCorrelator::base_verdict(VerdictKind kind, std::uint64_t ktime
         cgroup = probe_->cgroup_path(info.pid);
         masks = probe_->signal_masks(info.pid);
     }
-    v.supervision = std::string(supervision_name(classify_supervision(cgroup.value_or(""), ancestor_comms)));
+    v.supervision =
+        std::string(supervision_name(classify_supervision(cgroup.value_or(""), ancestor_comms)));
 
     // The disposition seen in /proc when the process is still there; else
     // what the kernel's signal results showed.
     if (masks) {
-        v.sighup = std::string(sighup_disposition_name(sighup_disposition(masks->ignored, masks->caught)));
+        v.sighup =
+            std::string(sighup_disposition_name(sighup_disposition(masks->ignored, masks->caught)));
     } else if (auto it = notes_.find({info.pid, info.start_ns}); it != notes_.end()) {
         for (const auto& s : it->second.sighups) {
-            if (s.result == SignalResult::Ignored) v.sighup = "ignored";
-            else if (s.result == SignalResult::Delivered && v.sighup == "default") v.sighup = "handled";
+            if (s.result == SignalResult::Ignored)
+                v.sighup = "ignored";
+            else if (s.result == SignalResult::Delivered && v.sighup == "default")
+                v.sighup = "handled";
         }
     }
     if (auto it = notes_.find({info.pid, info.start_ns}); it != notes_.end())
@@ -240,7 +249,8 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
                 if (it->shell_pid == proc.pid && it->shell_start_ns == proc.start_ns) {
                     it->verdict.evidence.push_back(
                         {event.ktime_ns, "session_end",
-                         fmt::format("{} {} exited without a hangup (logout)", proc.comm, proc.pid)});
+                         fmt::format("{} {} exited without a hangup (logout)", proc.comm,
+                                     proc.pid)});
                     out.push_back(std::move(it->verdict));
                     it = pending_logout_.erase(it);
                 } else {
@@ -262,12 +272,12 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
     auto exit_evidence = [&](Verdict& v) {
         v.signal = exit.term_signal();
         v.exit_code = exit.exit_code();
-        v.evidence.push_back(
-            {event.ktime_ns, "exit",
-             exit.term_signal() ? fmt::format("{} {} killed by {}", proc.comm, proc.pid,
-                                              signal_name(exit.term_signal()))
-                                : fmt::format("{} {} exited with status {}", proc.comm, proc.pid,
-                                              exit.exit_code().value_or(-1))});
+        v.evidence.push_back({event.ktime_ns, "exit",
+                              exit.term_signal()
+                                  ? fmt::format("{} {} killed by {}", proc.comm, proc.pid,
+                                                signal_name(exit.term_signal()))
+                                  : fmt::format("{} {} exited with status {}", proc.comm, proc.pid,
+                                                exit.exit_code().value_or(-1))});
     };
     auto signal_evidence = [&](Verdict& v, const SighupSeen& s) {
         v.evidence.push_back(
@@ -320,7 +330,8 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
     }
     if (!decided && is_abnormal(exit) && exit.term_signal() != SIGHUP) {
         const auto* session = disconnected_session(proc.sid, event.ktime_ns);
-        if (session && event.ktime_ns - session->disconnect->ktime_ns <= options_.died_after_window_ns) {
+        if (session &&
+            event.ktime_ns - session->disconnect->ktime_ns <= options_.died_after_window_ns) {
             Verdict v = base_verdict(VerdictKind::DiedAfterDisconnect, event.ktime_ns, proc, table);
             v.confidence = "inferred";
             add_disconnect_evidence(v, *session);
@@ -360,8 +371,7 @@ std::optional<Finding> DisconnectCorrelator::settle_orphan(const PendingOrphan& 
     // Or the dead parent led the child's session: a daemon's double fork,
     // whose session has no terminal; a login shell's session has one, and a
     // job a plain `exit` leaves behind there is orphaned, not a daemon.
-    bool own_session =
-        child_sid != parent_sid || (child_sid == r.old_ppid && child.tty_dev == 0);
+    bool own_session = child_sid != parent_sid || (child_sid == r.old_ppid && child.tty_dev == 0);
     VerdictKind kind = (!session && own_session) ? VerdictKind::Daemonized : VerdictKind::Orphaned;
     ProcessInfo info = child;
     if (entry) info.comm = entry->info.comm;
@@ -369,7 +379,8 @@ std::optional<Finding> DisconnectCorrelator::settle_orphan(const PendingOrphan& 
     v.ppid = r.new_ppid;
     std::string old_comm = old_parent ? old_parent->info.comm : "?";
     const auto* new_parent = table.find(r.new_ppid, r.new_parent_start_ns);
-    v.new_parent = ProcessRef{r.new_ppid, r.new_parent_start_ns, new_parent ? new_parent->info.comm : ""};
+    v.new_parent =
+        ProcessRef{r.new_ppid, r.new_parent_start_ns, new_parent ? new_parent->info.comm : ""};
     v.reaper = std::string(reaper_kind_name(r.reaper));
     if (session) add_disconnect_evidence(v, *session);
     v.evidence.push_back({when, "reparent",

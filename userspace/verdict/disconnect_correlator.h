@@ -34,7 +34,7 @@ struct CorrelatorOptions {
 };
 
 class DisconnectCorrelator {
-public:
+   public:
     explicit DisconnectCorrelator(CorrelatorOptions options = {}, HostProbe* probe = nullptr);
 
     // Learns sessions (leaders, terminals) from the /proc scan at start.
@@ -46,7 +46,7 @@ public:
 
     std::size_t pending() const { return pending_orphans_.size() + pending_logout_.size(); }
 
-private:
+   private:
     using Key = std::pair<std::uint32_t, std::uint64_t>;  // (pid, start_ns)
 
     struct SessionState {
@@ -91,7 +91,8 @@ private:
 
     void learn_session(const ProcessInfo& info);
     std::vector<Finding> on_signal(const Event& event, const SignalEvent& signal);
-    std::vector<Finding> on_exit(const Event& event, const ExitEvent& exit, const ProcessTable& table);
+    std::vector<Finding> on_exit(const Event& event, const ExitEvent& exit,
+                                 const ProcessTable& table);
     std::optional<Finding> settle_orphan(const PendingOrphan& pending, const ProcessTable& table);
 
     Verdict base_verdict(VerdictKind kind, std::uint64_t ktime_ns, const ProcessInfo& info,
