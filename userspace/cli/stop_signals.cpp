@@ -44,8 +44,5 @@ bool take_reload_request() {
     g_reload = 0;
     return true;
 }
-int stop_signal() {
-    return g_stop_signal;
-}
 
 }  // namespace hupwatch

@@ -6,7 +6,6 @@ namespace hupwatch {
 
 void install_stop_signals();
 bool stop_requested();
-int stop_signal();  // the signal that asked to stop, 0 if none
 
 // The daemon never dies of SIGHUP: it asks to reopen log files instead.
 void install_reload_signal();
