@@ -53,6 +53,7 @@ void put_body(JsonLineWriter& w, const ExecEvent& e) {
     for (const auto& arg : e.argv) w.string(arg);
     w.end_array();
     w.key("argv_truncated"), w.boolean(e.argv_truncated);
+    w.key("argv_redacted"), w.boolean(e.argv_redacted);
     w.key("old_pid"), w.unsigned_number(e.old_pid);
 }
 

@@ -313,6 +313,9 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
     add_single_sample(families, "hupwatch_argv_truncated_total", counter,
                       "exec events whose argv was longer than --argv-max and was cut.",
                       as_value(counters.argv_truncated));
+    add_single_sample(families, "hupwatch_argv_redacted_total", counter,
+                      "exec events and /proc seeds whose argv had a secret redacted.",
+                      as_value(counters.argv_redacted));
 
     // The event store (hupwatch run --db); zeros when it is off.
     add_single_sample(families, "hupwatch_store_rows_written_total", counter,

@@ -133,6 +133,59 @@ TEST(WatchCli, JsonStreamShowsOurExecAndExitThenStopsCleanlyOnSigint) {
     EXPECT_NE(summary->find("hupwatch: stopped after"), std::string::npos) << *summary;
 }
 
+// Secrets leave argv before any sink: the JSON stream shows *** and says
+// so, and the secret appears nowhere in the output.
+TEST(WatchCli, SecretsInArgvAreRedactedBeforeTheyArePrinted) {
+    if (geteuid() != 0) HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF tests need root");
+    RunningBinary watch({HUPWATCH_BINARY, "watch", "--json", "--redact", "^--pin=(\\d+)$"});
+    ASSERT_GT(watch.pid(), 0);
+    auto ready = watch.next_line(true, std::chrono::seconds(20));
+    ASSERT_TRUE(ready && ready->find("hupwatch: watching") != std::string::npos);
+
+    const std::string secret = "hunter2-" + std::to_string(getpid());
+    const std::string pw = "--password=" + secret, url = "https://bob:" + secret + "@db/x",
+                      env = "PGPASSWORD=" + secret, pin = "--pin=4242";
+    pid_t child = spawn([&]() -> int {
+        execl("/bin/sh", "sh", "-c", "exit 0", pw.c_str(), "--token", secret.c_str(), url.c_str(),
+              env.c_str(), pin.c_str(), static_cast<char*>(nullptr));
+        return 127;
+    });
+    ASSERT_EQ(WEXITSTATUS(reap(child)), 0);
+
+    bool saw_exec = false, saw_exit = false;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!saw_exit && std::chrono::steady_clock::now() < deadline) {
+        auto line = watch.next_line(false, std::chrono::seconds(1));
+        if (!line) continue;
+        EXPECT_EQ(line->find(secret), std::string::npos) << *line;
+        auto j = nlohmann::json::parse(*line);
+        if (j["pid"] != child) continue;
+        if (j["event"] == "exec") {
+            saw_exec = true;
+            EXPECT_EQ(j["argv"], nlohmann::json::array({"sh", "-c", "exit 0", "--password=***",
+                                                        "--token", "***", "https://bob:***@db/x",
+                                                        "PGPASSWORD=***", "--pin=***"}));
+            EXPECT_EQ(j["argv_redacted"], true);
+        }
+        if (j["event"] == "exit") saw_exit = true;
+    }
+    EXPECT_TRUE(saw_exec);
+    EXPECT_TRUE(saw_exit);
+    ASSERT_EQ(kill(watch.pid(), SIGINT), 0);
+    EXPECT_EQ(WEXITSTATUS(watch.wait_exit()), 0);
+}
+
+TEST(WatchCli, BadRedactRegexIsAOneLineUsageError) {
+    RunningBinary watch({HUPWATCH_BINARY, "watch", "--redact", "(open"});
+    auto line = watch.next_line(true, std::chrono::seconds(5));
+    ASSERT_TRUE(line);
+    EXPECT_EQ(line->rfind("hupwatch: bad --redact regex '(open': ", 0), 0u) << *line;
+    int status = watch.wait_exit();
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 2);
+    EXPECT_FALSE(watch.next_line(true, std::chrono::milliseconds(200))) << "more than one line";
+}
+
 TEST(WatchCli, BadSignalNameIsAOneLineUsageError) {
     RunningBinary watch({HUPWATCH_BINARY, "watch", "--signals", "HUP,NOPE"});
     auto line = watch.next_line(true, std::chrono::seconds(5));

@@ -138,13 +138,16 @@ TEST(EventJson, Exec) {
     x.filename = "/usr/bin/sleep";
     x.argv = {"sleep", "30"};
     x.argv_truncated = true;
+    x.argv_redacted = true;
     const std::string line = to_json_line(Event{kKtime, x}, kClock);
-    EXPECT_EQ(keys_in_order(line), with_common({"filename", "argv", "argv_truncated", "old_pid"}));
+    EXPECT_EQ(keys_in_order(line),
+              with_common({"filename", "argv", "argv_truncated", "argv_redacted", "old_pid"}));
     const json j = json::parse(line);
     expect_common(j, "exec");
     EXPECT_EQ(j["filename"], "/usr/bin/sleep");
     EXPECT_EQ(j["argv"], json::array({"sleep", "30"}));
     EXPECT_EQ(j["argv_truncated"], true);
+    EXPECT_EQ(j["argv_redacted"], true);
     EXPECT_EQ(j["old_pid"], 4244);
 }
 

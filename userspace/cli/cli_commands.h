@@ -24,6 +24,8 @@ struct MonitorCliOptions {
     std::uint32_t argv_max = 4096;
     std::string proc_root = "/proc";
     bool no_syscall_results = false;
+    std::vector<std::string> redact;  // --redact REGEX, repeatable
+    bool no_default_redactions = false;
 };
 void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options);
 // One-line error for a bad value.

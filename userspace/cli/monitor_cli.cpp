@@ -4,11 +4,26 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 
+#include "argv_redactor.h"
 #include "cli_commands.h"
 #include "live_monitor.h"
 #include "signal_names.h"
 
 namespace hupwatch {
+
+namespace {
+
+void add_redaction_options(CLI::App& cmd, MonitorCliOptions& options) {
+    cmd.add_option("--redact", options.redact,
+                   "Also redact what this regex (ECMAScript) matches in any argument; its capture "
+                   "groups, or the whole match, become *** (repeatable)")
+        ->allow_extra_args(false);
+    cmd.add_flag("--no-default-redactions", options.no_default_redactions,
+                 "Turn off the built-in secret redactions (--password=, --token=, PASSWORD=, "
+                 "user:password@ in URLs, ...)");
+}
+
+}  // namespace
 
 void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options) {
     cmd.add_option("--signals", options.signals,
@@ -21,12 +36,15 @@ void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options) {
     cmd.add_flag("--no-syscall-results", options.no_syscall_results,
                  "Do not watch syscall results (setsid, setpgid, EIO writes): cheaper syscalls "
                  "host-wide, but no setsid/setpgid/output_lost events");
+    add_redaction_options(cmd, options);
 }
 
 bool to_monitor_options(const MonitorCliOptions& cli, MonitorOptions& out, std::string& error) {
     out.collector.argv_max = cli.argv_max;
     out.proc_root = cli.proc_root;
     out.collector.syscall_results = !cli.no_syscall_results;
+    out.redaction = {!cli.no_default_redactions, cli.redact};
+    if (!ArgvRedactor::create(out.redaction, error)) return false;
     std::uint64_t mask = cli.signals.empty() ? kDefaultSignalMask : 0;
     for (const auto& name : cli.signals) {
         auto sig = parse_signal(name);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "argv_redactor.h"
 #include "boot_clock.h"
 #include "cli_commands.h"
 #include "event_text.h"
@@ -141,6 +142,9 @@ int run_ps(const PsOptions& options) {
     }
     ProcScanner scanner(options.proc_root);
     auto snapshots = scanner.scan();
+    std::string no_error;
+    auto redactor = ArgvRedactor::create({}, no_error);  // the defaults always compile
+    for (auto& snapshot : snapshots) redactor->redact(snapshot.argv);
     if (snapshots.empty()) {
         fmt::print(stderr, "hupwatch: no readable processes under '{}'\n", options.proc_root);
         return kExitFailure;

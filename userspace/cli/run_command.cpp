@@ -157,7 +157,7 @@ int run_daemon(const RunOptions& options) {
                options.telemetry_path, endpoint.port());
     // Processes from before the probes have no fork event: the store keeps
     // what /proc showed, for tree --at and why.
-    if (store) store->record_seed(ProcScanner(options.monitor.proc_root).scan());
+    if (store) store->record_seed(monitor->take_seed());
     RiskAudit audit(options.monitor.proc_root, std::chrono::seconds(options.audit_interval_s),
                     [&metrics](auto by_user) { metrics.set_jobs_at_risk(std::move(by_user)); });
     std::uint64_t last_publish_ns = 0;

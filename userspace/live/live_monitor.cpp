@@ -23,9 +23,16 @@ LiveMonitor::LiveMonitor(std::unique_ptr<BpfCollector> collector, const MonitorO
 
 std::unique_ptr<LiveMonitor> LiveMonitor::start(const MonitorOptions& options, EventSink& sink,
                                                 CollectorError& error) {
+    std::string redaction_error;
+    auto redactor = ArgvRedactor::create(options.redaction, redaction_error);
+    if (!redactor) {
+        error = {kExitUsage, redaction_error};
+        return nullptr;
+    }
     auto collector = BpfCollector::start(options.collector, error);
     if (!collector) return nullptr;
     std::unique_ptr<LiveMonitor> monitor(new LiveMonitor(std::move(collector), options, sink));
+    monitor->redactor_ = std::move(redactor);
     monitor->reader_ =
         std::make_unique<RingReader>(monitor->collector_->ring_buffer_fd(),
                                      [m = monitor.get()](const Event& e) { m->on_event(e); });
@@ -33,9 +40,12 @@ std::unique_ptr<LiveMonitor> LiveMonitor::start(const MonitorOptions& options, E
     // the scan is in the ring buffer, so nothing falls in the gap.
     ProcScanner scanner(options.proc_root);
     auto snapshots = scanner.scan();
+    for (auto& snapshot : snapshots)
+        if (monitor->redactor_->redact(snapshot.argv)) ++monitor->counters_.argv_redacted;
     monitor->seeded_ = snapshots.size();
     monitor->table_.seed(snapshots);
     monitor->correlator_.seed(snapshots);
+    monitor->seed_ = std::move(snapshots);
     return monitor;
 }
 
@@ -55,6 +65,22 @@ int LiveMonitor::poll(int timeout_ms) {
 }
 
 void LiveMonitor::on_event(const Event& event) {
+    // Secrets leave argv here, before the table, the correlator or any sink
+    // can keep or print them.
+    if (const auto* exec = std::get_if<ExecEvent>(&event.body)) {
+        Event redacted{event.ktime_ns, *exec};
+        auto& body = std::get<ExecEvent>(redacted.body);
+        if (redactor_->redact(body.argv)) {
+            body.argv_redacted = true;
+            ++counters_.argv_redacted;
+            handle(redacted);
+            return;
+        }
+    }
+    handle(event);
+}
+
+void LiveMonitor::handle(const Event& event) {
     ++counters_.events;
     ++counters_.events_by_type[static_cast<int>(event.type())];
     if (const auto* exec = std::get_if<ExecEvent>(&event.body); exec && exec->argv_truncated)

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "argv_redactor.h"
 #include "bpf_collector.h"
 #include "disconnect_correlator.h"
 #include "event_sink.h"
@@ -20,6 +21,7 @@ namespace hupwatch {
 struct MonitorOptions {
     CollectorOptions collector;
     CorrelatorOptions correlator;
+    RedactionOptions redaction;
     std::string proc_root = "/proc";
 };
 
@@ -41,11 +43,14 @@ class LiveMonitor {
     MonitorCounters counters() const;
     const ProcessTable& table() const { return table_; }
     std::size_t seeded() const { return seeded_; }
+    // The /proc seed, argv redacted, once (for the store); empty after.
+    std::vector<ProcSnapshot> take_seed() { return std::move(seed_); }
 
    private:
     LiveMonitor(std::unique_ptr<BpfCollector> collector, const MonitorOptions& options,
                 EventSink& sink);
     void on_event(const Event& event);
+    void handle(const Event& event);
     void emit(std::vector<Finding> findings);
 
     std::unique_ptr<BpfCollector> collector_;
@@ -56,6 +61,8 @@ class LiveMonitor {
     std::unique_ptr<RingReader> reader_;
     MonitorCounters counters_;
     std::size_t seeded_ = 0;
+    std::vector<ProcSnapshot> seed_;
+    std::unique_ptr<ArgvRedactor> redactor_;
     std::uint64_t last_eviction_ns_ = 0;
 };
 

@@ -46,6 +46,7 @@ struct ExecEvent {
     std::string filename;
     std::vector<std::string> argv;
     bool argv_truncated = false;
+    bool argv_redacted = false;  // secrets replaced by "***" (model/argv_redactor.h)
 };
 
 struct ExitEvent {
