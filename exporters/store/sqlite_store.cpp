@@ -12,6 +12,7 @@
 
 #include "event_json.h"
 #include "finding_format.h"
+#include "private_files.h"
 #include "size_arg.h"
 #include "store_schema.h"
 #include "time_arg.h"
@@ -133,16 +134,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const StoreOptions& options, std:
 }
 
 bool SqliteStore::open_database(std::string& error) {
-    const std::filesystem::path path(options_.path);
-    std::error_code ec;
-    if (path.has_parent_path() && !std::filesystem::exists(path.parent_path(), ec)) {
-        std::filesystem::create_directories(path.parent_path(), ec);
-        if (ec) {
-            error = fmt::format("hupwatch: cannot create {}: {}", path.parent_path().string(),
-                                ec.message());
-            return false;
-        }
-    }
+    if (!create_private_store_path(options_.path, error)) return false;
     int rc =
         sqlite3_open_v2(options_.path.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -158,6 +150,7 @@ bool SqliteStore::open_database(std::string& error) {
         error = fmt::format("hupwatch: database {} is not writable", options_.path);
         return false;
     }
+    if (!tighten_store_files(options_.path, error)) return false;
     if (state == SchemaState::Empty && !create_store_schema(db_, error)) return false;
     // WAL: readers (replay, why, tree) never block the writer nor it them.
     // synchronous=NORMAL: a kill -9 loses nothing committed; a power cut at
