@@ -15,5 +15,32 @@ if [ "${CI:-}" = "true" ]; then
 fi
 ./scripts/install-deps.sh
 ./scripts/build.sh
+
+# Under CI (or HUPWATCH_EXTENDED_TESTS=1): the unit tier again under ASan +
+# UBSan, and every fuzz target briefly (scripts/fuzz.sh). They run first so
+# that ctest's summary stays the last line; a failure still fails the run.
+extended_status=0
+if [ "${CI:-}" = "true" ] || [ "${HUPWATCH_EXTENDED_TESTS:-}" = "1" ]; then
+  asan_dir=${HUPWATCH_ASAN_BUILD_DIR:-build-asan}
+  echo "test.sh: unit tests under ASan + UBSan ($asan_dir)" >&2
+  cmake -S . -B "$asan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUPWATCH_WERROR=ON \
+    -DHUPWATCH_SANITIZE=ON >/dev/null
+  if ! { cmake --build "$asan_dir" -j"$(nproc)" --target hupwatch hupwatch_unit_tests 2>&1 |
+           { grep -E 'error|warning:' || true; } &&
+         ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+           ctest --test-dir "$asan_dir" -L unit -E clang_format --output-on-failure -j"$(nproc)" \
+           >"$asan_dir/ctest.log" 2>&1; }; then
+    tail -n 60 "$asan_dir/ctest.log" >&2
+    echo "test.sh: unit tests FAILED under ASan + UBSan" >&2
+    extended_status=1
+  else
+    echo "test.sh: $(grep -E 'tests passed' "$asan_dir/ctest.log") under ASan + UBSan" >&2
+  fi
+  if ! ./scripts/fuzz.sh "${HUPWATCH_FUZZ_SECONDS:-20}"; then
+    extended_status=1
+  fi
+fi
+
 # -j1: the bpf tests attach host-wide probes and must not overlap.
 ctest --test-dir "${HUPWATCH_BUILD_DIR:-build}" --output-on-failure -j1 "$@"
+exit $extended_status

@@ -99,6 +99,10 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
     tm.tm_min = *minute;
     tm.tm_sec = *second;
     std::int64_t seconds = static_cast<std::int64_t>(timegm(&tm)) - offset_s;
+    // Times are ns since 1970 in an int64: 1970 to 2262. Found by
+    // scripts/fuzz.sh: year 2426 overflowed the multiplication.
+    if (seconds < 0 || seconds >= std::numeric_limits<std::int64_t>::max() / kNsPerSec)
+        return std::nullopt;
     return seconds * kNsPerSec + nanos;
 }
 
