@@ -3,7 +3,12 @@
 # Idempotent and quiet: prints nothing and exits 0 when everything is there.
 # Runs as root without sudo (CI, fresh machines); as another user it only
 # checks, and fails naming what is missing.
+# --container: also build (once; cached outside the repository) the Debian 12
+# rootfs that the systemd tests boot with systemd-nspawn (scripts/container.sh).
 set -euo pipefail
+cd "$(dirname "$0")/.."
+with_container=0
+[ "${1:-}" = "--container" ] && with_container=1
 
 packages=(
   # build
@@ -17,14 +22,27 @@ packages=(
   python3 curl
   # run and bench: taskset/mount (util-linux), pgrep (procps), ss (iproute2)
   bpftrace procps util-linux iproute2
+  # package: the man page, checking the .deb; tests under a real systemd in
+  # a Debian 12 container
+  help2man lintian dpkg-dev debootstrap systemd-container
 )
+
+build_container() {
+  [ "$with_container" -eq 1 ] || return 0
+  # Only root builds it; the tests that boot it need root too.
+  [ "$(id -u)" -eq 0 ] || return 0
+  ./scripts/container.sh build
+}
 
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  build_container
+  exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: missing packages: ${missing[*]}" >&2
@@ -43,3 +61,4 @@ for p in "${missing[@]}"; do
 done
 [ "$needs_update" -eq 1 ] && apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+build_container

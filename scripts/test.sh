@@ -13,7 +13,7 @@ if [ "${CI:-}" = "true" ]; then
     exit 1
   fi
 fi
-./scripts/install-deps.sh
+./scripts/install-deps.sh --container
 ./scripts/build.sh
 
 # Under CI (or HUPWATCH_EXTENDED_TESTS=1): the unit tier again under ASan +

@@ -42,6 +42,12 @@ int main(int argc, char** argv) {
     auto* tree_cmd = app.add_subcommand("tree", "The process forest as stored at a past time");
     hupwatch::add_tree_options(*tree_cmd, tree);
 
+    // CLI11 would only say that a subcommand is required: name the word.
+    auto is_command = [&](CLI::App* cmd) { return cmd->check_name(argv[1]); };
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands(is_command).empty()) {
+        fmt::print(stderr, "hupwatch: unknown command '{}' (see hupwatch --help)\n", argv[1]);
+        return hupwatch::kExitUsage;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

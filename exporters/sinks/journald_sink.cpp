@@ -47,6 +47,14 @@ std::vector<std::pair<std::string, std::string>> JournaldSink::fields(
     out.emplace_back("PRIORITY", std::to_string(priority_of(finding)));
     out.emplace_back("SYSLOG_IDENTIFIER", "hupwatch");
     auto json = to_json(finding, clock_);
+    auto text_of = [&json](const char* key) {
+        auto it = json.find(key);
+        return it != json.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    out.emplace_back("MESSAGE_ID", journald_message_id(text_of("event"), text_of("verdict")));
+    json["host"] = identity_.host;
+    json["boot_id"] = identity_.boot_id;
+    json["seq"] = seq_.peek();
     for (auto it = json.begin(); it != json.end(); ++it) {
         const auto& value = it.value();
         std::string text;
@@ -62,6 +70,7 @@ std::vector<std::pair<std::string, std::string>> JournaldSink::fields(
 
 void JournaldSink::on_finding(const Finding& finding) {
     auto items = fields(finding);
+    seq_.next();
     std::vector<std::string> storage;
     storage.reserve(items.size());
     std::vector<iovec> iov;

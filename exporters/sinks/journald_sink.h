@@ -1,6 +1,8 @@
 // Disconnects, session ends and verdicts to the systemd journal with
 // structured fields: MESSAGE (the human line), PRIORITY, SYSLOG_IDENTIFIER,
-// and HUPWATCH_<KEY> for every key of the finding's JSON (docs/events.md).
+// MESSAGE_ID (one per finding type, explained by deploy/journald/
+// hupwatch.catalog) and HUPWATCH_<KEY> for every key of the finding's JSON,
+// fleet fields included (HUPWATCH_HOST, _BOOT_ID, _SEQ; docs/events.md).
 // Raw events stay out: they are too many for a journal.
 #pragma once
 
@@ -11,15 +13,19 @@
 
 #include "boot_clock.h"
 #include "event_sink.h"
+#include "fleet_fields.h"
 
 namespace hupwatch {
 
 class JournaldSink : public EventSink {
    public:
+    explicit JournaldSink(HostIdentity identity = HostIdentity::of_this_host())
+        : identity_(std::move(identity)) {}
     void on_event(const Event&) override {}
     void on_finding(const Finding& finding) override;
 
-    // The fields one finding becomes; public so that tests can check them.
+    // The fields the next finding becomes (it gets the next seq); public so
+    // that tests can check them.
     std::vector<std::pair<std::string, std::string>> fields(const Finding& finding) const;
 
     std::uint64_t sent() const { return sent_; }
@@ -27,6 +33,8 @@ class JournaldSink : public EventSink {
 
    private:
     BootClock clock_;
+    HostIdentity identity_;
+    LineSequence seq_;  // every entry tried, sent or not: a failed send is a gap
     std::uint64_t sent_ = 0;
     std::uint64_t errors_ = 0;
 };

@@ -33,7 +33,8 @@ bool write_all(int fd, const char* data, std::size_t size) {
 
 }  // namespace
 
-JsonLinesSink::JsonLinesSink(JsonLinesOptions options) : options_(std::move(options)) {}
+JsonLinesSink::JsonLinesSink(JsonLinesOptions options, HostIdentity identity)
+    : options_(std::move(options)), identity_(std::move(identity)) {}
 
 JsonLinesSink::~JsonLinesSink() {
     flush();
@@ -78,7 +79,8 @@ void JsonLinesSink::on_finding(const Finding& finding) {
     append(to_json_line(finding, clock_));
 }
 
-void JsonLinesSink::append(std::string line) {
+void JsonLinesSink::append(std::string object) {
+    std::string line = with_fleet_fields(std::move(object), identity_, seq_.next());
     line += '\n';
     bool rotating = options_.path != "-" && options_.max_size > 0;
     if (rotating && file_size_ + buffer_.size() + line.size() > options_.max_size &&

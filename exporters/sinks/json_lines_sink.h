@@ -1,6 +1,7 @@
 // Events and findings as JSON lines (the schema of docs/events.md) to a file
 // or stdout, with size-based rotation. Lines are buffered whole and written
-// whole, so no line is ever split across files or lost to a rotation.
+// whole, so no line is ever split across files or lost to a rotation. Each
+// line ends with the fleet fields host, boot_id and seq (fleet_fields.h).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 
 #include "boot_clock.h"
 #include "event_sink.h"
+#include "fleet_fields.h"
 
 namespace hupwatch {
 
@@ -19,7 +21,8 @@ struct JsonLinesOptions {
 
 class JsonLinesSink : public EventSink {
    public:
-    explicit JsonLinesSink(JsonLinesOptions options);
+    explicit JsonLinesSink(JsonLinesOptions options,
+                           HostIdentity identity = HostIdentity::of_this_host());
     ~JsonLinesSink() override;
     JsonLinesSink(const JsonLinesSink&) = delete;
     JsonLinesSink& operator=(const JsonLinesSink&) = delete;
@@ -44,6 +47,8 @@ class JsonLinesSink : public EventSink {
 
     JsonLinesOptions options_;
     BootClock clock_;
+    HostIdentity identity_;
+    LineSequence seq_;  // one per output: counts every line, written or lost
     int fd_ = -1;
     std::uint64_t file_size_ = 0;
     std::string buffer_;

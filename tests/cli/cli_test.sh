@@ -29,7 +29,8 @@ for sub in "" watch run check ps replay why tree; do
 done
 
 err=$(expect_exit 2 1 "$bin" frobnicate)
-[[ "$err" == hupwatch:* ]] || fail "unknown subcommand error does not start with 'hupwatch:': $err"
+[ "$err" = "hupwatch: unknown command 'frobnicate' (see hupwatch --help)" ] ||
+    fail "unknown subcommand not named: $err"
 expect_exit 2 1 "$bin" >/dev/null
 expect_exit 2 1 "$bin" watch --argv-max 1 >/dev/null
 expect_exit 2 1 "$bin" run --events.json.max-size 12Q >/dev/null
@@ -69,6 +70,12 @@ if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
         "$bin" check 2>/dev/null); rc=$?
     [ "$rc" -eq 10 ] || fail "check without privilege exited $rc, want 10"
     [[ "$out" == *"result: cannot run"* ]] || fail "check without privilege: $out"
+    # stdout and stderr on one stream (a terminal, a log): the result line
+    # ends before the reason starts.
+    both=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+        "$bin" check 2>&1)
+    [[ "$both" == *$'result: cannot run\nhupwatch: needs root'* ]] ||
+        fail "check: the error is not on its own line after the result: $both"
 fi
 
 [ "$failures" -eq 0 ] && echo "cli_test: all passed"

@@ -8,7 +8,8 @@
 #      refId and filters on instance=~"$instance";
 #   3. every metric named by a rule or a panel is one hupwatch exports;
 #   4. every dashboard query parses in a real (throwaway, empty) Prometheus;
-#   5. the systemd unit (systemd-analyze verify, when it can run here).
+#   5. the systemd unit (systemd-analyze verify, when it can run here), and
+#      its exposure: systemd-analyze security --offline=true rates it <= 2.0.
 # Run from the repository root, no arguments. Exit 0 on success. Without
 # promtool/prometheus it prints SKIPPED and exits 0, except under CI=true.
 set -euo pipefail
@@ -230,17 +231,18 @@ done <"$work/exprs"
 ok "$checked dashboard queries accepted by Prometheus $(prometheus --version 2>&1 | awk 'NR==1{print $3}')"
 
 # --- 5. The systemd unit -----------------------------------------------------
-for want in '^ExecStart=/usr/local/bin/hupwatch run' '^ExecReload=/bin/kill -HUP \$MAINPID' \
+for want in '^ExecStart=/usr/sbin/hupwatch run' '^DynamicUser=yes' '^ExecReload=/bin/kill -HUP \$MAINPID' \
             '^Restart=on-failure' '^StateDirectory=hupwatch' '^ProtectSystem=strict' \
             '^CapabilityBoundingSet=.*CAP_BPF' '^CapabilityBoundingSet=.*CAP_PERFMON'; do
     grep -q "$want" "$UNIT" || fail "$UNIT: no line matching $want"
 done
 ok "$UNIT: ExecStart, ExecReload, Restart, StateDirectory, capabilities"
 if command -v systemd-analyze >/dev/null 2>&1; then
-    # The binary is not installed here: verify a copy that runs a stand-in.
+    # The binary and its man page are not installed here: verify a copy that
+    # runs a stand-in and names no documentation.
     printf '#!/bin/sh\n' >"$work/hupwatch"
     chmod +x "$work/hupwatch"
-    sed "s#/usr/local/bin/hupwatch#$work/hupwatch#" "$UNIT" >"$work/hupwatch.service"
+    sed -e "s#/usr/sbin/hupwatch#$work/hupwatch#" -e '/^Documentation=/d' "$UNIT" >"$work/hupwatch.service"
     if systemd-analyze verify "$work/hupwatch.service" >"$work/out" 2>&1 && [[ ! -s "$work/out" ]]; then
         ok "systemd-analyze verify $UNIT"
     elif grep -q 'hupwatch.service' "$work/out"; then
@@ -250,7 +252,20 @@ if command -v systemd-analyze >/dev/null 2>&1; then
         echo "check_deploy: note: systemd-analyze verify cannot run here, skipped:" \
             "$(head -1 "$work/out")"
     fi
+    # The exposure score of the shipped unit, as an operator's audit sees it.
+    if systemd-analyze security --offline=true "$UNIT" >"$work/security" 2>&1; then
+        score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' "$work/security")
+        [[ -n "$score" ]] || fail "systemd-analyze security printed no score: $(tail -2 "$work/security")"
+        awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' ||
+            fail "systemd-analyze security rates $UNIT $score, above 2.0"
+        ok "systemd-analyze security --offline=true $UNIT: $score (<= 2.0)"
+    elif [[ "${CI:-}" == "true" ]]; then
+        fail "systemd-analyze security --offline=true failed: $(tail -2 "$work/security")"
+    else
+        echo "check_deploy: SKIPPED: systemd-analyze security: $(tail -1 "$work/security")"
+    fi
 else
+    [[ "${CI:-}" == "true" ]] && fail "no systemd-analyze (package systemd): CI=true requires it"
     echo "check_deploy: note: no systemd-analyze, unit not verified"
 fi
 

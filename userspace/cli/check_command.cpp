@@ -1,6 +1,8 @@
 // `hupwatch check`: what hupwatch needs from this host, and whether it has it.
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include "bpf_collector.h"
 #include "cli_commands.h"
 #include "preflight.h"
@@ -13,6 +15,7 @@ int run_check() {
 
     if (auto failure = run_preflight(); failure.code != kExitOk) {
         fmt::print("result: cannot run\n");
+        std::fflush(stdout);  // the result line before the reason, on a shared terminal
         fmt::print(stderr, "{}\n", failure.message);
         return failure.code;
     }
@@ -21,6 +24,7 @@ int run_check() {
     auto collector = BpfCollector::start(CollectorOptions{}, error);
     if (!collector) {
         fmt::print("result: cannot run\n");
+        std::fflush(stdout);  // the result line before the reason, on a shared terminal
         fmt::print(stderr, "{}\n", error.message);
         return error.code;
     }

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "boot_clock.h"
+#include "capability_drop.h"
 #include "cli_commands.h"
 #include "fanout_sink.h"
 #include "journald_sink.h"
@@ -151,10 +152,17 @@ int run_daemon(const RunOptions& options) {
         fmt::print(stderr, "{}\n", start_error.message);
         return start_error.code;
     }
+    // Attached: from here on only /proc needs privilege (capability_drop.h).
+    if (!drop_capabilities_after_attach(error)) {
+        if (store) store->close();
+        fmt::print(stderr, "{}\n", error);
+        return kExitFailure;
+    }
     fmt::print(stderr,
-               "hupwatch: running ({} processes seeded from {}; metrics on {}{}, port {})\n",
+               "hupwatch: running ({} processes seeded from {}; metrics on {}{}, port {}; "
+               "CapEff {})\n",
                monitor->seeded(), options.monitor.proc_root, options.listen_address,
-               options.telemetry_path, endpoint.port());
+               options.telemetry_path, endpoint.port(), effective_capabilities_hex());
     // Processes from before the probes have no fork event: the store keeps
     // what /proc showed, for tree --at and why.
     if (store) store->record_seed(monitor->take_seed());

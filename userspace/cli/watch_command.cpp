@@ -12,6 +12,7 @@
 #include "event_json.h"
 #include "event_text.h"
 #include "finding_format.h"
+#include "fleet_fields.h"
 #include "live_monitor.h"
 #include "preflight.h"
 #include "signal_names.h"
@@ -28,14 +29,18 @@ class StreamPrinter : public EventSink {
     StreamPrinter(bool json, bool verdicts_only) : json_(json), verdicts_only_(verdicts_only) {}
     void on_event(const Event& event) override {
         if (verdicts_only_) return;
-        write_line(json_ ? to_json_line(event, clock_) : to_text_line(event, clock_));
+        write_line(json_ ? fleet(to_json_line(event, clock_)) : to_text_line(event, clock_));
     }
     void on_finding(const Finding& finding) override {
-        write_line(json_ ? to_json_line(finding, clock_) : to_text_line(finding, clock_));
+        write_line(json_ ? fleet(to_json_line(finding, clock_)) : to_text_line(finding, clock_));
     }
     bool failed() const { return failed_; }
 
    private:
+    // JSON lines carry host, boot_id and seq here as in the daemon's file.
+    std::string fleet(std::string object) {
+        return with_fleet_fields(std::move(object), identity_, seq_.next());
+    }
     void write_line(std::string line) {
         if (failed_) return;
         line += '\n';
@@ -43,6 +48,8 @@ class StreamPrinter : public EventSink {
             failed_ = true;
     }
     BootClock clock_;
+    HostIdentity identity_ = HostIdentity::of_this_host();
+    LineSequence seq_;
     bool json_;
     bool verdicts_only_;
     bool failed_ = false;

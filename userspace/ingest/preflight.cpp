@@ -29,6 +29,24 @@ bool has_ring_buffer() {
     return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
 }
 
+// The initial pid namespace's inode number, PROC_PID_INIT_INO in the
+// kernel's include/linux/proc_ns.h (fixed since Linux 3.8).
+constexpr const char* kInitialPidNamespace = "pid:[4026531836]";
+
+std::string pid_namespace_of(const char* link) {
+    char buf[64] = {};
+    ssize_t n = readlink(link, buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+// BPF reports every pid as the initial pid namespace numbers it
+// (pid->numbers[0]); /proc, signals and the store speak the namespace the
+// daemon runs in. Only in the initial one are they the same numbers.
+bool in_initial_pid_namespace() {
+    std::string ns = pid_namespace_of("/proc/self/ns/pid");
+    return ns.empty() || ns == kInitialPidNamespace;
+}
+
 std::string kernel_release() {
     struct utsname u {};
     if (uname(&u) != 0) return "unknown";
@@ -45,6 +63,11 @@ PreflightFailure run_preflight(const std::string& btf_path) {
         return {kExitNoBtf, fmt::format("hupwatch: no kernel BTF at {}: the kernel needs "
                                         "CONFIG_DEBUG_INFO_BTF=y",
                                         btf_path)};
+    if (!in_initial_pid_namespace())
+        return {kExitNotInitialPidNamespace,
+                "hupwatch: runs only in the host's pid namespace (this is a container's): run it "
+                "on the host, or in a container that shares the host's pids (docker/podman "
+                "--pid=host, Kubernetes hostPID: true)"};
     if (!has_ring_buffer())
         return {kExitNoRingBuffer,
                 "hupwatch: this kernel has no BPF ring buffer (needs Linux 5.8 or later)"};
@@ -61,6 +84,10 @@ std::vector<EnvironmentFact> describe_environment(const std::string& btf_path) {
     facts.push_back({"CAP_BPF", has_effective_cap(CAP_BPF) ? "yes" : "no", true});
     facts.push_back({"CAP_PERFMON", has_effective_cap(CAP_PERFMON) ? "yes" : "no", true});
     facts.push_back({"CAP_SYS_ADMIN", has_effective_cap(CAP_SYS_ADMIN) ? "yes" : "no", true});
+    bool initial_ns = in_initial_pid_namespace();
+    facts.push_back({"pid namespace",
+                     initial_ns ? "initial (host)" : "a container's (needs the host's)",
+                     initial_ns});
     bool priv = has_bpf_privilege();
     facts.push_back(
         {"BPF privilege", priv ? "yes" : "no (needs root or CAP_BPF+CAP_PERFMON)", priv});

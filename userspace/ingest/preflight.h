@@ -17,6 +17,8 @@ enum ExitCode : int {
     kExitNoRingBuffer = 12,
     kExitVerifierRejected = 13,
     kExitAttachFailed = 14,
+    // 15 (kExitDatabase) is the store's, declared with it.
+    kExitNotInitialPidNamespace = 16,
 };
 
 struct PreflightFailure {
