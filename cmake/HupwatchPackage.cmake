@@ -19,16 +19,17 @@ file(MAKE_DIRECTORY ${HUPWATCH_PKG_GEN})
 
 install(TARGETS hupwatch RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 
-# One unit file: deploy/systemd/hupwatch.service names /usr/sbin/hupwatch; an
-# install elsewhere (a /usr/local prefix) gets its own path written in.
-file(READ ${CMAKE_SOURCE_DIR}/deploy/systemd/hupwatch.service HUPWATCH_UNIT)
-string(REPLACE "/usr/sbin/hupwatch" "${CMAKE_INSTALL_FULL_SBINDIR}/hupwatch"
-  HUPWATCH_UNIT "${HUPWATCH_UNIT}")
-file(GENERATE OUTPUT ${HUPWATCH_PKG_GEN}/hupwatch.service CONTENT "${HUPWATCH_UNIT}")
-install(FILES ${HUPWATCH_PKG_GEN}/hupwatch.service DESTINATION ${HUPWATCH_SYSTEMD_UNIT_DIR})
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-  ${CMAKE_SOURCE_DIR}/deploy/systemd/hupwatch.service)
-
+# One unit file: deploy/systemd/hupwatch.service names /usr/sbin/hupwatch.
+# The install writes the binary's real path in, decided at install time:
+# cpack installs with prefix /usr, `cmake --install` with the configured one.
+install(CODE "
+  file(READ \"${CMAKE_SOURCE_DIR}/deploy/systemd/hupwatch.service\" unit)
+  string(REPLACE \"/usr/sbin/hupwatch\" \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_SBINDIR}/hupwatch\" unit \"\${unit}\")
+  set(dest \"\$ENV{DESTDIR}${HUPWATCH_SYSTEMD_UNIT_DIR}/hupwatch.service\")
+  message(STATUS \"Installing: \${dest}\")
+  file(WRITE \"\${dest}\" \"\${unit}\")
+  list(APPEND CMAKE_INSTALL_MANIFEST_FILES \"\${dest}\")
+")
 install(FILES ${CMAKE_SOURCE_DIR}/deploy/journald/hupwatch.catalog DESTINATION ${HUPWATCH_CATALOG_DIR})
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/deploy/grafana ${CMAKE_SOURCE_DIR}/deploy/prometheus
   DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/hupwatch)

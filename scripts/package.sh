@@ -24,7 +24,7 @@ deb="$build_dir/hupwatch_${version}_$(dpkg --print-architecture).deb"
 if [ "${HUPWATCH_NO_LINTIAN:-}" != 1 ]; then
   command -v lintian >/dev/null || { echo "package.sh: lintian is missing: run scripts/install-deps.sh as root" >&2; exit 1; }
   # Errors fail the package; warnings are printed for the packager.
-  if ! lintian --fail-on error --suppress-tags-from-file packaging/debian/lintian-overrides.txt "$deb" >&2; then
+  if ! lintian --fail-on error "$deb" >&2; then
     echo "package.sh: lintian reports errors in $deb" >&2
     exit 1
   fi

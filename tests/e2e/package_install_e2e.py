@@ -76,6 +76,9 @@ def check_contents():
                  "/usr/share/doc/hupwatch/docs/deploy.md"):
         if path not in files:
             fail(f"the package has no {path}")
+    # postinst enabled it (deb-systemd-helper works without a running systemd).
+    if not os.path.islink(SYSTEMD_TRACES[0]):
+        fail(f"postinst did not enable the unit: no {SYSTEMD_TRACES[0]}")
     with gzip.open("/usr/share/man/man8/hupwatch.8.gz", "rt") as f:
         man = f.read()
     listed = run(binary, "--help").stdout.split("Subcommands:")[1].splitlines()
@@ -85,7 +88,8 @@ def check_contents():
     for command in commands:
         if f".SS {command}\n" not in man:
             fail(f"the man page has no section for '{command}'")
-    ok(f"{len(files)} paths; {binary}, unit ExecStart matches, man page covers every command")
+    ok(f"{len(files)} paths; {binary}, unit enabled, ExecStart matches, "
+       "man page covers every command")
     return [p for p in files if not os.path.isdir(p)]
 
 

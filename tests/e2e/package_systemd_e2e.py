@@ -76,11 +76,14 @@ def main():
             fail(f"the journal lacks the refusal line: {log[-600:]!r}")
         ok("dpkg -i under systemd: enabled, started as a DynamicUser with the sandbox; "
            "refused the container's pid namespace with exit 16, no restart loop")
-        files = [p for p in inside("dpkg", "-L", "hupwatch").stdout.split()]
+        files = inside("dpkg", "-L", "hupwatch").stdout.split()
         inside("dpkg", "-r", "hupwatch")
-        left = inside("sh", "-c", "for p in \"$@\"; do [ -f \"$p\" ] || [ -L \"$p\" ] && "
-                      "echo \"$p\"; done; ls /etc/systemd/system/*/hupwatch.service "
-                      "2>/dev/null; true", "sh", *files).stdout.split()
+        # Files and links of the package (not directories: /lib is a link
+        # to usr/lib here), and any enablement link.
+        still_there = ('for p in "$@"; do [ -d "$p" ] && continue; '
+                       '{ [ -e "$p" ] || [ -L "$p" ]; } && echo "$p"; done; '
+                       'ls /etc/systemd/system/*/hupwatch.service 2>/dev/null; true')
+        left = inside("sh", "-c", still_there, "sh", *files).stdout.split()
         if left:
             fail(f"dpkg -r left files in the container: {left}")
         if inside("systemctl", "is-enabled", "hupwatch", check=False).returncode == 0:
