@@ -3,16 +3,24 @@
 # that need PID 1 to be systemd: the packaged unit, logind's session stops.
 #
 #   container.sh build          debootstrap the rootfs once (cached, see ROOTFS)
-#   container.sh start          boot it in the background; wait for systemd
+#   container.sh start          boot an ephemeral copy in the background; wait for systemd
 #   container.sh exec CMD...    run CMD inside (all of the container's namespaces)
-#   container.sh cp SRC DEST    copy a host file to DEST inside the rootfs
+#   container.sh cp SRC DEST    copy a host file to DEST inside the running container
 #   container.sh stop           power it off; wait until nspawn has exited
 #   container.sh leader         print the pid of the container's PID 1 (host pid)
+#   container.sh root           print the cached rootfs path
+#
+# Each start boots a throwaway copy (systemd-nspawn --ephemeral): what a test
+# installs or breaks inside is gone at stop, the cached rootfs stays clean,
+# and several containers can run at once from it, one per
+# HUPWATCH_CONTAINER_NAME (default "default"; the name picks the state in
+# /run/hupwatch-test/NAME, not a machine name: there is no machined).
 #
 # The rootfs lives outside the repository, in $HUPWATCH_CONTAINER_ROOT
 # (default /var/cache/hupwatch-test/rootfs), and is rebuilt only when the
 # package list below changes. Extra packages: HUPWATCH_CONTAINER_EXTRA="a b".
-# One container at a time per rootfs: start refuses if one is running.
+# They share the host network: the rootfs's sshd listens on 127.0.0.1:2222,
+# so only one container at a time should start sshd.
 # The container shares the host network (no --private-network) and can load
 # BPF: nspawn's seccomp filter gets bpf and perf_event_open, and the bounding
 # set gets CAP_BPF and CAP_PERFMON (nspawn drops both by default).
@@ -20,7 +28,7 @@
 set -euo pipefail
 
 root=${HUPWATCH_CONTAINER_ROOT:-/var/cache/hupwatch-test/rootfs}
-state_dir=${root}.run
+state_dir=/run/hupwatch-test/${HUPWATCH_CONTAINER_NAME:-default}
 mirror=${HUPWATCH_CONTAINER_MIRROR:-}
 packages=(
   systemd systemd-sysv dbus libpam-systemd openssh-server
@@ -82,7 +90,7 @@ nspawn_pid() { [ -f "$state_dir/nspawn.pid" ] && cat "$state_dir/nspawn.pid"; }
 running() {
   local pid
   pid=$(nspawn_pid) || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = systemd-nspawn ]
 }
 
 # The container's PID 1 (systemd) is nspawn's only child.
@@ -105,7 +113,7 @@ cmd_start() {
   running && die "already running (nspawn pid $(nspawn_pid))"
   mkdir -p "$state_dir"
   # --keep-unit/--register=no: no machined on the host (PID 1 is not systemd).
-  setsid systemd-nspawn -q -D "$root" -b --register=no --keep-unit \
+  setsid systemd-nspawn -q -D "$root" --ephemeral -b --register=no --keep-unit \
     --system-call-filter='bpf perf_event_open' \
     --capability=CAP_BPF,CAP_PERFMON,CAP_SYS_RESOURCE \
     --bind-ro=/sys/kernel/btf \
@@ -143,9 +151,10 @@ cmd_stop() {
   rm -f "$state_dir/nspawn.pid"
 }
 
+# Through the container's root as its PID 1 sees it: the ephemeral copy.
 cmd_cp() {
   [ $# -eq 2 ] || die "usage: cp SRC DEST"
-  install -D -m 0644 "$1" "$root/$2"
+  install -D -m 0644 "$1" "/proc/$(cmd_leader)/root/$2"
 }
 
 [ "$(id -u)" -eq 0 ] || die "needs root"
