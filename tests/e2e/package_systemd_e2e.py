@@ -43,6 +43,27 @@ def unit_property(name):
     return inside("systemctl", "show", "-P", name, "hupwatch.service").stdout.strip()
 
 
+def check_bpf_in_the_sandbox():
+    """The unit's own sandbox (user, capabilities, syscall filter, mounts),
+    running `hupwatch check` instead of `run`: check loads and attaches every
+    program even where the pid namespace stops `run`."""
+    dropin = "/etc/systemd/system/hupwatch.service.d/check.conf"
+    inside("sh", "-c", f"mkdir -p {os.path.dirname(dropin)} && printf '%s\\n' '[Service]' "
+           "'ExecStart=' 'ExecStart=/usr/sbin/hupwatch check' > " + dropin)
+    inside("systemctl", "daemon-reload")
+    inside("systemctl", "reset-failed", "hupwatch")
+    inside("systemctl", "start", "hupwatch")
+    wait_for(lambda: unit_property("ActiveState") in ("failed", "inactive"), 60,
+             "hupwatch check in the unit's sandbox to finish")
+    log = inside("journalctl", "-u", "hupwatch", "-o", "cat", "--no-pager").stdout
+    if "loaded and attached" not in log:
+        fail(f"hupwatch check in the unit's sandbox did not load BPF: {log[-800:]!r}")
+    inside("rm", "-rf", os.path.dirname(dropin))
+    inside("systemctl", "daemon-reload")
+    ok("in the unit's sandbox (DynamicUser, ambient capabilities, @system-service bpf): "
+       "every BPF program loaded and attached")
+
+
 def main():
     require_root()
     for tool in ("systemd-nspawn", "debootstrap", "cpack", "help2man"):
@@ -77,6 +98,7 @@ def main():
             fail(f"the journal lacks the refusal line: {log[-600:]!r}")
         ok("dpkg -i under systemd: enabled, started as a DynamicUser with the sandbox; "
            "refused the container's pid namespace with exit 16, no restart loop")
+        check_bpf_in_the_sandbox()
         files = inside("dpkg", "-L", "hupwatch").stdout.split()
         inside("dpkg", "-r", "hupwatch")
         # Files and links of the package (not directories: /lib is a link

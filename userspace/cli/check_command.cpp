@@ -8,27 +8,32 @@
 #include "preflight.h"
 
 namespace hupwatch {
+namespace {
+
+int cannot_run(int code, const std::string& reason) {
+    fmt::print("result: cannot run\n");
+    std::fflush(stdout);  // the result line before the reason, on a shared terminal
+    fmt::print(stderr, "{}\n", reason);
+    return code;
+}
+
+}  // namespace
 
 int run_check() {
     for (const auto& fact : describe_environment())
         fmt::print("{:<32} {}{}\n", fact.name, fact.value, fact.ok ? "" : "  <- problem");
 
-    if (auto failure = run_preflight(); failure.code != kExitOk) {
-        fmt::print("result: cannot run\n");
-        std::fflush(stdout);  // the result line before the reason, on a shared terminal
-        fmt::print(stderr, "{}\n", failure.message);
-        return failure.code;
-    }
+    // A container's pid namespace stops `run`, but loading still tells
+    // whether the kernel, the privileges and a sandbox would allow it.
+    auto failure = run_preflight();
+    if (failure.code != kExitOk && failure.code != kExitNotInitialPidNamespace)
+        return cannot_run(failure.code, failure.message);
     // The real proof: load and attach every program, then let go.
     CollectorError error;
     auto collector = BpfCollector::start(CollectorOptions{}, error);
-    if (!collector) {
-        fmt::print("result: cannot run\n");
-        std::fflush(stdout);  // the result line before the reason, on a shared terminal
-        fmt::print(stderr, "{}\n", error.message);
-        return error.code;
-    }
+    if (!collector) return cannot_run(error.code, error.message);
     fmt::print("{:<32} {}\n", "BPF programs", "loaded and attached");
+    if (failure.code != kExitOk) return cannot_run(failure.code, failure.message);
     fmt::print("result: ok\n");
     return kExitOk;
 }
