@@ -23,7 +23,8 @@ extended_status=0
 if [ "${CI:-}" = "true" ] || [ "${HUPWATCH_EXTENDED_TESTS:-}" = "1" ]; then
   asan_dir=${HUPWATCH_ASAN_BUILD_DIR:-build-asan}
   echo "test.sh: unit tests under ASan + UBSan ($asan_dir)" >&2
-  cmake -S . -B "$asan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUPWATCH_WERROR=ON \
+  # Not -Werror: GCC warns falsely (maybe-uninitialized) under -fsanitize.
+  cmake -S . -B "$asan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUPWATCH_WERROR=OFF \
     -DHUPWATCH_SANITIZE=ON >/dev/null
   if ! { cmake --build "$asan_dir" -j"$(nproc)" --target hupwatch hupwatch_unit_tests 2>&1 |
            { grep -E 'error|warning:' || true; } &&
