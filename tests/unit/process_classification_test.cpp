@@ -138,6 +138,7 @@ TEST(Risk, Orphans) {
 TEST(Risk, NotAJob) {
     RiskFacts shell = plain_job();
     shell.is_session_leader = true;
+    shell.is_shell = true;
     EXPECT_TRUE(risk_is(shell, Risk::NotAJob, "session_leader"));
     shell.supervision = Supervision::Tmux;
     EXPECT_TRUE(risk_is(shell, Risk::NotAJob, "session_leader")) << "a tmux pane's shell";
@@ -152,6 +153,23 @@ TEST(Risk, NotAJob) {
     EXPECT_EQ(risk_name(Risk::Protected), "protected");
     EXPECT_EQ(risk_name(Risk::Orphaned), "orphaned");
     EXPECT_EQ(risk_name(Risk::NotAJob), "not_a_job");
+}
+
+// `tmux new -d 'python train.py'`: the command leads the window's session.
+TEST(Risk, ACommandRunAsATmuxOrScreenWindowIsAProtectedJob) {
+    RiskFacts window = plain_job();
+    window.is_session_leader = true;
+    window.supervision = Supervision::Tmux;
+    EXPECT_TRUE(risk_is(window, Risk::Protected, "tmux"));
+    window.supervision = Supervision::Screen;
+    EXPECT_TRUE(risk_is(window, Risk::Protected, "screen"));
+    window.supervision = Supervision::None;
+    EXPECT_TRUE(risk_is(window, Risk::NotAJob, "session_leader")) << "a login's own leader";
+    EXPECT_TRUE(is_shell_comm("bash"));
+    EXPECT_TRUE(is_shell_comm("-bash"));
+    EXPECT_TRUE(is_shell_comm("zsh"));
+    EXPECT_FALSE(is_shell_comm("python3"));
+    EXPECT_FALSE(is_shell_comm("bashful"));
 }
 
 TEST(Output, TerminalLinks) {

@@ -103,11 +103,24 @@ std::string_view risk_name(Risk risk) {
     return "not_a_job";
 }
 
+bool is_shell_comm(std::string_view comm) {
+    if (!comm.empty() && comm.front() == '-') comm.remove_prefix(1);
+    for (std::string_view shell :
+         {"bash", "sh", "dash", "zsh", "fish", "ksh", "mksh", "tcsh", "csh"})
+        if (comm == shell) return true;
+    return false;
+}
+
 RiskAssessment assess_risk(const RiskFacts& facts) {
     if (facts.kernel_thread) return {Risk::NotAJob, "kernel_thread"};
     if (facts.is_init) return {Risk::NotAJob, "init"};
     // The login shell is the session: the hangup is its own end, not a job's.
-    if (facts.is_session_leader && facts.has_tty) return {Risk::NotAJob, "session_leader"};
+    // A command run directly as a tmux or screen window leads its session
+    // too, but it is the job there, not a shell.
+    bool window_command = facts.supervision != Supervision::None &&
+                          facts.supervision != Supervision::Systemd && !facts.is_shell;
+    if (facts.is_session_leader && facts.has_tty && !window_command)
+        return {Risk::NotAJob, "session_leader"};
     // A supervisor outlives the login and holds the job's terminal (tmux,
     // screen) or its lifetime (systemd), whatever the job does with SIGHUP.
     if (facts.supervision != Supervision::None)

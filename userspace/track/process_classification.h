@@ -34,8 +34,13 @@ SighupDisposition sighup_disposition(std::uint64_t ignored_mask, std::uint64_t c
 //   orphaned:  its parent is gone (reparented): no shell will forward a
 //              SIGHUP to it, and its output may be going nowhere.
 //   not_a_job: the session's own leader (the login shell), init, kernel threads.
+//              A command that leads its own session as a tmux/screen window
+//              (`tmux new -d 'python train.py'`) is a job all the same.
 enum class Risk { AtRisk, Protected, Orphaned, NotAJob };
-std::string_view risk_name(Risk risk);  // "at_risk", "protected", "orphaned", "not_a_job"
+std::string_view risk_name(Risk risk);
+
+// bash, sh, dash, zsh, fish, ksh, tcsh, csh (a login shell's "-bash" too).
+bool is_shell_comm(std::string_view comm);  // "at_risk", "protected", "orphaned", "not_a_job"
 
 // The facts about one process that decide its risk, read from /proc by the
 // caller (process_forest.h) or from events by the correlator.
@@ -45,6 +50,7 @@ struct RiskFacts {
     bool has_tty = false;                 // its own controlling terminal (stat tty_nr != 0)
     bool in_interactive_session = false;  // its session has a controlling terminal
     bool is_session_leader = false;       // pid == sid
+    bool is_shell = false;                // its command is a shell (bash, sh, zsh, ...)
     // Its session differs from its parent's while it leads none: a child
     // inherits its parent's session, so only reparenting explains that.
     bool orphaned = false;

@@ -62,6 +62,7 @@ class NodeBuilder {
         facts.has_tty = info.tty_dev != 0;
         facts.in_interactive_session = interactive(info.sid);
         facts.is_session_leader = info.pid == info.sid;
+        facts.is_shell = is_shell_comm(info.comm);
         const ProcSnapshot* parent = parent_of(by_pid_, info);
         facts.orphaned = !facts.kernel_thread && !facts.is_session_leader && parent &&
                          parent->info.sid != info.sid;
