@@ -48,4 +48,14 @@ static __always_inline __u32 task_audit_session_btf(struct task_struct *task) {
     return (__u32)-1;
 }
 
+/* v6.15 renamed kernfs_node::parent to __parent (now RCU-protected). */
+struct kernfs_node___pre615 {
+    struct kernfs_node *parent;
+};
+
+static __always_inline struct kernfs_node *kernfs_parent_of(struct kernfs_node *kn) {
+    if (bpf_core_field_exists(kn->__parent)) return BPF_CORE_READ(kn, __parent);
+    return BPF_CORE_READ((struct kernfs_node___pre615 *)kn, parent);
+}
+
 #endif /* HUPWATCH_CORE_FIXES_BPF_H */

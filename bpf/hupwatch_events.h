@@ -23,6 +23,18 @@
 #define HW_MAX_ORPHANS_COUNTED 65536
 /* Ancestors searched for a child subreaper, as find_new_reaper() does. */
 #define HW_MAX_REAPER_DEPTH 32
+/* A memory cgroup's path is written while shorter than this; the array holds
+ * twice as much so that the verifier can bound every write (oom.bpf.c). */
+#define HW_CGROUP_PATH_MAX 256
+/* Levels of a cgroup path walked up from the victim's cgroup, at most. */
+#define HW_CGROUP_DEPTH 12
+
+/* Signals reported by default (--signals): SIGHUP(1) SIGINT(2) SIGQUIT(3)
+ * SIGABRT(6) SIGKILL(9) SIGPIPE(13) SIGTERM(15) SIGCONT(18) SIGXCPU(24)
+ * SIGXFSZ(25). One definition for signal.bpf.c and the loader. */
+#define HW_DEFAULT_SIGNAL_MASK                                                            \
+    ((1ULL << 1) | (1ULL << 2) | (1ULL << 3) | (1ULL << 6) | (1ULL << 9) | (1ULL << 13) | \
+     (1ULL << 15) | (1ULL << 18) | (1ULL << 24) | (1ULL << 25))
 
 enum hw_event_type {
     HW_EV_FORK = 1,
@@ -32,7 +44,8 @@ enum hw_event_type {
     HW_EV_REPARENT = 5,
     HW_EV_SESSION = 6,
     HW_EV_OUTPUT_LOST = 7,
-    HW_EV_TYPE_MAX = 8,
+    HW_EV_OOM_VICTIM = 8,
+    HW_EV_TYPE_MAX = 9,
 };
 
 /* Indexes of the per-CPU stats map. 0..HW_EV_TYPE_MAX-1 are ring-buffer
@@ -132,6 +145,13 @@ struct hw_signal_event {
     __s32 result;  /* enum hw_signal_result */
     __u32 group;   /* 1: sent to the whole thread group */
     char sender_comm[HW_COMM_LEN];
+    /* 1: the kernel passed SEND_SIG_NOINFO, as send_sig(sig, task, 0) does
+     * (cgroup.kill's __cgroup_kill, pipe_write's SIGPIPE, RLIMIT_FSIZE); kill()
+     * and its kin always pass a siginfo. */
+    __u32 no_info;
+    __u32 sender_uid;      /* the sender's real uid */
+    __u32 sender_loginuid; /* (u32)-1 when unset: the person behind sudo or su */
+    __u32 _pad0;
 };
 
 struct hw_reparent_event {
@@ -164,6 +184,21 @@ struct hw_output_lost_event {
     __u64 eio_writes; /* failed writes by this process so far */
     __u32 fd;
     __u32 _pad0;
+};
+
+/* The kernel's OOM killer chose this process (oom:mark_victim, after
+ * __oom_kill_process() sent it SIGKILL). */
+struct hw_oom_victim_event {
+    struct hw_header hdr;
+    struct hw_process victim;
+    __u64 memcg_id;         /* kernfs id of the victim's memory cgroup; 0: none */
+    __u64 trigger_start_ns; /* the task whose allocation ran the OOM killer */
+    __u32 trigger_pid;
+    __u32 memcg_path_len; /* bytes in memcg_path, without NUL */
+    __u32 memcg_path_truncated;
+    __u32 _pad0;
+    /* Path in the memory controller's hierarchy ("/" for its root). */
+    char memcg_path[2 * HW_CGROUP_PATH_MAX];
 };
 
 #endif /* HUPWATCH_EVENTS_H */

@@ -3,10 +3,9 @@
  * what the kernel did with it. */
 #include "common.bpf.h"
 
-/* Bit n set: signal n is monitored. Set through rodata before load. Default:
- * SIGHUP(1) SIGINT(2) SIGQUIT(3) SIGKILL(9) SIGPIPE(13) SIGTERM(15) SIGCONT(18). */
-const volatile __u64 signal_mask = (1ULL << 1) | (1ULL << 2) | (1ULL << 3) | (1ULL << 9) |
-                                   (1ULL << 13) | (1ULL << 15) | (1ULL << 18);
+/* Bit n set: signal n is monitored. Set through rodata before load; the
+ * default is HW_DEFAULT_SIGNAL_MASK (hupwatch_events.h). */
+const volatile __u64 signal_mask = HW_DEFAULT_SIGNAL_MASK;
 
 #define HW_SEND_SIG_PRIV ((struct kernel_siginfo *)1)
 #define HW_SI_USER 0
@@ -26,11 +25,18 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struc
 
     __s32 code = 0;
     __u32 origin;
+    /* The verifier takes a tp_btf pointer argument for non-NULL and drops an
+     * `info == NULL` test as dead code: read the raw argument as a number. */
+    __u64 info_raw = 1;
+    bpf_probe_read_kernel(&info_raw, sizeof(info_raw), &ctx[1]);
+    e->no_info = 0;
+    e->_pad0 = 0;
     if (info == HW_SEND_SIG_PRIV) {
         origin = HW_ORIGIN_KERNEL;
         code = HW_SI_KERNEL;
-    } else if (!info) { /* SEND_SIG_NOINFO: a process's kill() of itself or others */
+    } else if (info_raw == 0) { /* SEND_SIG_NOINFO: send_sig(sig, task, 0) */
         origin = HW_ORIGIN_USER;
+        e->no_info = 1;
     } else {
         code = BPF_CORE_READ(info, si_code);
         /* SI_FROMUSER(): si_code <= 0 means a process asked (kill, tkill, sigqueue). */
@@ -45,6 +51,8 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struc
     struct task_struct *current = bpf_get_current_task_btf();
     e->sender_pid = BPF_CORE_READ(current, tgid);
     e->sender_start_ns = task_start_boottime(BPF_CORE_READ(current, group_leader));
+    e->sender_uid = current->real_cred->uid.val;
+    e->sender_loginuid = task_loginuid_btf(current);
     bpf_get_current_comm(&e->sender_comm, sizeof(e->sender_comm));
     submit_event(e);
     return 0;

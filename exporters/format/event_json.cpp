@@ -85,6 +85,9 @@ void put_body(JsonLineWriter& w, const SignalEvent& e) {
     w.key("result"), w.string(signal_result_name(e.result));
     w.key("si_code"), w.signed_number(e.si_code);
     w.key("group"), w.boolean(e.group);
+    w.key("no_info"), w.boolean(e.no_info);
+    w.key("sender_uid"), w.unsigned_number(e.sender_uid);
+    w.key("sender_loginuid"), unless_unset(w, e.sender_loginuid);
 }
 
 void put_body(JsonLineWriter& w, const ReparentEvent& e) {
@@ -112,6 +115,14 @@ void put_body(JsonLineWriter& w, const SessionEvent& e) {
 void put_body(JsonLineWriter& w, const OutputLostEvent& e) {
     w.key("eio_writes"), w.unsigned_number(e.eio_writes);
     w.key("fd"), w.unsigned_number(e.fd);
+}
+
+void put_body(JsonLineWriter& w, const OomVictimEvent& e) {
+    w.key("memcg_path"), w.string(e.memcg_path);
+    w.key("memcg_path_truncated"), w.boolean(e.memcg_path_truncated);
+    w.key("memcg_id"), w.unsigned_number(e.memcg_id);
+    w.key("trigger_pid"), w.unsigned_number(e.trigger_pid);
+    w.key("trigger_start_ns"), w.unsigned_number(e.trigger_start_ns);
 }
 
 }  // namespace

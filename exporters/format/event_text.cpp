@@ -140,6 +140,12 @@ std::string details(const OutputLostEvent& e) {
                        e.eio_writes);
 }
 
+std::string details(const OomVictimEvent& e) {
+    return fmt::format("chosen by the OOM killer in memory cgroup {}{} (allocation by {})",
+                       escape_for_terminal(e.memcg_path), e.memcg_path_truncated ? "..." : "",
+                       e.trigger_pid);
+}
+
 }  // namespace
 
 std::string escape_for_terminal(std::string_view text, bool quoted) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <csignal>
 #include <nlohmann/json.hpp>
 
 #include "event_text.h"
@@ -74,6 +75,28 @@ Json to_json_body(const SessionEndFinding& e, const BootClock& clock) {
     return j;
 }
 
+// Keys only a `killed` verdict has (docs/events.md); "cause" is the kill
+// cause there.
+void put_kill_keys(Json& j, const Verdict& v) {
+    const KillDetails& k = *v.kill;
+    j["cause"] = kill_cause_name(k.cause);
+    j["job"] = k.job;
+    j["core_dumped"] = k.core_dumped;
+    const Killer* killer = k.killer ? &*k.killer : nullptr;
+    j["killer_pid"] = killer ? Json(killer->process.pid) : Json(nullptr);
+    j["killer_start_ns"] = killer ? Json(killer->process.start_ns) : Json(nullptr);
+    j["killer_comm"] = killer ? Json(killer->process.comm) : Json(nullptr);
+    j["killer_argv"] = killer ? Json(killer->argv) : Json(nullptr);
+    j["killer_user"] = killer && !killer->user.empty() ? Json(killer->user) : Json(nullptr);
+    j["killer_login_user"] =
+        killer && !killer->login_user.empty() ? Json(killer->login_user) : Json(nullptr);
+    j["killer_tty"] = killer ? tty_json(killer->tty_dev) : Json(nullptr);
+    j["killer_sid"] = killer ? Json(killer->sid) : Json(nullptr);
+    j["unit"] = optional_json(k.unit);
+    j["memory_cgroup"] = optional_json(k.memory_cgroup);
+    j["summary"] = kill_sentence(v);
+}
+
 Json to_json_body(const Verdict& v, const BootClock& clock) {
     Json j = common_keys("verdict", v.ktime_ns, clock, v.process, v.ppid, v.sid, v.tty_dev, v.uid);
     j["verdict"] = verdict_kind_name(v.kind);
@@ -111,6 +134,7 @@ Json to_json_body(const Verdict& v, const BootClock& clock) {
         evidence.push_back(item);
     }
     j["evidence"] = evidence;
+    if (v.kill) put_kill_keys(j, v);
     return j;
 }
 
@@ -152,6 +176,11 @@ std::string text_body(const Verdict& v) {
         case VerdictKind::Daemonized:
             if (v.new_parent) out += fmt::format(" -> {} ({})", v.new_parent->pid, v.reaper);
             break;
+        case VerdictKind::Killed:
+            if (v.kill)
+                out += fmt::format(" ({}): {}", kill_cause_name(v.kill->cause),
+                                   escape_for_terminal(kill_sentence(v)));
+            break;
     }
     out +=
         fmt::format(" after {}, user {}, supervision {}, sighup {}", human_duration(v.run_time_ns),
@@ -165,7 +194,61 @@ std::uint64_t time_of(const T& f) {
     return f.ktime_ns;
 }
 
+std::string command_of(const Killer& k) {
+    if (k.argv.empty()) return k.process.comm;
+    std::string out;
+    for (const auto& arg : k.argv) out += (out.empty() ? "" : " ") + arg;
+    return out;
+}
+
+// "from `kill 4242` run by bob (logged in as alice) on pts/7"
+std::string killer_phrase(const Killer& k) {
+    std::string out = fmt::format("`{}` (pid {})", command_of(k), k.process.pid);
+    if (!k.user.empty()) out += " run by " + k.user;
+    if (!k.login_user.empty() && k.login_user != k.user)
+        out += fmt::format(" (logged in as {})", k.login_user);
+    if (auto tty = tty_name(k.tty_dev)) out += " on " + *tty;
+    return out;
+}
+
+std::string_view rlimit_of(int sig) {
+    return sig == SIGXFSZ ? "RLIMIT_FSIZE" : "RLIMIT_CPU";
+}
+
 }  // namespace
+
+std::string kill_sentence(const Verdict& v) {
+    if (!v.kill) return "";
+    const KillDetails& k = *v.kill;
+    const std::string sig(signal_name(v.signal));
+    const std::string core = k.core_dumped ? " (core dumped)" : "";
+    switch (k.cause) {
+        case KillCause::OomKernel:
+            return fmt::format("killed by {} from the kernel's OOM killer (memory cgroup {})", sig,
+                               k.memory_cgroup.value_or("?"));
+        case KillCause::Crash:
+            return fmt::format("crashed: {}{}{}", sig, core,
+                               v.confidence == "inferred" ? " (from its exit status)" : "");
+        case KillCause::ResourceLimit:
+            return fmt::format("killed by {} from the kernel: it reached its {}", sig,
+                               rlimit_of(v.signal));
+        case KillCause::BrokenPipe:
+            return fmt::format("killed by {}: it wrote to a pipe with no reader", sig);
+        case KillCause::CgroupKill:
+            return fmt::format("killed by {} from a write to cgroup.kill{}", sig,
+                               k.killer ? " by " + killer_phrase(*k.killer) : "");
+        case KillCause::Parent:
+            return fmt::format("killed by {} from its ancestor {}{}", sig,
+                               k.killer ? killer_phrase(*k.killer) : "?", core);
+        case KillCause::Operator:
+            return fmt::format("killed by {} from {}{}", sig,
+                               k.killer ? killer_phrase(*k.killer) : "?", core);
+        case KillCause::Unknown:
+            break;
+    }
+    return fmt::format("killed by {} from {}{}", sig,
+                       k.killer ? killer_phrase(*k.killer) : "an unknown sender", core);
+}
 
 std::string human_duration(std::uint64_t ns) {
     std::uint64_t ms = ns / 1'000'000;

@@ -95,6 +95,12 @@ void MetricsState::on_verdict(const Verdict& verdict) {
         case VerdictKind::Orphaned:
             on_orphaned(verdict);
             break;
+        case VerdictKind::Killed:
+            if (verdict.kill && verdict.kill->job)
+                ++killed_by_cause_[static_cast<std::size_t>(verdict.kill->cause)];
+            else if (verdict.kill)
+                ++non_job_oom_kills_;  // only OOM kills give a non-job a verdict
+            break;
     }
 }
 
@@ -192,10 +198,24 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
                       as_value(disconnects_));
 
     auto killed = family("hupwatch_jobs_killed_total", MetricType::Counter,
-                         "Jobs killed by the SIGHUP of a disconnect or of a logout (huponexit).");
+                         "Jobs killed: by the SIGHUP of a disconnect or of a logout (huponexit), "
+                         "or by another signal with its named cause (verdict killed; OOM kills of "
+                         "any process).");
     add(killed, {{"cause", "disconnect"}}, as_value(killed_by_disconnect_));
     add(killed, {{"cause", "logout"}}, as_value(killed_by_logout_));
+    for (std::size_t c = 0; c < kKillCauseCount; ++c)
+        add(killed, {{"cause", std::string(kill_cause_name(static_cast<KillCause>(c)))}},
+            as_value(killed_by_cause_[c]));
     families.push_back(std::move(killed));
+
+    auto others = family("hupwatch_other_processes_killed_total", MetricType::Counter,
+                         "Processes that were not jobs (no login in their lineage) killed by a "
+                         "signal, by cause; they get no verdict.");
+    for (std::size_t c = 0; c < kKillCauseCount; ++c)
+        add(others, {{"cause", std::string(kill_cause_name(static_cast<KillCause>(c)))}},
+            as_value(counters.non_job_kills[c] +
+                     (static_cast<KillCause>(c) == KillCause::OomKernel ? non_job_oom_kills_ : 0)));
+    families.push_back(std::move(others));
 
     add_single_sample(families, "hupwatch_deaths_after_disconnect_total", MetricType::Counter,
                       "Jobs that died abnormally soon after their session's disconnect, "

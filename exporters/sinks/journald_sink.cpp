@@ -21,6 +21,7 @@ int priority_of(const Finding& finding) {
             case VerdictKind::KilledByDisconnect:
             case VerdictKind::KilledByLogout:
             case VerdictKind::DiedAfterDisconnect:
+            case VerdictKind::Killed:
                 return 4;
             case VerdictKind::Orphaned:
                 return 5;

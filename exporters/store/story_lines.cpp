@@ -147,6 +147,9 @@ std::string finding_sentence(const StoredFinding& f) {
                            str(j, "signal", "SIGHUP"), run,
                            f.verdict == "killed_by_logout" ? "logout" : "disconnect", f.sid, via);
     }
+    if (f.verdict == "killed")
+        return fmt::format("{} {} after {} (cause {})", subject,
+                           escape_for_terminal(str(j, "summary", "killed")), run, str(j, "cause"));
     if (f.verdict == "died_after_disconnect")
         return fmt::format(
             "{} died ({}) after {}, within 10 s of its session's disconnect (inferred)", subject,

@@ -66,6 +66,7 @@ errors = []
 # The exported metric families (docs/metrics.md), plus Prometheus' own `up`.
 KNOWN = {
     "hupwatch_disconnects_total", "hupwatch_jobs_killed_total",
+    "hupwatch_other_processes_killed_total",
     "hupwatch_deaths_after_disconnect_total", "hupwatch_orphans_total",
     "hupwatch_daemonized_total", "hupwatch_orphaned_jobs",
     "hupwatch_orphaned_job_cpu_seconds_total", "hupwatch_oldest_orphaned_job_age_seconds",

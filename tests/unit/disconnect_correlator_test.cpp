@@ -213,7 +213,14 @@ TEST(Correlator, AnOutsidersSighupAfterADisconnectIsNotTheDisconnects) {
     s.at(100 * kSec + 100);
     s.sighup(job, outsider, SignalOrigin::User, SignalResult::Delivered);
     s.exit_signal(job, SIGHUP);
-    EXPECT_TRUE(s.verdicts_for(922).empty());
+    // Not the disconnect's: the outsider killed it (verdict killed).
+    auto v = s.verdicts_for(922);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Killed);
+    ASSERT_TRUE(v[0].kill && v[0].kill->killer);
+    EXPECT_EQ(v[0].kill->cause, KillCause::Operator);
+    EXPECT_EQ(v[0].kill->killer->process.pid, 1700u);
+    EXPECT_FALSE(v[0].disconnect_sid);
 }
 
 TEST(Correlator, ForegroundJobKilledByTheKernelDirectly) {
@@ -358,7 +365,13 @@ TEST(Correlator, AnOperatorsSighupIsNeverADisconnect) {
     s.sighup(job2, login.bash, SignalOrigin::User, SignalResult::Delivered);
     s.exit_signal(job2, SIGHUP);
     s.tick(60 * kSec);
-    EXPECT_TRUE(s.verdicts_for(911).empty());
+    // No disconnect: an operator in another session killed the first job.
+    auto v = s.verdicts_for(911);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Killed);
+    ASSERT_TRUE(v[0].kill && v[0].kill->killer);
+    EXPECT_EQ(v[0].kill->cause, KillCause::Operator);
+    EXPECT_EQ(v[0].kill->killer->process.pid, 1500u);
     EXPECT_TRUE(s.verdicts_for(912).empty());
     EXPECT_TRUE(s.disconnects().empty());
     EXPECT_EQ(s.correlator().pending(), 0u);
@@ -469,7 +482,14 @@ TEST(Correlator, PidReuseNeverMixesTwoProcessesStories) {
     s.sighup(reused, other_sshd, SignalOrigin::User, SignalResult::Delivered);
     s.exit_signal(reused, SIGHUP);
     s.tick(180 * kSec);
-    EXPECT_TRUE(s.verdicts_for(918).empty());
+    // Only the new holder's own story: an operator's kill, no disconnect.
+    auto v = s.verdicts_for(918);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Killed);
+    EXPECT_EQ(v[0].process.start_ns, 160 * kSec);
+    ASSERT_TRUE(v[0].kill);
+    EXPECT_EQ(v[0].kill->cause, KillCause::Operator);
+    EXPECT_FALSE(v[0].disconnect_sid);
 }
 
 // Session 900 hangs up; later a new login's shell gets pid 900 and so the

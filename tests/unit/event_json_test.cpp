@@ -213,9 +213,10 @@ TEST(EventJson, Signal) {
     s.result = SignalResult::AlreadyPending;
     s.group = true;
     const std::string line = to_json_line(Event{kKtime, s}, kClock);
-    EXPECT_EQ(keys_in_order(line),
-              with_common({"signal", "sender_pid", "sender_start_ns", "sender_comm", "origin",
-                           "result", "si_code", "group"}));
+    EXPECT_EQ(
+        keys_in_order(line),
+        with_common({"signal", "sender_pid", "sender_start_ns", "sender_comm", "origin", "result",
+                     "si_code", "group", "no_info", "sender_uid", "sender_loginuid"}));
     const json j = json::parse(line);
     expect_common(j, "signal");
     EXPECT_EQ(j["signal"], "SIGHUP");
@@ -226,6 +227,7 @@ TEST(EventJson, Signal) {
     EXPECT_EQ(j["result"], "already_pending");
     EXPECT_EQ(j["si_code"], 0x80);
     EXPECT_EQ(j["group"], true);
+    EXPECT_EQ(j["no_info"], false);
 }
 
 TEST(EventJson, SignalResultsAndOrigins) {

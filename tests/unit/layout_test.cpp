@@ -64,7 +64,9 @@ std::vector<StructLayout> cxx_layouts() {
           MEMBER(hw_signal_event, sender_start_ns), MEMBER(hw_signal_event, sender_pid),
           MEMBER(hw_signal_event, sig), MEMBER(hw_signal_event, si_code),
           MEMBER(hw_signal_event, origin), MEMBER(hw_signal_event, result),
-          MEMBER(hw_signal_event, group), MEMBER(hw_signal_event, sender_comm)}},
+          MEMBER(hw_signal_event, group), MEMBER(hw_signal_event, sender_comm),
+          MEMBER(hw_signal_event, no_info), MEMBER(hw_signal_event, sender_uid),
+          MEMBER(hw_signal_event, sender_loginuid), MEMBER(hw_signal_event, _pad0)}},
         {"hw_reparent_event",
          sizeof(hw_reparent_event),
          {MEMBER(hw_reparent_event, hdr), MEMBER(hw_reparent_event, child),
@@ -83,6 +85,13 @@ std::vector<StructLayout> cxx_layouts() {
          {MEMBER(hw_output_lost_event, hdr), MEMBER(hw_output_lost_event, proc),
           MEMBER(hw_output_lost_event, eio_writes), MEMBER(hw_output_lost_event, fd),
           MEMBER(hw_output_lost_event, _pad0)}},
+        {"hw_oom_victim_event",
+         sizeof(hw_oom_victim_event),
+         {MEMBER(hw_oom_victim_event, hdr), MEMBER(hw_oom_victim_event, victim),
+          MEMBER(hw_oom_victim_event, memcg_id), MEMBER(hw_oom_victim_event, trigger_start_ns),
+          MEMBER(hw_oom_victim_event, trigger_pid), MEMBER(hw_oom_victim_event, memcg_path_len),
+          MEMBER(hw_oom_victim_event, memcg_path_truncated), MEMBER(hw_oom_victim_event, _pad0),
+          MEMBER(hw_oom_victim_event, memcg_path)}},
     };
 }
 

@@ -28,7 +28,7 @@ void add_redaction_options(CLI::App& cmd, MonitorCliOptions& options) {
 void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options) {
     cmd.add_option("--signals", options.signals,
                    "Signals to report (names or numbers, comma-separated); default "
-                   "HUP,INT,QUIT,KILL,PIPE,TERM,CONT. SIGHUP is always watched")
+                   "HUP,INT,QUIT,ABRT,KILL,PIPE,TERM,CONT,XCPU,XFSZ. SIGHUP is always watched")
         ->delimiter(',');
     cmd.add_option("--argv-max", options.argv_max, "Bytes of argv captured per exec (16..4096)")
         ->check(CLI::Range(16, 4096));

@@ -16,9 +16,7 @@ struct hupwatch_bpf;  // the generated skeleton
 namespace hupwatch {
 
 // SIGHUP SIGINT SIGQUIT SIGKILL SIGPIPE SIGTERM SIGCONT
-inline constexpr std::uint64_t kDefaultSignalMask = (1ULL << 1) | (1ULL << 2) | (1ULL << 3) |
-                                                    (1ULL << 9) | (1ULL << 13) | (1ULL << 15) |
-                                                    (1ULL << 18);
+inline constexpr std::uint64_t kDefaultSignalMask = HW_DEFAULT_SIGNAL_MASK;
 
 inline constexpr std::uint64_t kMinWakeupBytesPerCpu = 4096;
 

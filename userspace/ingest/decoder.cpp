@@ -90,6 +90,9 @@ EventBody decode_body(const hw_signal_event& r) {
     e.origin = r.origin == HW_ORIGIN_KERNEL ? SignalOrigin::Kernel : SignalOrigin::User;
     e.result = to_result(r.result);
     e.group = r.group != 0;
+    e.no_info = r.no_info != 0;
+    e.sender_uid = r.sender_uid;
+    e.sender_loginuid = r.sender_loginuid;
     return e;
 }
 
@@ -111,6 +114,19 @@ EventBody decode_body(const hw_session_event& r) {
 
 EventBody decode_body(const hw_output_lost_event& r) {
     return OutputLostEvent{to_process(r.proc), r.eio_writes, r.fd};
+}
+
+EventBody decode_body(const hw_oom_victim_event& r) {
+    OomVictimEvent e;
+    e.proc = to_process(r.victim);
+    e.trigger_pid = r.trigger_pid;
+    e.trigger_start_ns = r.trigger_start_ns;
+    e.memcg_id = r.memcg_id;
+    e.memcg_path = std::string(
+        r.memcg_path,
+        strnlen(r.memcg_path, std::min<std::size_t>(r.memcg_path_len, sizeof(r.memcg_path))));
+    e.memcg_path_truncated = r.memcg_path_truncated != 0;
+    return e;
 }
 
 template <typename Raw>
@@ -157,6 +173,8 @@ DecodeResult decode_record(std::span<const std::byte> record) {
             return decode_as<hw_session_event>(record);
         case HW_EV_OUTPUT_LOST:
             return decode_as<hw_output_lost_event>(record);
+        case HW_EV_OOM_VICTIM:
+            return decode_as<hw_oom_victim_event>(record);
         default:
             return DecodeError{fmt::format("unknown record type {}", hdr.type)};
     }

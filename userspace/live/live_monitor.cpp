@@ -101,6 +101,7 @@ MonitorCounters LiveMonitor::counters() const {
     MonitorCounters out = counters_;
     out.malformed = reader_ ? reader_->records_malformed() : 0;
     out.kernel = collector_->read_stats();
+    out.non_job_kills = correlator_.non_job_kills();
     return out;
 }
 

@@ -34,6 +34,8 @@ std::string_view event_type_name(EventType type) {
             return "session";
         case EventType::OutputLost:
             return "output_lost";
+        case EventType::OomVictim:
+            return "oom_victim";
     }
     return "unknown";
 }

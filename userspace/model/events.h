@@ -11,8 +11,8 @@
 
 namespace hupwatch {
 
-enum class EventType { Fork, Exec, Exit, Signal, Reparent, Session, OutputLost };
-inline constexpr std::size_t kEventTypeCount = 7;
+enum class EventType { Fork, Exec, Exit, Signal, Reparent, Session, OutputLost, OomVictim };
+inline constexpr std::size_t kEventTypeCount = 8;
 
 enum class SignalOrigin { User, Kernel };
 enum class SignalResult { Delivered, Ignored, AlreadyPending, Overflow, LostInfo, Unknown };
@@ -76,6 +76,11 @@ struct SignalEvent {
     SignalOrigin origin = SignalOrigin::User;
     SignalResult result = SignalResult::Delivered;
     bool group = false;
+    // The kernel passed no siginfo (send_sig(sig, task, 0)): cgroup.kill,
+    // pipe_write's SIGPIPE, RLIMIT_FSIZE. kill() always passes one.
+    bool no_info = false;
+    std::uint32_t sender_uid = 0;
+    std::uint32_t sender_loginuid = UINT32_MAX;  // unset; else the person behind sudo or su
 };
 
 struct ReparentEvent {
@@ -102,8 +107,18 @@ struct OutputLostEvent {
     std::uint32_t fd = 0;          // of the latest failed write
 };
 
+// The kernel's OOM killer chose this process (oom:mark_victim).
+struct OomVictimEvent {
+    ProcessInfo proc;               // the victim
+    std::uint32_t trigger_pid = 0;  // whose allocation ran the OOM killer
+    std::uint64_t trigger_start_ns = 0;
+    std::uint64_t memcg_id = 0;  // kernfs id of its memory cgroup, 0: none
+    std::string memcg_path;      // in the memory controller's hierarchy; "/": the host
+    bool memcg_path_truncated = false;
+};
+
 using EventBody = std::variant<ForkEvent, ExecEvent, ExitEvent, SignalEvent, ReparentEvent,
-                               SessionEvent, OutputLostEvent>;
+                               SessionEvent, OutputLostEvent, OomVictimEvent>;
 
 struct Event {
     std::uint64_t ktime_ns = 0;  // CLOCK_BOOTTIME

@@ -14,6 +14,30 @@ std::string_view verdict_kind_name(VerdictKind kind) {
             return "orphaned";
         case VerdictKind::Daemonized:
             return "daemonized";
+        case VerdictKind::Killed:
+            return "killed";
+    }
+    return "unknown";
+}
+
+std::string_view kill_cause_name(KillCause cause) {
+    switch (cause) {
+        case KillCause::Operator:
+            return "operator";
+        case KillCause::Parent:
+            return "parent";
+        case KillCause::Crash:
+            return "crash";
+        case KillCause::ResourceLimit:
+            return "resource_limit";
+        case KillCause::BrokenPipe:
+            return "broken_pipe";
+        case KillCause::OomKernel:
+            return "oom_kernel";
+        case KillCause::CgroupKill:
+            return "cgroup_kill";
+        case KillCause::Unknown:
+            break;
     }
     return "unknown";
 }

@@ -17,12 +17,27 @@ enum class VerdictKind {
     KilledByLogout,
     DiedAfterDisconnect,
     Orphaned,
-    Daemonized
+    Daemonized,
+    Killed  // died of a signal no disconnect or logout explains (KillAttributor)
 };
 enum class OrphanCause { Disconnect, ParentExit };
 enum class SurvivalReason { SighupIgnored, SighupHandled, NotSignalled, OwnSession };
 
+// Who or what sent a `killed` verdict's signal (docs/events.md, "killed").
+enum class KillCause {
+    Operator,
+    Parent,
+    Crash,
+    ResourceLimit,
+    BrokenPipe,
+    OomKernel,
+    CgroupKill,
+    Unknown
+};
+inline constexpr std::size_t kKillCauseCount = 8;
+
 std::string_view verdict_kind_name(VerdictKind kind);
+std::string_view kill_cause_name(KillCause cause);
 std::string_view orphan_cause_name(OrphanCause cause);
 std::string_view survival_reason_name(SurvivalReason reason);
 
@@ -65,6 +80,28 @@ struct SessionEndFinding {
     std::int32_t raw_status = 0;
 };
 
+// The process that sent a fatal signal, as the process table knew it.
+struct Killer {
+    ProcessRef process;
+    std::vector<std::string> argv;
+    std::uint32_t uid = 0;
+    std::string user;
+    std::uint32_t loginuid = UINT32_MAX;
+    std::string login_user;     // the person behind sudo or su; empty when unset
+    std::uint32_t tty_dev = 0;  // 0: none
+    std::uint32_t sid = 0;
+};
+
+// What only a `killed` verdict has.
+struct KillDetails {
+    KillCause cause = KillCause::Unknown;
+    bool job = true;               // false only for an OOM kill of a process that is not a job
+    std::optional<Killer> killer;  // none: the kernel, or a sender not seen
+    bool core_dumped = false;
+    std::optional<std::string> unit;           // systemd unit or scope of the victim's cgroup
+    std::optional<std::string> memory_cgroup;  // oom_kernel: the memory cgroup's path
+};
+
 struct Verdict {
     VerdictKind kind = VerdictKind::Orphaned;
     std::uint64_t ktime_ns = 0;  // when the fact happened (death, reparenting)
@@ -97,6 +134,9 @@ struct Verdict {
     std::string reaper;  // "init" or "subreaper"
     bool output_lost = false;
     std::uint64_t eio_writes = 0;  // failed writes to a hung-up terminal, so far
+
+    // Killed verdicts.
+    std::optional<KillDetails> kill;
 };
 
 using Finding = std::variant<DisconnectFinding, SessionEndFinding, Verdict>;

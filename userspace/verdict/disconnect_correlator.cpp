@@ -41,7 +41,7 @@ bool writes_to_tty(const std::string& link, std::uint32_t tty_dev) {
 }  // namespace
 
 DisconnectCorrelator::DisconnectCorrelator(CorrelatorOptions options, HostProbe* probe)
-    : options_(options), probe_(probe) {}
+    : options_(options), probe_(probe), kills_(probe) {}
 
 void DisconnectCorrelator::seed(const std::vector<ProcSnapshot>& snapshots) {
     for (const auto& snapshot : snapshots) learn_session(snapshot.info);
@@ -82,6 +82,7 @@ std::vector<Finding> DisconnectCorrelator::on_event(const Event& event, const Pr
     // Settle what was due before this event, so replay gives the same order.
     std::vector<Finding> out = tick(event.ktime_ns, table);
     learn_session(event.subject());
+    kills_.observe(event);
 
     std::vector<Finding> now;
     if (const auto* signal = std::get_if<SignalEvent>(&event.body)) {
@@ -225,6 +226,8 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
     const auto& proc = exit.proc;
     std::vector<Finding> out;
     auto key = Key{proc.pid, proc.start_ns};
+    // Who killed it, if a signal did; used only when nothing below explains it.
+    std::optional<KillAttribution> kill = kills_.attribute(event, exit, table);
 
     if (proc.pid == proc.sid) {
         // A session leader's exit ends its session. Without a hangup it is a
@@ -258,6 +261,8 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
                 }
             }
         }
+        if (kill && !session.disconnect)
+            add_killed_verdict(out, std::move(*kill), event, exit, table);
         notes_.erase(key);
         return out;
     }
@@ -347,8 +352,26 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
             return c.pid == proc.pid && c.start_ns == proc.start_ns;
         });
     }
+    if (!decided && kill) add_killed_verdict(out, std::move(*kill), event, exit, table);
     if (notes_it != notes_.end()) notes_.erase(notes_it);
     return out;
+}
+
+void DisconnectCorrelator::add_killed_verdict(std::vector<Finding>& out, KillAttribution a,
+                                              const Event& event, const ExitEvent& exit,
+                                              const ProcessTable& table) {
+    if (!KillAttributor::wants_verdict(a)) {
+        kills_.count_non_job(a.details.cause);
+        return;
+    }
+    Verdict v = base_verdict(VerdictKind::Killed, event.ktime_ns, exit.proc, table);
+    v.signal = a.signal;
+    v.confidence = a.confidence;
+    a.details.job = a.is_job;
+    v.evidence = std::move(a.evidence);
+    v.kill = std::move(a.details);
+    // In place: GCC 12 warns (falsely) of an uninitialized temporary variant.
+    out.emplace_back(std::in_place_type<Verdict>, std::move(v));
 }
 
 std::optional<Finding> DisconnectCorrelator::settle_orphan(const PendingOrphan& pending,
@@ -435,6 +458,7 @@ std::vector<Finding> DisconnectCorrelator::tick(std::uint64_t now_ns, const Proc
         std::erase_if(original_parent_, [&](const auto& entry) {
             return table.find(entry.first.first, entry.first.second) == nullptr;
         });
+        kills_.prune(table);
     }
     // A shell that did not exit in time sent an operator's SIGHUP: no verdict.
     std::erase_if(pending_logout_, [&](const PendingLogout& p) { return p.deadline_ns <= now_ns; });

@@ -15,6 +15,7 @@
 #include "events.h"
 #include "findings.h"
 #include "host_probe.h"
+#include "kill_attributor.h"
 #include "process_table.h"
 
 namespace hupwatch {
@@ -45,6 +46,10 @@ class DisconnectCorrelator {
     std::vector<Finding> tick(std::uint64_t now_ns, const ProcessTable& table);
 
     std::size_t pending() const { return pending_orphans_.size() + pending_logout_.size(); }
+    // Deaths by signal of processes that are not jobs, by cause (no verdict).
+    const std::array<std::uint64_t, kKillCauseCount>& non_job_kills() const {
+        return kills_.non_job_kills();
+    }
 
    private:
     using Key = std::pair<std::uint32_t, std::uint64_t>;  // (pid, start_ns)
@@ -102,9 +107,13 @@ class DisconnectCorrelator {
     void add_disconnect_evidence(Verdict& verdict, const SessionState& session) const;
     const SessionState* disconnected_session(std::uint32_t sid, std::uint64_t before_ns) const;
     std::string user_name(std::uint32_t uid) const;
+    // The `killed` verdict, for a death by signal nothing above explained.
+    void add_killed_verdict(std::vector<Finding>& out, KillAttribution attribution,
+                            const Event& event, const ExitEvent& exit, const ProcessTable& table);
 
     CorrelatorOptions options_;
     HostProbe* probe_;
+    KillAttributor kills_;
     std::map<std::uint32_t, SessionState> sessions_;  // by sid
     std::map<Key, ProcessNotes> notes_;
     std::deque<PendingOrphan> pending_orphans_;

@@ -1,0 +1,319 @@
+// The `killed` verdict on synthetic event streams: one story per cause, the
+// killer's fields, the job rule (OOM kills excepted), and the precedence of
+// the disconnect verdicts.
+#include "kill_attributor.h"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "disconnect_correlator.h"
+#include "finding_format.h"
+#include "process_table.h"
+
+namespace hupwatch {
+namespace {
+
+constexpr std::uint64_t kSec = 1'000'000'000ULL;
+constexpr std::uint32_t kPts3 = (136u << 20) | 3;
+constexpr std::uint32_t kPts7 = (136u << 20) | 7;
+
+class FakeUsers : public HostProbe {
+   public:
+    std::optional<std::string> cgroup_path(std::uint32_t pid) override {
+        if (pid == 901) return "/user.slice/user-1000.slice/session-4.scope";
+        return std::nullopt;
+    }
+    std::optional<SignalMasks> signal_masks(std::uint32_t) override { return std::nullopt; }
+    std::optional<OutputTargets> output_targets(std::uint32_t) override { return std::nullopt; }
+    std::string user_name(std::uint32_t uid) override {
+        return uid == 1000   ? "alice"
+               : uid == 1001 ? "bob"
+               : uid == 0    ? "root"
+                             : "u" + std::to_string(uid);
+    }
+    std::optional<double> cpu_seconds(std::uint32_t) override { return std::nullopt; }
+};
+
+// sshd 800 -> bash 900 (session leader on pts/3) -> jobs; events go through a
+// table and the correlator as on the live path.
+class KillStory {
+   public:
+    KillStory() : correlator_({}, &users_) {
+        sshd = proc(800, 1 * kSec, 1, 800, 0, "sshd");
+        bash = proc(900, 2 * kSec, 800, 900, kPts3, "bash");
+        fork(sshd, kSec / 2, 1 * kSec);
+        fork(bash, sshd.start_ns, 2 * kSec);
+    }
+
+    ProcessInfo proc(std::uint32_t pid, std::uint64_t start, std::uint32_t ppid, std::uint32_t sid,
+                     std::uint32_t tty, const std::string& comm, std::uint32_t uid = 1000) {
+        ProcessInfo p;
+        p.pid = p.tid = pid;
+        p.start_ns = start;
+        p.ppid = ppid;
+        p.pgid = pid;
+        p.sid = sid;
+        p.tty_dev = tty;
+        p.uid = uid;
+        p.comm = comm;
+        return p;
+    }
+    void feed(std::uint64_t t, EventBody body) {
+        Event e{t, std::move(body)};
+        table_.apply(e);
+        for (auto& f : correlator_.on_event(e, table_)) findings_.push_back(std::move(f));
+    }
+    void fork(const ProcessInfo& child, std::uint64_t parent_start, std::uint64_t t) {
+        feed(t, ForkEvent{child, parent_start});
+    }
+    void exec(const ProcessInfo& p, std::vector<std::string> argv, std::uint64_t t) {
+        ExecEvent e;
+        e.proc = p;
+        e.filename = "/usr/bin/" + argv[0];
+        e.argv = std::move(argv);
+        feed(t, e);
+    }
+    // A job of the login: forked by bash and exec'd.
+    ProcessInfo job(std::uint32_t pid, const std::string& comm, std::uint32_t ppid = 900,
+                    std::uint64_t parent_start = 2 * kSec) {
+        auto p = proc(pid, 10 * kSec + pid, ppid, 900, kPts3, comm);
+        fork(p, parent_start, p.start_ns);
+        exec(p, {comm, "arg"}, p.start_ns);
+        return p;
+    }
+    void signal(std::uint64_t t, const ProcessInfo& target, const ProcessInfo& sender, int sig,
+                SignalOrigin origin, bool no_info = false) {
+        SignalEvent s;
+        s.target = target;
+        s.sender_pid = sender.pid;
+        s.sender_start_ns = sender.start_ns;
+        s.sender_comm = sender.comm;
+        s.sender_uid = sender.uid;
+        s.sender_loginuid = sender.loginuid;
+        s.sig = sig;
+        s.si_code = origin == SignalOrigin::Kernel ? 0x80 : 0;
+        s.origin = origin;
+        s.no_info = no_info;
+        feed(t, s);
+    }
+    void die(std::uint64_t t, const ProcessInfo& p, int raw_status) {
+        feed(t, ExitEvent{p, raw_status, 0, 0, 0, 0});
+    }
+    std::vector<Verdict> verdicts_for(std::uint32_t pid) const {
+        std::vector<Verdict> out;
+        for (const auto& f : findings_)
+            if (auto* v = std::get_if<Verdict>(&f); v && v->process.pid == pid) out.push_back(*v);
+        return out;
+    }
+    // The one `killed` verdict of pid, asserted.
+    Verdict killed(std::uint32_t pid) const {
+        auto v = verdicts_for(pid);
+        EXPECT_EQ(v.size(), 1u);
+        if (v.empty()) return {};
+        EXPECT_EQ(v[0].kind, VerdictKind::Killed);
+        EXPECT_TRUE(v[0].kill.has_value());
+        return v[0];
+    }
+    DisconnectCorrelator& correlator() { return correlator_; }
+
+    ProcessInfo sshd, bash;
+
+   private:
+    FakeUsers users_;
+    ProcessTable table_;
+    DisconnectCorrelator correlator_;
+    std::vector<Finding> findings_;
+};
+
+TEST(KillAttributor, OperatorKillFromAnotherSessionNamesTheKillerAndThePersonBehindIt) {
+    KillStory s;
+    auto job = s.job(901, "migrate.sh");
+    // bob's sudo'd shell on pts/7, logged in as alice (loginuid 1000).
+    auto other = s.proc(950, 50 * kSec, 800, 950, kPts7, "bash", 1001);
+    other.loginuid = 1000;
+    s.fork(other, s.sshd.start_ns, 50 * kSec);
+    auto kill = s.proc(951, 60 * kSec, 950, 950, kPts7, "kill", 1001);
+    kill.loginuid = 1000;
+    s.fork(kill, other.start_ns, 60 * kSec);
+    s.exec(kill, {"kill", "901"}, 60 * kSec);
+    s.signal(60 * kSec + 10, job, kill, SIGTERM, SignalOrigin::User);
+    s.die(60 * kSec + 20, job, SIGTERM);
+
+    auto v = s.killed(901);
+    ASSERT_TRUE(v.kill);
+    EXPECT_EQ(v.kill->cause, KillCause::Operator);
+    EXPECT_EQ(v.signal, SIGTERM);
+    EXPECT_EQ(v.confidence, "certain");
+    EXPECT_EQ(v.sid, 900u);
+    ASSERT_TRUE(v.kill->killer);
+    const Killer& k = *v.kill->killer;
+    EXPECT_EQ(k.process.pid, 951u);
+    EXPECT_EQ(k.process.start_ns, 60 * kSec);
+    EXPECT_EQ(k.process.comm, "kill");
+    EXPECT_EQ(k.argv, (std::vector<std::string>{"kill", "901"}));
+    EXPECT_EQ(k.user, "bob");
+    EXPECT_EQ(k.login_user, "alice");
+    EXPECT_EQ(k.tty_dev, kPts7);
+    EXPECT_EQ(k.sid, 950u);
+    EXPECT_EQ(v.kill->unit, "session-4.scope");
+    EXPECT_EQ(kill_sentence(v),
+              "killed by SIGTERM from `kill 901` (pid 951) run by bob (logged in as alice) on "
+              "pts/7");
+}
+
+TEST(KillAttributor, AnAncestorsSignalIsTheParentCause) {
+    KillStory s;
+    auto timeout = s.job(901, "timeout");
+    auto child = s.job(902, "sleep", 901, timeout.start_ns);
+    s.signal(20 * kSec, child, timeout, SIGTERM, SignalOrigin::User);
+    s.die(20 * kSec + 5, child, SIGTERM);
+    auto v = s.killed(902);
+    EXPECT_EQ(v.kill->cause, KillCause::Parent);
+    ASSERT_TRUE(v.kill->killer);
+    EXPECT_EQ(v.kill->killer->process.pid, 901u);
+    ASSERT_FALSE(v.lineage.empty());
+    EXPECT_EQ(v.lineage[0].pid, 901u);
+}
+
+TEST(KillAttributor, ASegfaultIsACrashReadFromTheExitStatus) {
+    KillStory s;
+    auto job = s.job(901, "segv");
+    s.die(20 * kSec, job, SIGSEGV | 0x80);
+    auto v = s.killed(901);
+    EXPECT_EQ(v.kill->cause, KillCause::Crash);
+    EXPECT_TRUE(v.kill->core_dumped);
+    EXPECT_FALSE(v.kill->killer);
+    EXPECT_EQ(v.confidence, "inferred") << "SIGSEGV is outside the default --signals set";
+    EXPECT_EQ(kill_sentence(v), "crashed: SIGSEGV (core dumped) (from its exit status)");
+}
+
+TEST(KillAttributor, AbortIsACrashSentByTheVictimItself) {
+    KillStory s;
+    auto job = s.job(901, "abort");
+    s.signal(20 * kSec, job, job, SIGABRT, SignalOrigin::User);
+    s.die(20 * kSec + 1, job, SIGABRT);
+    auto v = s.killed(901);
+    EXPECT_EQ(v.kill->cause, KillCause::Crash);
+    EXPECT_EQ(v.confidence, "certain");
+}
+
+TEST(KillAttributor, RlimitCpuAndFsizeAreResourceLimits) {
+    KillStory s;
+    auto hard = s.job(901, "spin");
+    s.signal(20 * kSec, hard, hard, SIGKILL, SignalOrigin::Kernel);  // hard limit: SIGKILL
+    s.die(20 * kSec + 1, hard, SIGKILL);
+    EXPECT_EQ(s.killed(901).kill->cause, KillCause::ResourceLimit);
+
+    auto soft = s.job(902, "spin");
+    s.signal(21 * kSec, soft, soft, SIGXCPU, SignalOrigin::Kernel);
+    s.die(21 * kSec + 1, soft, SIGXCPU | 0x80);
+    auto v = s.killed(902);
+    EXPECT_EQ(v.kill->cause, KillCause::ResourceLimit);
+    EXPECT_EQ(kill_sentence(v), "killed by SIGXCPU from the kernel: it reached its RLIMIT_CPU");
+
+    auto big = s.job(903, "dd");
+    s.signal(22 * kSec, big, big, SIGXFSZ, SignalOrigin::User, true);  // send_sig(.., 0)
+    s.die(22 * kSec + 1, big, SIGXFSZ | 0x80);
+    EXPECT_EQ(s.killed(903).kill->cause, KillCause::ResourceLimit);
+}
+
+TEST(KillAttributor, SigpipeFromItsOwnWriteIsABrokenPipe) {
+    KillStory s;
+    auto job = s.job(901, "yes");
+    s.signal(20 * kSec, job, job, SIGPIPE, SignalOrigin::User, true);
+    s.die(20 * kSec + 1, job, SIGPIPE);
+    EXPECT_EQ(s.killed(901).kill->cause, KillCause::BrokenPipe);
+}
+
+TEST(KillAttributor, ACgroupKillWriteNamesTheWriter) {
+    KillStory s;
+    auto job = s.job(901, "worker");
+    auto writer = s.proc(960, 30 * kSec, 1, 960, 0, "bash", 0);
+    s.fork(writer, kSec / 2, 30 * kSec);
+    s.exec(writer, {"bash", "-c", "echo 1 > cgroup.kill"}, 30 * kSec);
+    s.signal(31 * kSec, job, writer, SIGKILL, SignalOrigin::User, true);
+    s.die(31 * kSec + 1, job, SIGKILL);
+    auto v = s.killed(901);
+    EXPECT_EQ(v.kill->cause, KillCause::CgroupKill);
+    ASSERT_TRUE(v.kill->killer);
+    EXPECT_EQ(v.kill->killer->process.pid, 960u);
+    EXPECT_EQ(v.kill->killer->user, "root");
+}
+
+TEST(KillAttributor, TheOomKillerNamesTheMemoryCgroupForAnyProcess) {
+    KillStory s;
+    // A daemon, not a job: no login in its lineage; OOM kills get a verdict anyway.
+    auto daemon = s.proc(970, 40 * kSec, 1, 970, 0, "java", 0);
+    s.fork(daemon, kSec / 2, 40 * kSec);
+    auto allocator = s.proc(971, 41 * kSec, 1, 971, 0, "cc1", 0);
+    s.fork(allocator, kSec / 2, 41 * kSec);
+    s.signal(50 * kSec, daemon, allocator, SIGKILL, SignalOrigin::Kernel);
+    OomVictimEvent oom;
+    oom.proc = daemon;
+    oom.trigger_pid = 971;
+    oom.memcg_path = "/user.slice/user-1000.slice";
+    s.feed(50 * kSec + 1, oom);
+    s.die(50 * kSec + 2, daemon, SIGKILL);
+    auto v = s.killed(970);
+    EXPECT_EQ(v.kill->cause, KillCause::OomKernel);
+    EXPECT_EQ(v.kill->memory_cgroup, "/user.slice/user-1000.slice");
+    EXPECT_FALSE(v.kill->killer) << "the kernel, not the allocating process";
+    EXPECT_EQ(kill_sentence(v),
+              "killed by SIGKILL from the kernel's OOM killer (memory cgroup "
+              "/user.slice/user-1000.slice)");
+}
+
+TEST(KillAttributor, ANonJobIsCountedByCauseWithoutAVerdict) {
+    KillStory s;
+    auto daemon = s.proc(970, 40 * kSec, 1, 970, 0, "worker", 0);
+    s.fork(daemon, kSec / 2, 40 * kSec);
+    auto killer = s.proc(971, 41 * kSec, 1, 971, 0, "supervisor", 0);
+    s.fork(killer, kSec / 2, 41 * kSec);
+    s.signal(50 * kSec, daemon, killer, SIGTERM, SignalOrigin::User);
+    s.die(50 * kSec + 2, daemon, SIGTERM);
+    EXPECT_TRUE(s.verdicts_for(970).empty());
+    EXPECT_EQ(s.correlator().non_job_kills()[static_cast<int>(KillCause::Operator)], 1u);
+}
+
+TEST(KillAttributor, ASignalNeverSeenIsUnknownNotSilent) {
+    KillStory s;
+    auto job = s.job(901, "worker");
+    s.die(20 * kSec, job, SIGUSR1);
+    auto v = s.killed(901);
+    EXPECT_EQ(v.kill->cause, KillCause::Unknown);
+    EXPECT_EQ(v.confidence, "inferred");
+    EXPECT_EQ(kill_sentence(v), "killed by SIGUSR1 from an unknown sender");
+}
+
+TEST(KillAttributor, ADisconnectVerdictTakesPrecedence) {
+    KillStory s;
+    auto job = s.job(901, "migrate.sh");
+    auto leader = s.bash;
+    leader.tty_dev = 0;
+    s.signal(100 * kSec, leader, s.sshd, SIGHUP, SignalOrigin::Kernel);
+    s.signal(100 * kSec + 10, job, s.bash, SIGHUP, SignalOrigin::User);
+    s.die(100 * kSec + 20, job, SIGHUP);
+    auto v = s.verdicts_for(901);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::KilledByDisconnect);
+    EXPECT_FALSE(v[0].kill);
+}
+
+TEST(KillAttributor, ExitedNormallyIsNoKill) {
+    KillStory s;
+    auto job = s.job(901, "make");
+    s.die(20 * kSec, job, 2 << 8);
+    EXPECT_TRUE(s.verdicts_for(901).empty());
+}
+
+TEST(KillAttributor, UnitIsTheDeepestServiceOrScope) {
+    EXPECT_EQ(unit_of_cgroup("/system.slice/cron.service"), "cron.service");
+    EXPECT_EQ(unit_of_cgroup("/user.slice/user-1000.slice/user@1000.service/app.slice/x.scope"),
+              "x.scope");
+    EXPECT_EQ(unit_of_cgroup("/"), std::nullopt);
+    EXPECT_EQ(unit_of_cgroup("/hwtest"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace hupwatch

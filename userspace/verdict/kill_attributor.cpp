@@ -1,0 +1,196 @@
+#include "kill_attributor.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <csignal>
+
+#include "signal_names.h"
+
+namespace hupwatch {
+namespace {
+
+constexpr std::size_t kSignalsKept = 4;
+constexpr std::size_t kMaxAncestors = 32;
+
+// A fault of the process itself: the kernel's force_sig_fault() and
+// friends, or abort(). Their default action dumps core.
+bool is_crash_signal(int sig) {
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGSYS ||
+           sig == SIGTRAP || sig == SIGABRT;
+}
+
+// Ancestors of a login: sshd (its listener and its per-connection
+// processes), login(1), and the multiplexers whose windows are logins too.
+bool is_login_ancestor(const std::string& comm) {
+    return comm == "sshd" || comm == "sshd-session" || comm == "login" || comm == "tmux: server" ||
+           comm == "SCREEN" || comm == "screen";
+}
+
+}  // namespace
+
+std::optional<std::string> unit_of_cgroup(std::string_view path) {
+    std::optional<std::string> unit;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        std::string_view part = path.substr(start, end - start);
+        if (part.ends_with(".service") || part.ends_with(".scope")) unit = std::string(part);
+        start = end + 1;
+    }
+    return unit;
+}
+
+std::string KillAttributor::user_name(std::uint32_t uid) const {
+    return probe_ ? probe_->user_name(uid) : std::to_string(uid);
+}
+
+void KillAttributor::observe(const Event& event) {
+    if (const auto* s = std::get_if<SignalEvent>(&event.body)) {
+        if (s->sig == SIGCONT) return;  // never kills
+        auto& notes = notes_[{s->target.pid, s->target.start_ns}];
+        notes.signals.push_back({event.ktime_ns, *s});
+        if (notes.signals.size() > kSignalsKept) notes.signals.erase(notes.signals.begin());
+        // The victim's cgroup names its unit; it is gone from /proc soon.
+        if (probe_ && !notes.cgroup) notes.cgroup = probe_->cgroup_path(s->target.pid);
+    } else if (const auto* oom = std::get_if<OomVictimEvent>(&event.body)) {
+        notes_[{oom->proc.pid, oom->proc.start_ns}].oom = std::make_pair(event.ktime_ns, *oom);
+    }
+}
+
+bool KillAttributor::is_job(const ProcessInfo& info, const ProcessTable& table) {
+    // loginuid is set by pam_loginuid at a login and inherited by all it runs.
+    if (info.loginuid != UINT32_MAX || info.tty_dev != 0) return true;
+    for (const auto* ancestor : table.lineage(info.pid, info.start_ns, kMaxAncestors)) {
+        if (ancestor->info.tty_dev != 0 || ancestor->info.loginuid != UINT32_MAX ||
+            is_login_ancestor(ancestor->info.comm))
+            return true;
+    }
+    return false;
+}
+
+std::optional<Killer> KillAttributor::killer_of(const SignalEvent& s,
+                                                const ProcessTable& table) const {
+    Killer k;
+    k.process = {s.sender_pid, s.sender_start_ns, s.sender_comm};
+    // Credentials as they were at the send (the event's); the terminal and
+    // session, and argv, from the table.
+    k.uid = s.sender_uid;
+    k.user = user_name(s.sender_uid);
+    k.loginuid = s.sender_loginuid;
+    if (k.loginuid != UINT32_MAX) k.login_user = user_name(k.loginuid);
+    if (const auto* entry = table.find(s.sender_pid, s.sender_start_ns)) {
+        k.argv = entry->argv;
+        k.tty_dev = entry->info.tty_dev;
+        k.sid = entry->info.sid;
+    }
+    return k;
+}
+
+std::optional<KillAttribution> KillAttributor::attribute(const Event& event, const ExitEvent& exit,
+                                                         const ProcessTable& table) {
+    const auto& proc = exit.proc;
+    auto it = notes_.find({proc.pid, proc.start_ns});
+    std::optional<VictimNotes> notes;
+    if (it != notes_.end()) {
+        notes = std::move(it->second);
+        notes_.erase(it);
+    }
+    const int sig = exit.term_signal();
+    if (sig == 0) return std::nullopt;
+
+    KillAttribution a;
+    a.signal = sig;
+    a.details.core_dumped = exit.core_dumped();
+    a.is_job = is_job(proc, table);
+
+    // The signal that killed it: the first of its number that landed.
+    const SignalSeen* fatal = nullptr;
+    if (notes) {
+        for (const auto& seen : notes->signals) {
+            if (seen.signal.sig != sig) continue;
+            if (!fatal || (fatal->signal.result != SignalResult::Delivered &&
+                           seen.signal.result == SignalResult::Delivered))
+                fatal = &seen;
+        }
+    }
+    classify(a, proc, fatal, notes ? &*notes : nullptr, table);
+
+    std::optional<std::string> cgroup = notes ? notes->cgroup : std::nullopt;
+    if (!cgroup && probe_) cgroup = probe_->cgroup_path(proc.pid);
+    if (cgroup) a.details.unit = unit_of_cgroup(*cgroup);
+
+    a.evidence.push_back({event.ktime_ns, "exit",
+                          fmt::format("{} {} killed by {}{}", proc.comm, proc.pid, signal_name(sig),
+                                      exit.core_dumped() ? " (core dumped)" : "")});
+    std::sort(a.evidence.begin(), a.evidence.end(),
+              [](const Evidence& x, const Evidence& y) { return x.ktime_ns < y.ktime_ns; });
+    return a;
+}
+
+void KillAttributor::classify(KillAttribution& a, const ProcessInfo& victim,
+                              const SignalSeen* fatal, const VictimNotes* notes,
+                              const ProcessTable& table) const {
+    const int sig = a.signal;
+    auto& d = a.details;
+    if (notes && notes->oom && sig == SIGKILL) {
+        // __oom_kill_process() sends SIGKILL, then marks the victim.
+        const auto& [when, oom] = *notes->oom;
+        d.cause = KillCause::OomKernel;
+        d.memory_cgroup = oom.memcg_path;
+        a.evidence.push_back(
+            {when, "oom",
+             fmt::format("chosen by the kernel's OOM killer in memory cgroup {}", oom.memcg_path)});
+        return;
+    }
+    if (!fatal) {
+        // Crash signals are outside the default --signals set (a JVM raises
+        // SIGSEGV routinely): the exit status alone says it.
+        d.cause = is_crash_signal(sig) ? KillCause::Crash : KillCause::Unknown;
+        a.confidence = "inferred";
+        return;
+    }
+    const SignalEvent& s = fatal->signal;
+    a.evidence.push_back(
+        {fatal->ktime_ns, "signal",
+         fmt::format("{} to {} {} from {} {} ({}{})", signal_name(s.sig), victim.comm, victim.pid,
+                     s.sender_comm, s.sender_pid, signal_origin_name(s.origin),
+                     s.no_info ? ", no siginfo" : "")});
+    const bool self = s.sender_pid == victim.pid;
+    if (self) {
+        // Sent in the victim's own context: the kernel acting on what it did.
+        if (sig == SIGXCPU || sig == SIGXFSZ ||
+            (sig == SIGKILL && s.origin == SignalOrigin::Kernel))
+            d.cause = KillCause::ResourceLimit;  // RLIMIT_CPU (soft, then SIGKILL), RLIMIT_FSIZE
+        else if (sig == SIGPIPE)
+            d.cause = KillCause::BrokenPipe;  // pipe_write() with no reader
+        else if (is_crash_signal(sig))
+            d.cause = KillCause::Crash;  // a fault, or abort()
+        else
+            d.cause = KillCause::Unknown;  // it signalled itself
+        if (d.cause == KillCause::Unknown) d.killer = killer_of(s, table);
+        return;
+    }
+    d.killer = killer_of(s, table);
+    if (s.origin == SignalOrigin::Kernel) {
+        d.cause = KillCause::Unknown;
+    } else if (s.no_info && sig == SIGKILL) {
+        d.cause = KillCause::CgroupKill;  // __cgroup_kill(): send_sig(SIGKILL, task, 0)
+    } else {
+        // An ancestor: timeout(1), make, a supervising script.
+        const auto* sender = table.find(s.sender_pid, s.sender_start_ns);
+        bool ancestor = false;
+        for (const auto* p : table.lineage(victim.pid, victim.start_ns, kMaxAncestors))
+            ancestor = ancestor || (sender ? p == sender : p->info.pid == s.sender_pid);
+        d.cause = ancestor ? KillCause::Parent : KillCause::Operator;
+    }
+}
+
+void KillAttributor::prune(const ProcessTable& table) {
+    std::erase_if(notes_, [&](const auto& entry) {
+        return table.find(entry.first.first, entry.first.second) == nullptr;
+    });
+}
+
+}  // namespace hupwatch
