@@ -68,6 +68,11 @@ void make_seeds(const std::string& dir) {
     auto lost = std::make_unique<hw_output_lost_event>();
     lost->proc = sample_process();
     write_seed(dir, "output_lost", *lost, HW_EV_OUTPUT_LOST);
+    auto oom = std::make_unique<hw_oom_victim_event>();
+    oom->victim = sample_process();
+    std::memcpy(oom->memcg_path, "/hwtest", 8);
+    oom->memcg_path_len = 7;
+    write_seed(dir, "oom_victim", *oom, HW_EV_OOM_VICTIM);
     std::exit(0);
 }
 
