@@ -251,10 +251,15 @@ TEST(DisconnectScenario, AnOperatorsKillHupInALiveSessionIsNoDisconnect) {
     const auto sid = static_cast<std::uint32_t>(shell.leader());
     // Longer than the logout window: the shell stayed, so no logout either.
     std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // the window is a fixed time
-    EXPECT_TRUE(monitor
-                    ->wait_verdicts(static_cast<std::uint32_t>(*from_outside), 1,
-                                    std::chrono::milliseconds(100))
-                    .empty());
+    // The outsider's SIGHUP is no disconnect but a `killed` verdict (issue 11);
+    // cause parent here, because this test process forked the session's bash.
+    auto outside = monitor->wait_verdicts(static_cast<std::uint32_t>(*from_outside), 1,
+                                          std::chrono::milliseconds(100));
+    ASSERT_EQ(outside.size(), 1u);
+    EXPECT_EQ(outside[0].kind, VerdictKind::Killed);
+    ASSERT_TRUE(outside[0].kill && outside[0].kill->killer);
+    EXPECT_EQ(outside[0].kill->cause, KillCause::Parent);
+    EXPECT_EQ(outside[0].kill->killer->process.pid, static_cast<std::uint32_t>(getpid()));
     EXPECT_TRUE(monitor
                     ->wait_verdicts(static_cast<std::uint32_t>(*from_shell), 1,
                                     std::chrono::milliseconds(100))
