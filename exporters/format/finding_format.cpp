@@ -81,13 +81,13 @@ Json to_json_body(const Verdict& v, const BootClock& clock) {
     j["argv"] = v.argv;
     j["started"] = clock.rfc3339(v.process.start_ns);
     j["run_time_seconds"] = static_cast<double>(v.run_time_ns) / 1e9;
-    j["supervision"] = v.supervision;
-    j["sighup"] = v.sighup;
+    j["supervision"] = supervision_name(v.supervision);
+    j["sighup"] = sighup_disposition_name(v.sighup);
     j["signal"] = v.signal ? Json(signal_name(v.signal)) : Json(nullptr);
     j["exit_code"] = optional_json(v.exit_code);
     j["via_pid"] = v.via ? Json(v.via->pid) : Json(nullptr);
     j["via_comm"] = v.via ? Json(v.via->comm) : Json(nullptr);
-    j["confidence"] = v.confidence;
+    j["confidence"] = confidence_name(v.confidence);
     j["disconnect_time"] =
         v.disconnect_ktime_ns ? Json(clock.rfc3339(*v.disconnect_ktime_ns)) : Json(nullptr);
     j["disconnect_sid"] = optional_json(v.disconnect_sid);
@@ -96,7 +96,7 @@ Json to_json_body(const Verdict& v, const BootClock& clock) {
         v.survived_because ? Json(survival_reason_name(*v.survived_because)) : Json(nullptr);
     j["new_parent_pid"] = v.new_parent ? Json(v.new_parent->pid) : Json(nullptr);
     j["new_parent_comm"] = v.new_parent ? Json(v.new_parent->comm) : Json(nullptr);
-    j["reaper"] = v.reaper.empty() ? Json(nullptr) : Json(v.reaper);
+    j["reaper"] = v.reaper ? Json(reaper_kind_name(*v.reaper)) : Json(nullptr);
     j["output_lost"] = v.output_lost;
     j["eio_writes"] = v.eio_writes;
     Json lineage = Json::array();
@@ -150,12 +150,14 @@ std::string text_body(const Verdict& v) {
             out += ")";
             [[fallthrough]];
         case VerdictKind::Daemonized:
-            if (v.new_parent) out += fmt::format(" -> {} ({})", v.new_parent->pid, v.reaper);
+            if (v.new_parent)
+                out += fmt::format(" -> {} ({})", v.new_parent->pid,
+                                   v.reaper ? reaper_kind_name(*v.reaper) : "");
             break;
     }
-    out +=
-        fmt::format(" after {}, user {}, supervision {}, sighup {}", human_duration(v.run_time_ns),
-                    escape_for_terminal(v.user), v.supervision, v.sighup);
+    out += fmt::format(" after {}, user {}, supervision {}, sighup {}",
+                       human_duration(v.run_time_ns), escape_for_terminal(v.user),
+                       supervision_name(v.supervision), sighup_disposition_name(v.sighup));
     if (v.output_lost) out += ", output lost";
     return out;
 }
