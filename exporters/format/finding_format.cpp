@@ -104,13 +104,13 @@ Json to_json_body(const Verdict& v, const BootClock& clock) {
     j["argv"] = v.argv;
     j["started"] = clock.rfc3339(v.process.start_ns);
     j["run_time_seconds"] = static_cast<double>(v.run_time_ns) / 1e9;
-    j["supervision"] = v.supervision;
-    j["sighup"] = v.sighup;
+    j["supervision"] = supervision_name(v.supervision);
+    j["sighup"] = sighup_disposition_name(v.sighup);
     j["signal"] = v.signal ? Json(signal_name(v.signal)) : Json(nullptr);
     j["exit_code"] = optional_json(v.exit_code);
     j["via_pid"] = v.via ? Json(v.via->pid) : Json(nullptr);
     j["via_comm"] = v.via ? Json(v.via->comm) : Json(nullptr);
-    j["confidence"] = v.confidence;
+    j["confidence"] = confidence_name(v.confidence);
     j["disconnect_time"] =
         v.disconnect_ktime_ns ? Json(clock.rfc3339(*v.disconnect_ktime_ns)) : Json(nullptr);
     j["disconnect_sid"] = optional_json(v.disconnect_sid);
@@ -119,7 +119,7 @@ Json to_json_body(const Verdict& v, const BootClock& clock) {
         v.survived_because ? Json(survival_reason_name(*v.survived_because)) : Json(nullptr);
     j["new_parent_pid"] = v.new_parent ? Json(v.new_parent->pid) : Json(nullptr);
     j["new_parent_comm"] = v.new_parent ? Json(v.new_parent->comm) : Json(nullptr);
-    j["reaper"] = v.reaper.empty() ? Json(nullptr) : Json(v.reaper);
+    j["reaper"] = v.reaper ? Json(reaper_kind_name(*v.reaper)) : Json(nullptr);
     j["output_lost"] = v.output_lost;
     j["eio_writes"] = v.eio_writes;
     Json lineage = Json::array();
@@ -174,7 +174,9 @@ std::string text_body(const Verdict& v) {
             out += ")";
             [[fallthrough]];
         case VerdictKind::Daemonized:
-            if (v.new_parent) out += fmt::format(" -> {} ({})", v.new_parent->pid, v.reaper);
+            if (v.new_parent)
+                out += fmt::format(" -> {} ({})", v.new_parent->pid,
+                                   v.reaper ? reaper_kind_name(*v.reaper) : "");
             break;
         case VerdictKind::Killed:
             if (v.kill)
@@ -182,9 +184,9 @@ std::string text_body(const Verdict& v) {
                                    escape_for_terminal(kill_sentence(v)));
             break;
     }
-    out +=
-        fmt::format(" after {}, user {}, supervision {}, sighup {}", human_duration(v.run_time_ns),
-                    escape_for_terminal(v.user), v.supervision, v.sighup);
+    out += fmt::format(" after {}, user {}, supervision {}, sighup {}",
+                       human_duration(v.run_time_ns), escape_for_terminal(v.user),
+                       supervision_name(v.supervision), sighup_disposition_name(v.sighup));
     if (v.output_lost) out += ", output lost";
     return out;
 }
@@ -227,8 +229,9 @@ std::string kill_sentence(const Verdict& v) {
             return fmt::format("killed by {} from the kernel's OOM killer (memory cgroup {})", sig,
                                k.memory_cgroup.value_or("?"));
         case KillCause::Crash:
-            return fmt::format("crashed: {}{}{}", sig, core,
-                               v.confidence == "inferred" ? " (from its exit status)" : "");
+            return fmt::format(
+                "crashed: {}{}{}", sig, core,
+                v.confidence == Confidence::Inferred ? " (from its exit status)" : "");
         case KillCause::ResourceLimit:
             return fmt::format("killed by {} from the kernel: it reached its {}", sig,
                                rlimit_of(v.signal));

@@ -107,12 +107,12 @@ void MetricsState::on_verdict(const Verdict& verdict) {
 void MetricsState::on_orphaned(const Verdict& verdict) {
     // An orphan verdict always has a cause; without one, claim no disconnect.
     auto cause = verdict.cause.value_or(OrphanCause::ParentExit);
-    auto reaper = verdict.reaper == "subreaper" ? ReaperKind::Subreaper : ReaperKind::Init;
+    auto reaper = verdict.reaper.value_or(ReaperKind::Init);
     ++orphans_[static_cast<int>(cause)][static_cast<int>(reaper)];
 
     // A job under tmux, screen or a systemd unit is looked after; nohup is
     // not supervision (docs/events.md), so a nohup'd orphan counts.
-    if (verdict.supervision != "none") return;
+    if (verdict.supervision != Supervision::None) return;
     Identity id{verdict.process.pid, verdict.process.start_ns};
     if (orphans_alive_.contains(id)) return;  // orphaned again (its reaper died): same job
     OrphanJob job;

@@ -8,6 +8,9 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "json_decoder.h"
+#include "tty_names.h"
+
 namespace hupwatch {
 namespace {
 
@@ -108,29 +111,38 @@ void EventStoreReader::for_each_row(const std::string& sql, const std::vector<st
     if (rc != SQLITE_DONE) fail(rc);
 }
 
+StoredEvent EventStoreReader::event_row(sqlite3_stmt* s) {
+    StoredEvent e;
+    e.id = i64(s, 0);
+    e.run_id = i64(s, 1);
+    e.ktime_ns = u64(s, 2);
+    e.wall_ns = i64(s, 3);
+    e.type = text(s, 4);
+    e.pid = u32(s, 5);
+    e.start_ns = u64(s, 6);
+    e.ppid = u32(s, 7);
+    e.sid = u32(s, 8);
+    e.uid = u32(s, 9);
+    e.tty = text(s, 10);
+    e.comm = text(s, 11);
+    e.peer_pid = u32(s, 12);
+    e.peer_start_ns = u64(s, 13);
+    e.json = text(s, 14);
+    return e;
+}
+
 std::vector<StoredEvent> EventStoreReader::read_events(const std::string& sql,
                                                        const std::vector<std::int64_t>& binds) {
     std::vector<StoredEvent> out;
-    for_each_row(sql, binds, [&](sqlite3_stmt* s) {
-        StoredEvent e;
-        e.id = i64(s, 0);
-        e.run_id = i64(s, 1);
-        e.ktime_ns = u64(s, 2);
-        e.wall_ns = i64(s, 3);
-        e.type = text(s, 4);
-        e.pid = u32(s, 5);
-        e.start_ns = u64(s, 6);
-        e.ppid = u32(s, 7);
-        e.sid = u32(s, 8);
-        e.uid = u32(s, 9);
-        e.tty = text(s, 10);
-        e.comm = text(s, 11);
-        e.peer_pid = u32(s, 12);
-        e.peer_start_ns = u64(s, 13);
-        e.json = text(s, 14);
-        out.push_back(std::move(e));
-    });
+    for_each_row(sql, binds, [&](sqlite3_stmt* s) { out.push_back(event_row(s)); });
     return out;
+}
+
+void EventStoreReader::for_each_event_of_run(std::int64_t run_id, std::int64_t until_wall_ns,
+                                             const std::function<void(const StoredEvent&)>& visit) {
+    for_each_row(fmt::format("SELECT {} FROM events WHERE run_id = ? AND wall_ns <= ? ORDER BY id",
+                             kEventColumns),
+                 {run_id, until_wall_ns}, [&](sqlite3_stmt* s) { visit(event_row(s)); });
 }
 
 std::vector<StoredFinding> EventStoreReader::read_findings(const std::string& sql,
@@ -285,6 +297,55 @@ std::vector<StoredEvent> EventStoreReader::lifecycle(std::int64_t run_id, std::i
                     "IN ('fork', 'exec', 'exit', 'reparent', 'setsid') ORDER BY wall_ns, id",
                     kEventColumns),
         {from_wall_ns, until_wall_ns, run_id});
+}
+
+namespace {
+
+// Each row holds its run's clock: wall_ns - ktime_ns.
+BootClock clock_of(std::int64_t wall_ns, std::uint64_t ktime_ns) {
+    return BootClock(wall_ns - static_cast<std::int64_t>(ktime_ns));
+}
+
+}  // namespace
+
+std::optional<Event> decode_stored(const StoredEvent& stored, std::string& error) {
+    auto decoded = decode_json_line(stored.json, clock_of(stored.wall_ns, stored.ktime_ns), error);
+    if (!decoded) return std::nullopt;
+    auto* event = std::get_if<Event>(&*decoded);
+    if (!event) {
+        error = "a finding in the events table";
+        return std::nullopt;
+    }
+    event->ktime_ns = stored.ktime_ns;
+    return std::move(*event);
+}
+
+std::optional<Finding> decode_stored(const StoredFinding& stored, std::string& error) {
+    auto decoded = decode_json_line(stored.json, clock_of(stored.wall_ns, stored.ktime_ns), error);
+    if (!decoded) return std::nullopt;
+    auto* finding = std::get_if<Finding>(&*decoded);
+    if (!finding) {
+        error = "an event in the findings table";
+        return std::nullopt;
+    }
+    return std::move(*finding);
+}
+
+ProcSnapshot snapshot_of(const StoredSeed& seed) {
+    ProcSnapshot snap;
+    snap.info.pid = seed.pid;
+    snap.info.tid = seed.pid;
+    snap.info.ppid = seed.ppid;
+    snap.info.pgid = seed.pgid;
+    snap.info.sid = seed.sid;
+    snap.info.uid = seed.uid;
+    snap.info.tty_dev = seed.tty.empty() ? 0 : tty_dev_of(seed.tty).value_or(0);
+    snap.info.start_ns = seed.start_ns;
+    snap.info.comm = seed.comm;
+    snap.argv = seed.argv;
+    snap.exe = seed.exe;
+    snap.start_tick_ns = seed.start_tick_ns;
+    return snap;
 }
 
 }  // namespace hupwatch

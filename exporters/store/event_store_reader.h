@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "events.h"
+#include "findings.h"
+#include "proc_text.h"
 #include "store_schema.h"
 
 struct sqlite3;
@@ -42,6 +45,11 @@ struct StoredEvent {
     std::string json;  // the line of docs/events.md
 };
 
+// A stored event or finding as the type it was written from (json_decoder.h),
+// its time exact from the row's ktime_ns. nullopt with a one-line error for a
+// line that does not decode.
+std::optional<Event> decode_stored(const StoredEvent& stored, std::string& error);
+
 struct StoredFinding {
     std::int64_t id = 0;
     std::int64_t run_id = 0;
@@ -55,6 +63,8 @@ struct StoredFinding {
     std::uint32_t uid = 0;
     std::string json;
 };
+
+std::optional<Finding> decode_stored(const StoredFinding& stored, std::string& error);
 
 struct StoredRun {
     std::int64_t id = 0;
@@ -89,6 +99,9 @@ struct StoredSeed {
     std::vector<std::string> argv;
     std::string exe;
 };
+
+// A seed as the /proc snapshot it was recorded from (for the correlator).
+ProcSnapshot snapshot_of(const StoredSeed& seed);
 
 struct StoreFilter {
     std::int64_t since_wall_ns = INT64_MIN;
@@ -128,6 +141,11 @@ class EventStoreReader {
     std::vector<StoredSeed> seeds_of_run(std::int64_t run_id);
     std::vector<StoredEvent> lifecycle(std::int64_t run_id, std::int64_t from_wall_ns,
                                        std::int64_t until_wall_ns);
+    // Every event of a run up to until_wall_ns, in the order it was recorded,
+    // one at a time (a run can hold millions): what `replay --reanalyze`
+    // feeds the correlator.
+    void for_each_event_of_run(std::int64_t run_id, std::int64_t until_wall_ns,
+                               const std::function<void(const StoredEvent&)>& visit);
 
    private:
     sqlite3_stmt* prepare(const std::string& sql);
@@ -135,6 +153,7 @@ class EventStoreReader {
     // row; a failure on the way is a StoreError.
     void for_each_row(const std::string& sql, const std::vector<std::int64_t>& binds,
                       const std::function<void(sqlite3_stmt*)>& row);
+    static StoredEvent event_row(sqlite3_stmt* s);
     std::vector<StoredEvent> read_events(const std::string& sql,
                                          const std::vector<std::int64_t>& binds);
     std::vector<StoredFinding> read_findings(const std::string& sql,

@@ -13,11 +13,8 @@
 #include "event_json.h"
 #include "finding_format.h"
 #include "private_files.h"
-#include "size_arg.h"
 #include "store_schema.h"
-#include "time_arg.h"
 #include "tty_names.h"
-#include "version.h"
 
 namespace hupwatch {
 namespace {
@@ -90,31 +87,6 @@ std::optional<std::pair<std::uint32_t, std::uint64_t>> peer_of(const Event& even
 }
 
 }  // namespace
-
-bool store_options_from_cli(const std::string& path, const std::string& retention,
-                            const std::string& max_size, StoreOptions& out, std::string& error) {
-    auto age = parse_duration(retention);
-    if (!age) {
-        error = fmt::format("hupwatch: bad --retention '{}' (use e.g. 30d, 12h, 90m; 0: forever)",
-                            retention);
-        return false;
-    }
-    auto size = parse_size(max_size);
-    if (!size) {
-        error =
-            fmt::format("hupwatch: bad --db.max-size '{}' (use e.g. 1G; 0: unlimited)", max_size);
-        return false;
-    }
-    if (path.empty()) {
-        error = "hupwatch: --db needs a path (or --no-db)";
-        return false;
-    }
-    out.path = path;
-    out.retention_ns = *age;
-    out.max_size = *size;
-    out.version = HUPWATCH_VERSION;
-    return true;
-}
 
 SqliteStore::SqliteStore(const StoreOptions& options, const BootClock& clock)
     : options_(options), clock_(clock) {}

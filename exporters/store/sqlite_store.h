@@ -38,11 +38,6 @@ struct StoreOptions {
     std::string version;              // hupwatch's, recorded in runs
 };
 
-// The daemon's --db, --retention and --db.max-size as StoreOptions; false
-// with a one-line error for a bad value.
-bool store_options_from_cli(const std::string& path, const std::string& retention,
-                            const std::string& max_size, StoreOptions& out, std::string& error);
-
 class SqliteStore : public EventSink {
    public:
     // Opens or creates the database, records this run (and the gap after an

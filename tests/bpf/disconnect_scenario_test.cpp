@@ -133,9 +133,9 @@ TEST(DisconnectScenario, EveryKindOfJobGetsTheRightVerdictWhenThePtyHangsUp) {
         EXPECT_EQ(v->survived_because, reason);
         ASSERT_TRUE(v->new_parent);
         EXPECT_EQ(v->new_parent->pid, static_cast<std::uint32_t>(getpid()));
-        EXPECT_EQ(v->reaper, "subreaper");
+        EXPECT_EQ(v->reaper, ReaperKind::Subreaper);
         EXPECT_EQ(v->output_lost, output_lost);
-        EXPECT_EQ(v->supervision, "none");
+        EXPECT_EQ(v->supervision, Supervision::None);
         ASSERT_FALSE(v->lineage.empty());
         EXPECT_EQ(v->lineage.back().pid, sid);
         EXPECT_TRUE(alive(pid));
@@ -153,9 +153,9 @@ TEST(DisconnectScenario, EveryKindOfJobGetsTheRightVerdictWhenThePtyHangsUp) {
     expect_orphan(*own_session, SurvivalReason::OwnSession, true);
     expect_orphan(*handler, SurvivalReason::SighupHandled, true);
     expect_orphan(*writer, SurvivalReason::SighupIgnored, true);
-    EXPECT_EQ(one_verdict(*nohup).value_or(Verdict{}).sighup, "ignored");
-    EXPECT_EQ(one_verdict(*handler).value_or(Verdict{}).sighup, "handled");
-    EXPECT_EQ(one_verdict(*disowned).value_or(Verdict{}).sighup, "default");
+    EXPECT_EQ(one_verdict(*nohup).value_or(Verdict{}).sighup, SighupDisposition::Ignored);
+    EXPECT_EQ(one_verdict(*handler).value_or(Verdict{}).sighup, SighupDisposition::Handled);
+    EXPECT_EQ(one_verdict(*disowned).value_or(Verdict{}).sighup, SighupDisposition::Default);
 
     // The job inside tmux is untouched: alive, and no verdict about it.
     EXPECT_TRUE(alive(*in_tmux));
@@ -231,7 +231,7 @@ TEST(DisconnectScenario, APlainLogoutLeavesTheJobOrphaned) {
     EXPECT_EQ(v[0].sid, sid);
     ASSERT_TRUE(v[0].new_parent);
     EXPECT_EQ(v[0].new_parent->pid, static_cast<std::uint32_t>(getpid()));
-    EXPECT_EQ(v[0].reaper, "subreaper");
+    EXPECT_EQ(v[0].reaper, ReaperKind::Subreaper);
     EXPECT_FALSE(monitor->wait_disconnect(sid, std::chrono::milliseconds(200)));
     EXPECT_TRUE(alive(*job));
     kill(*job, SIGKILL);

@@ -137,7 +137,7 @@ TEST_F(KillScenario, RlimitCpuIsAResourceLimit) {
     ASSERT_TRUE(v);
     EXPECT_EQ(v->kill->cause, KillCause::ResourceLimit);
     EXPECT_EQ(v->signal, SIGXCPU);
-    EXPECT_EQ(v->confidence, "certain");
+    EXPECT_EQ(v->confidence, Confidence::Certain);
     EXPECT_FALSE(v->kill->killer) << "the kernel, in the victim's own context";
 }
 
@@ -250,7 +250,7 @@ TEST_F(KillScenario, ATmuxWindowsJobKilledByAnOperator) {
     ASSERT_TRUE(v);
     EXPECT_EQ(v->kill->cause, KillCause::Operator);
     EXPECT_EQ(v->signal, SIGTERM);
-    EXPECT_EQ(v->supervision, "tmux");
+    EXPECT_EQ(v->supervision, Supervision::Tmux);
     ASSERT_TRUE(v->kill->killer);
     EXPECT_EQ(v->kill->killer->process.pid, static_cast<std::uint32_t>(getpid()));
     EXPECT_EQ(v->kill->killer->process.comm, comm_of(getpid()));

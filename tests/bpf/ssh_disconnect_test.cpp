@@ -178,7 +178,7 @@ TEST(SshDisconnect, KillingTheClientHangsUpTheRemoteShellAndItsJobsGetVerdicts) 
         ASSERT_TRUE(now) << "the orphan died";
         ASSERT_TRUE(v->new_parent);
         EXPECT_EQ(v->new_parent->pid, static_cast<std::uint32_t>(now->ppid));
-        EXPECT_EQ(v->reaper, now->ppid == 1 ? "init" : "subreaper");
+        EXPECT_EQ(v->reaper, now->ppid == 1 ? ReaperKind::Init : ReaperKind::Subreaper);
     };
     expect_orphan(*nohup, SurvivalReason::SighupIgnored);
     expect_orphan(*disowned, SurvivalReason::NotSignalled);

@@ -55,6 +55,14 @@ err=$(expect_exit 2 1 "$bin" replay --db "$work/text.db" --since garbage)
 [[ "$err" == "hupwatch: --since: bad time 'garbage'"* ]] || fail "bad time: $err"
 expect_exit 2 1 "$bin" tree --db "$work/text.db" >/dev/null
 expect_exit 2 1 "$bin" why abc >/dev/null
+# replay --reanalyze: the same contract as replay.
+err=$(expect_exit 15 1 "$bin" replay --reanalyze --db "$work/text.db")
+[ "$err" = "hupwatch: $work/text.db is not a SQLite database" ] || fail "reanalyze text db: $err"
+err=$(expect_exit 15 1 "$bin" replay --reanalyze --json --db "$work/missing.db")
+[[ "$err" == "hupwatch: cannot open database $work/missing.db"* ]] || fail "reanalyze missing db: $err"
+err=$(expect_exit 2 1 "$bin" replay --reanalyze --db "$work/text.db" --until 25:99)
+[[ "$err" == "hupwatch: --until: bad time '25:99'"* ]] || fail "reanalyze bad time: $err"
+expect_exit 2 1 "$bin" replay --reanalyze=maybe --db "$work/text.db" >/dev/null
 if [ "$(id -u)" -eq 0 ]; then
     # An unwritable --db at start-up: exit 15, one line.
     err=$(expect_exit 15 1 "$bin" run --db /proc/hupwatch-nope/h.db --web.listen-address 127.0.0.1:0)

@@ -16,7 +16,10 @@ does when a connection drops. Then, with exact pids:
   child of this test (subreaper);
 - `tree --at` before the hangup: bash leads the session on its tty with both
   jobs under it; after the verdicts: the survivor under this test, the
-  killed job and bash gone.
+  killed job and bash gone;
+- `replay --reanalyze --json` over the window of the hangup: the correlator
+  run again over the stored raw events derives the findings the daemon drew
+  live (`replay --json`), key for key.
 
 Usage: store_roundtrip_e2e.py HUPWATCH_BINARY   (as root)
 """
@@ -112,6 +115,27 @@ def check_survivor(why, survivor, bash):
         expect(f"why survivor: verdict {key}", verdict[key], value)
 
 
+def findings_of_session(store, sid, since, until, *flags):
+    code, out, err = store.text("replay", "--session", str(sid), "--since", rfc3339(since),
+                                "--until", rfc3339(until), "--json", *flags)
+    if code != 0:
+        fail(f"replay {' '.join(flags)}: exit {code}: {err}")
+    lines = [json.loads(line) for line in out.splitlines() if line]
+    return {(f["event"], f["pid"]): f for f in lines
+            if f["event"] in ("disconnect", "session_end", "verdict")}
+
+
+def check_reanalyzed(store, bash, since, until):
+    """The live findings (as stored) and the reanalyzed ones, key for key."""
+    live = findings_of_session(store, bash, since, until)
+    again = findings_of_session(store, bash, since, until, "--reanalyze")
+    expect("reanalyze: the findings (event, pid)", sorted(again), sorted(live))
+    for which, finding in live.items():
+        for key in sorted(set(finding) | set(again[which])):
+            expect(f"reanalyze: {which} {key}", again[which].get(key), finding.get(key))
+    return sorted(live)
+
+
 def main():
     if len(sys.argv) != 2:
         fail("usage: store_roundtrip_e2e.py HUPWATCH_BINARY")
@@ -192,6 +216,9 @@ def main():
                (os.getpid(), bash, JOB))
         ok(f"tree --at: before, bash {bash} on {tty} with jobs {killed} and {survivor}; "
            f"after, only {survivor}, under {os.getpid()}")
+
+        compared = check_reanalyzed(store, bash, before, wall_ns())
+        ok(f"replay --reanalyze: the same findings as live, key for key: {compared}")
 
         daemon.stop()
         ok("hupwatch run stopped with exit 0")

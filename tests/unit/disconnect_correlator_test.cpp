@@ -175,7 +175,7 @@ TEST(Correlator, JobKilledByTheShellForwardingTheHangup) {
     ASSERT_EQ(v[0].lineage.size(), 1u) << "up to the session leader";
     EXPECT_EQ(v[0].lineage[0].pid, 900u);
     EXPECT_EQ(v[0].disconnect_ktime_ns, 100 * kSec);
-    EXPECT_EQ(v[0].confidence, "certain");
+    EXPECT_EQ(v[0].confidence, Confidence::Certain);
     ASSERT_EQ(v[0].evidence.size(), 3u);
     EXPECT_EQ(v[0].evidence[0].kind, "disconnect");
     EXPECT_EQ(v[0].evidence[1].kind, "signal");
@@ -270,7 +270,7 @@ TEST(Correlator, SurvivorsAreOrphansWithTheReasonTheySurvived) {
         EXPECT_EQ(v[0].survived_because, reason);
         ASSERT_TRUE(v[0].new_parent);
         EXPECT_EQ(v[0].new_parent->pid, 1u);
-        EXPECT_EQ(v[0].reaper, "init");
+        EXPECT_EQ(v[0].reaper, ReaperKind::Init);
         EXPECT_EQ(v[0].ppid, 1u);
         EXPECT_EQ(v[0].disconnect_sid, 900u);
     };
@@ -278,9 +278,9 @@ TEST(Correlator, SurvivorsAreOrphansWithTheReasonTheySurvived) {
     check(904, SurvivalReason::SighupHandled);
     check(905, SurvivalReason::NotSignalled);
     check(906, SurvivalReason::OwnSession);
-    EXPECT_EQ(s.verdicts_for(903)[0].sighup, "ignored");
-    EXPECT_EQ(s.verdicts_for(904)[0].sighup, "handled");
-    EXPECT_EQ(s.verdicts_for(905)[0].sighup, "default");
+    EXPECT_EQ(s.verdicts_for(903)[0].sighup, SighupDisposition::Ignored);
+    EXPECT_EQ(s.verdicts_for(904)[0].sighup, SighupDisposition::Handled);
+    EXPECT_EQ(s.verdicts_for(905)[0].sighup, SighupDisposition::Default);
     EXPECT_TRUE(s.session_ends().empty()) << "a hung-up session does not also end by logout";
 }
 
@@ -346,7 +346,7 @@ TEST(Correlator, AbnormalDeathSoonAfterADisconnectIsAnInference) {
     auto v = s.verdicts_for(908);
     ASSERT_EQ(v.size(), 1u);
     EXPECT_EQ(v[0].kind, VerdictKind::DiedAfterDisconnect);
-    EXPECT_EQ(v[0].confidence, "inferred");
+    EXPECT_EQ(v[0].confidence, Confidence::Inferred);
     EXPECT_EQ(v[0].signal, SIGPIPE);
     EXPECT_TRUE(s.verdicts_for(909).empty()) << "outside the window";
     EXPECT_TRUE(s.verdicts_for(910).empty()) << "a clean exit is no story";
@@ -438,7 +438,7 @@ TEST(Correlator, AJobLeftBehindByALogoutIsOrphanedNotDaemonized) {
     EXPECT_EQ(v[0].kind, VerdictKind::Orphaned);
     EXPECT_EQ(v[0].cause, OrphanCause::ParentExit);
     EXPECT_EQ(v[0].new_parent->pid, 1u);
-    EXPECT_EQ(v[0].reaper, "init");
+    EXPECT_EQ(v[0].reaper, ReaperKind::Init);
     ASSERT_EQ(s.session_ends().size(), 1u);
 }
 
@@ -458,7 +458,7 @@ TEST(Correlator, ParentExitOrphanWithoutAnyDisconnect) {
     EXPECT_EQ(v[0].kind, VerdictKind::Orphaned);
     EXPECT_EQ(v[0].cause, OrphanCause::ParentExit);
     EXPECT_FALSE(v[0].survived_because);
-    EXPECT_EQ(v[0].reaper, "subreaper");
+    EXPECT_EQ(v[0].reaper, ReaperKind::Subreaper);
     EXPECT_EQ(v[0].new_parent->comm, "sshd");
 }
 

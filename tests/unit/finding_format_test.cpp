@@ -80,7 +80,7 @@ TEST(FindingJson, OrphanAndDisconnect) {
     v.cause = OrphanCause::Disconnect;
     v.survived_because = SurvivalReason::SighupIgnored;
     v.new_parent = ProcessRef{1, 0, "init"};
-    v.reaper = "init";
+    v.reaper = ReaperKind::Init;
     v.output_lost = true;
     auto j = nlohmann::json::parse(to_json_line(v, kClock));
     EXPECT_EQ(j["verdict"], "orphaned");

@@ -144,7 +144,7 @@ TEST(KillAttributor, OperatorKillFromAnotherSessionNamesTheKillerAndThePersonBeh
     ASSERT_TRUE(v.kill);
     EXPECT_EQ(v.kill->cause, KillCause::Operator);
     EXPECT_EQ(v.signal, SIGTERM);
-    EXPECT_EQ(v.confidence, "certain");
+    EXPECT_EQ(v.confidence, Confidence::Certain);
     EXPECT_EQ(v.sid, 900u);
     ASSERT_TRUE(v.kill->killer);
     const Killer& k = *v.kill->killer;
@@ -184,7 +184,7 @@ TEST(KillAttributor, ASegfaultIsACrashReadFromTheExitStatus) {
     EXPECT_EQ(v.kill->cause, KillCause::Crash);
     EXPECT_TRUE(v.kill->core_dumped);
     EXPECT_FALSE(v.kill->killer);
-    EXPECT_EQ(v.confidence, "inferred") << "SIGSEGV is outside the default --signals set";
+    EXPECT_EQ(v.confidence, Confidence::Inferred) << "SIGSEGV is outside the default --signals set";
     EXPECT_EQ(kill_sentence(v), "crashed: SIGSEGV (core dumped) (from its exit status)");
 }
 
@@ -195,7 +195,7 @@ TEST(KillAttributor, AbortIsACrashSentByTheVictimItself) {
     s.die(20 * kSec + 1, job, SIGABRT);
     auto v = s.killed(901);
     EXPECT_EQ(v.kill->cause, KillCause::Crash);
-    EXPECT_EQ(v.confidence, "certain");
+    EXPECT_EQ(v.confidence, Confidence::Certain);
 }
 
 TEST(KillAttributor, RlimitCpuAndFsizeAreResourceLimits) {
@@ -282,7 +282,7 @@ TEST(KillAttributor, ASignalNeverSeenIsUnknownNotSilent) {
     s.die(20 * kSec, job, SIGUSR1);
     auto v = s.killed(901);
     EXPECT_EQ(v.kill->cause, KillCause::Unknown);
-    EXPECT_EQ(v.confidence, "inferred");
+    EXPECT_EQ(v.confidence, Confidence::Inferred);
     EXPECT_EQ(kill_sentence(v), "killed by SIGUSR1 from an unknown sender");
 }
 

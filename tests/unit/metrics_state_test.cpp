@@ -47,7 +47,7 @@ Verdict orphan(std::uint32_t pid, std::uint64_t start_ns, const std::string& com
     Verdict v = verdict(VerdictKind::Orphaned, pid, start_ns, comm, user);
     v.ktime_ns = when_ns;
     v.cause = OrphanCause::Disconnect;
-    v.reaper = "init";
+    v.reaper = ReaperKind::Init;
     return v;
 }
 
@@ -137,7 +137,7 @@ TEST_F(MetricsStateTest, CountsOrphansByCauseAndReaper) {
     parent_exit.cause = OrphanCause::ParentExit;
     state.on_finding(parent_exit);
     Verdict subreaper = orphan(12, 1, "c");
-    subreaper.reaper = "subreaper";
+    subreaper.reaper = ReaperKind::Subreaper;
     state.on_finding(subreaper);
     state.on_finding(orphan(13, 1, "d"));
     auto s = publish();
@@ -171,11 +171,11 @@ TEST_F(MetricsStateTest, OrphanedJobsGaugeRisesAndFallsOnExit) {
 
 TEST_F(MetricsStateTest, SupervisedOrphansAreCountedButNotInTheGauge) {
     Verdict tmux = orphan(20, 1, "vim");
-    tmux.supervision = "tmux";
+    tmux.supervision = Supervision::Tmux;
     Verdict systemd = orphan(21, 1, "worker");
-    systemd.supervision = "systemd";
+    systemd.supervision = Supervision::Systemd;
     Verdict nohup = orphan(22, 1, "long.sh");
-    nohup.sighup = "ignored";  // nohup is not supervision
+    nohup.sighup = SighupDisposition::Ignored;  // nohup is not supervision
     state.on_finding(tmux);
     state.on_finding(systemd);
     state.on_finding(nohup);

@@ -129,7 +129,7 @@ std::string full_exposition() {
         v.process = {pid++, 1, comm};
         v.user = "alice";
         v.cause = OrphanCause::Disconnect;
-        v.reaper = "init";
+        v.reaper = ReaperKind::Init;
         state.on_finding(v);
     }
     Verdict killed;

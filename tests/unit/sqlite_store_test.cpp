@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "cli_commands.h"
 #include "event_json.h"
 #include "store_fixture.h"
 #include "time_arg.h"

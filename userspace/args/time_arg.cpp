@@ -169,10 +169,4 @@ std::optional<std::int64_t> parse_time_arg(std::string_view text, std::int64_t n
     return result;
 }
 
-std::int64_t wall_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * kNsPerSec + ts.tv_nsec;
-}
-
 }  // namespace hupwatch

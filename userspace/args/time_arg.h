@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "boot_clock.h"  // wall_now_ns()
+
 namespace hupwatch {
 
 // Wall time in ns since the Unix epoch from:
@@ -20,8 +22,5 @@ std::optional<std::int64_t> parse_time_arg(std::string_view text, std::int64_t n
 
 // "30d", "12h", "15m", "90s" as ns; "0" means none (0). nullopt when bad.
 std::optional<std::int64_t> parse_duration(std::string_view text);
-
-// Wall ns now (CLOCK_REALTIME).
-std::int64_t wall_now_ns();
 
 }  // namespace hupwatch

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "store_schema.h"
+
 namespace CLI {
 class App;
 }
@@ -13,10 +15,6 @@ class App;
 namespace hupwatch {
 
 struct MonitorOptions;
-
-// The event store hupwatch run writes and replay, why and tree read
-// (docs/store.md).
-inline constexpr const char* kDefaultDbPath = "/var/lib/hupwatch/hupwatch.db";
 
 // Options of every command that runs the live monitor (watch, run).
 struct MonitorCliOptions {
@@ -58,6 +56,11 @@ struct RunOptions {
     unsigned audit_interval_s = 30;  // the ps audit behind hupwatch_jobs_at_risk
 };
 void add_run_options(CLI::App& cmd, RunOptions& options);
+struct StoreOptions;
+// run's --db, --retention and --db.max-size as the store's options; false
+// with a one-line error for a bad value.
+bool store_options_from_cli(const std::string& path, const std::string& retention,
+                            const std::string& max_size, StoreOptions& out, std::string& error);
 int run_daemon(const RunOptions& options);
 
 int run_check();
@@ -79,9 +82,12 @@ struct ReplayOptions {
     long long session = -1;
     std::string user;
     bool json = false;
+    bool reanalyze = false;  // the correlator again over the stored events
 };
 void add_replay_options(CLI::App& cmd, ReplayOptions& options);
 int run_replay(const ReplayOptions& options);
+struct StoreFilter;
+int run_reanalyze(const std::string& db_path, const StoreFilter& filter, bool json);
 
 struct WhyOptions {
     std::string db_path = kDefaultDbPath;

@@ -94,6 +94,9 @@ void add_replay_options(CLI::App& cmd, ReplayOptions& options) {
         ->check(CLI::Range(0LL, 4194304LL));
     cmd.add_option("--user", options.user, "Only this user (name or uid)");
     cmd.add_flag("--json", options.json, "The stored JSON lines (docs/events.md) instead of text");
+    cmd.add_flag("--reanalyze", options.reanalyze,
+                 "Run the correlator again over the stored events and print the findings it "
+                 "derives (docs/store.md)");
 }
 
 int run_replay(const ReplayOptions& options) {
@@ -125,6 +128,7 @@ int run_replay(const ReplayOptions& options) {
             return kExitUsage;
         }
     }
+    if (options.reanalyze) return run_reanalyze(options.db_path, filter, options.json);
     // Without a process or session to follow, the host's every fork and exec
     // would drown the story.
     filter.significant_only = !filter.pid && !filter.sid;

@@ -56,6 +56,10 @@ std::uint64_t boot_now_ns() {
     return static_cast<std::uint64_t>(read_ns(CLOCK_BOOTTIME));
 }
 
+std::int64_t wall_now_ns() {
+    return read_ns(CLOCK_REALTIME);
+}
+
 BootClock::BootClock() : offset_ns_(measure_offset()) {}
 
 BootClock::BootClock(std::int64_t realtime_minus_boottime_ns)
@@ -134,6 +138,41 @@ void BootClock::append_rfc3339(std::string& out, std::uint64_t boot_ns) const {
                          char('0' + micros % 10),
                          'Z'};
     out.append(tail, sizeof tail);
+}
+
+// The inverse of civil_from_days (Howard Hinnant's days_from_civil).
+static std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
+    year -= month <= 2;
+    const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+    const auto yoe = static_cast<unsigned>(year - era * 400);
+    const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+std::optional<std::uint64_t> BootClock::boot_ns_of(std::string_view text) const {
+    // Exactly the form append_rfc3339 writes: 27 characters.
+    static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+    if (text.size() != kShape.size()) return std::nullopt;
+    for (std::size_t i = 0; i < kShape.size(); ++i) {
+        const bool digit = text[i] >= '0' && text[i] <= '9';
+        if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return std::nullopt;
+    }
+    auto number = [&](std::size_t at, std::size_t len) {
+        std::int64_t n = 0;
+        for (std::size_t i = at; i < at + len; ++i) n = n * 10 + (text[i] - '0');
+        return n;
+    };
+    const auto month = static_cast<unsigned>(number(5, 2));
+    const auto day = static_cast<unsigned>(number(8, 2));
+    const std::int64_t hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+        return std::nullopt;
+    const std::int64_t days = days_from_civil(number(0, 4), month, day);
+    const std::int64_t wall =
+        ((days * 86400 + hour * 3600 + minute * 60 + second) * kNsPerSec) + number(20, 6) * 1000;
+    if (wall < offset_ns_) return std::nullopt;
+    return static_cast<std::uint64_t>(wall - offset_ns_);
 }
 
 std::string BootClock::rfc3339(std::uint64_t boot_ns) const {

@@ -4,12 +4,16 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace hupwatch {
 
 // CLOCK_BOOTTIME now, in ns: the clock of event times and process starts.
 std::uint64_t boot_now_ns();
+// Wall ns now (CLOCK_REALTIME).
+std::int64_t wall_now_ns();
 
 class BootClock {
    public:
@@ -27,6 +31,10 @@ class BootClock {
     std::string rfc3339(std::uint64_t boot_ns) const;
     // The same, appended to `out` (the JSON encoders' hot path).
     void append_rfc3339(std::string& out, std::uint64_t boot_ns) const;
+    // The inverse of rfc3339() (the JSON decoder): boot ns of
+    // "YYYY-MM-DDTHH:MM:SS.ffffffZ", to the microsecond. nullopt for any other
+    // form, or a time before boot.
+    std::optional<std::uint64_t> boot_ns_of(std::string_view rfc3339) const;
     // "08:21:24.123" in the local time zone (TZ), for human-readable lines.
     std::string local_time_of_day(std::uint64_t boot_ns) const;
 

@@ -1,6 +1,42 @@
 #include "events.h"
 
+#include "enum_names.h"
+
 namespace hupwatch {
+namespace {
+
+constexpr NameTable<EventType, kEventTypeCount> kEventTypes{{
+    {EventType::Fork, "fork"},
+    {EventType::Exec, "exec"},
+    {EventType::Exit, "exit"},
+    {EventType::Signal, "signal"},
+    {EventType::Reparent, "reparent"},
+    {EventType::Session, "session"},
+    {EventType::OutputLost, "output_lost"},
+    {EventType::OomVictim, "oom_victim"},
+}};
+constexpr NameTable<SignalResult, 6> kSignalResults{{
+    {SignalResult::Delivered, "delivered"},
+    {SignalResult::Ignored, "ignored"},
+    {SignalResult::AlreadyPending, "already_pending"},
+    {SignalResult::Overflow, "overflow"},
+    {SignalResult::LostInfo, "lost_info"},
+    {SignalResult::Unknown, "unknown"},
+}};
+constexpr NameTable<SignalOrigin, 2> kSignalOrigins{{
+    {SignalOrigin::User, "user"},
+    {SignalOrigin::Kernel, "kernel"},
+}};
+constexpr NameTable<ReaperKind, 2> kReaperKinds{{
+    {ReaperKind::Init, "init"},
+    {ReaperKind::Subreaper, "subreaper"},
+}};
+constexpr NameTable<SessionCall, 2> kSessionCalls{{
+    {SessionCall::Setsid, "setsid"},
+    {SessionCall::Setpgid, "setpgid"},
+}};
+
+}  // namespace
 
 const ProcessInfo& Event::subject() const {
     return std::visit(
@@ -18,56 +54,40 @@ const ProcessInfo& Event::subject() const {
         body);
 }
 
+ProcessInfo& Event::subject() {
+    return const_cast<ProcessInfo&>(std::as_const(*this).subject());
+}
+
 std::string_view event_type_name(EventType type) {
-    switch (type) {
-        case EventType::Fork:
-            return "fork";
-        case EventType::Exec:
-            return "exec";
-        case EventType::Exit:
-            return "exit";
-        case EventType::Signal:
-            return "signal";
-        case EventType::Reparent:
-            return "reparent";
-        case EventType::Session:
-            return "session";
-        case EventType::OutputLost:
-            return "output_lost";
-        case EventType::OomVictim:
-            return "oom_victim";
-    }
-    return "unknown";
+    return name_of(kEventTypes, type);
 }
-
 std::string_view signal_result_name(SignalResult result) {
-    switch (result) {
-        case SignalResult::Delivered:
-            return "delivered";
-        case SignalResult::Ignored:
-            return "ignored";
-        case SignalResult::AlreadyPending:
-            return "already_pending";
-        case SignalResult::Overflow:
-            return "overflow";
-        case SignalResult::LostInfo:
-            return "lost_info";
-        case SignalResult::Unknown:
-            break;
-    }
-    return "unknown";
+    return name_of(kSignalResults, result);
 }
-
 std::string_view signal_origin_name(SignalOrigin origin) {
-    return origin == SignalOrigin::Kernel ? "kernel" : "user";
+    return name_of(kSignalOrigins, origin);
 }
-
 std::string_view reaper_kind_name(ReaperKind kind) {
-    return kind == ReaperKind::Subreaper ? "subreaper" : "init";
+    return name_of(kReaperKinds, kind);
+}
+std::string_view session_call_name(SessionCall call) {
+    return name_of(kSessionCalls, call);
 }
 
-std::string_view session_call_name(SessionCall call) {
-    return call == SessionCall::Setsid ? "setsid" : "setpgid";
+std::optional<EventType> parse_event_type(std::string_view name) {
+    return value_of(kEventTypes, name);
+}
+std::optional<SignalResult> parse_signal_result(std::string_view name) {
+    return value_of(kSignalResults, name);
+}
+std::optional<SignalOrigin> parse_signal_origin(std::string_view name) {
+    return value_of(kSignalOrigins, name);
+}
+std::optional<ReaperKind> parse_reaper_kind(std::string_view name) {
+    return value_of(kReaperKinds, name);
+}
+std::optional<SessionCall> parse_session_call(std::string_view name) {
+    return value_of(kSessionCalls, name);
 }
 
 }  // namespace hupwatch

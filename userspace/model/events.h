@@ -33,11 +33,15 @@ struct ProcessInfo {
     std::uint64_t start_ns = 0;  // boot-time ns, as task->start_boottime
     std::uint64_t cgroup_id = 0;
     std::string comm;
+
+    bool operator==(const ProcessInfo&) const = default;
 };
 
 struct ForkEvent {
     ProcessInfo child;
     std::uint64_t parent_start_ns = 0;
+
+    bool operator==(const ForkEvent&) const = default;
 };
 
 struct ExecEvent {
@@ -47,6 +51,8 @@ struct ExecEvent {
     std::vector<std::string> argv;
     bool argv_truncated = false;
     bool argv_redacted = false;  // secrets replaced by "***" (model/argv_redactor.h)
+
+    bool operator==(const ExecEvent&) const = default;
 };
 
 struct ExitEvent {
@@ -64,6 +70,8 @@ struct ExitEvent {
         if (term_signal() != 0) return std::nullopt;
         return (raw_status >> 8) & 0xff;
     }
+
+    bool operator==(const ExitEvent&) const = default;
 };
 
 struct SignalEvent {
@@ -81,6 +89,8 @@ struct SignalEvent {
     bool no_info = false;
     std::uint32_t sender_uid = 0;
     std::uint32_t sender_loginuid = UINT32_MAX;  // unset; else the person behind sudo or su
+
+    bool operator==(const SignalEvent&) const = default;
 };
 
 struct ReparentEvent {
@@ -90,6 +100,8 @@ struct ReparentEvent {
     std::uint32_t new_ppid = 0;
     std::uint64_t new_parent_start_ns = 0;
     ReaperKind reaper = ReaperKind::Init;
+
+    bool operator==(const ReparentEvent&) const = default;
 };
 
 struct SessionEvent {
@@ -98,6 +110,8 @@ struct SessionEvent {
     std::int64_t ret = 0;  // new sid / 0, or -errno
     std::uint32_t arg_pid = 0;
     std::uint32_t arg_pgid = 0;
+
+    bool operator==(const SessionEvent&) const = default;
 };
 
 // Writes failing with EIO: the process's terminal was hung up.
@@ -105,6 +119,8 @@ struct OutputLostEvent {
     ProcessInfo proc;
     std::uint64_t eio_writes = 0;  // so far, by this process
     std::uint32_t fd = 0;          // of the latest failed write
+
+    bool operator==(const OutputLostEvent&) const = default;
 };
 
 // The kernel's OOM killer chose this process (oom:mark_victim).
@@ -115,6 +131,8 @@ struct OomVictimEvent {
     std::uint64_t memcg_id = 0;  // kernfs id of its memory cgroup, 0: none
     std::string memcg_path;      // in the memory controller's hierarchy; "/": the host
     bool memcg_path_truncated = false;
+
+    bool operator==(const OomVictimEvent&) const = default;
 };
 
 using EventBody = std::variant<ForkEvent, ExecEvent, ExitEvent, SignalEvent, ReparentEvent,
@@ -127,6 +145,9 @@ struct Event {
     EventType type() const { return static_cast<EventType>(body.index()); }
     // The process the event is about (fork: the child; signal: the target).
     const ProcessInfo& subject() const;
+    ProcessInfo& subject();
+
+    bool operator==(const Event&) const = default;
 };
 
 std::string_view event_type_name(EventType type);  // "fork", "exec", ...
@@ -134,5 +155,11 @@ std::string_view signal_result_name(SignalResult result);
 std::string_view signal_origin_name(SignalOrigin origin);
 std::string_view reaper_kind_name(ReaperKind kind);
 std::string_view session_call_name(SessionCall call);
+// The names back to values (the JSON decoder); nullopt for an unknown name.
+std::optional<EventType> parse_event_type(std::string_view name);
+std::optional<SignalResult> parse_signal_result(std::string_view name);
+std::optional<SignalOrigin> parse_signal_origin(std::string_view name);
+std::optional<ReaperKind> parse_reaper_kind(std::string_view name);
+std::optional<SessionCall> parse_session_call(std::string_view name);
 
 }  // namespace hupwatch

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace hupwatch {
 namespace {
 
@@ -16,6 +18,21 @@ constexpr std::uint32_t kPtsMajorCount = 8;     // 136..143, 256 minors each
 constexpr std::uint32_t kAcmMajor = 166;        // USB CDC ACM serial
 constexpr std::uint32_t kUsbSerialMajor = 188;  // USB serial converters
 constexpr std::uint32_t kFirstSerialMinor = 64;
+
+std::uint32_t make_dev(std::uint32_t major, std::uint32_t minor) {
+    return major << kMinorBits | minor;
+}
+
+// The number after `prefix` in `name`, when name is prefix + digits only.
+std::optional<std::uint32_t> numbered(std::string_view name, std::string_view prefix) {
+    if (name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix)
+        return std::nullopt;
+    std::string_view digits = name.substr(prefix.size());
+    std::uint32_t n = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+    return n;
+}
 
 }  // namespace
 
@@ -54,6 +71,30 @@ std::optional<std::string> tty_name(std::uint32_t kernel_dev) {
     if (major == kAcmMajor) return fmt::format("ttyACM{}", minor);
     if (major == kUsbSerialMajor) return fmt::format("ttyUSB{}", minor);
     return fmt::format("tty({},{})", major, minor);
+}
+
+std::optional<std::uint32_t> tty_dev_of(std::string_view name) {
+    if (name == "tty") return make_dev(kTtyAuxMajor, 0);
+    if (name == "console") return make_dev(kTtyAuxMajor, 1);
+    if (name == "ptmx") return make_dev(kTtyAuxMajor, 2);
+    if (auto n = numbered(name, "pts/"); n && *n <= kMinorMask) return make_dev(kPtsFirstMajor, *n);
+    if (auto n = numbered(name, "ttyS"); n && *n <= kMinorMask - kFirstSerialMinor)
+        return make_dev(kTtyMajor, kFirstSerialMinor + *n);
+    if (auto n = numbered(name, "ttyACM"); n && *n <= kMinorMask) return make_dev(kAcmMajor, *n);
+    if (auto n = numbered(name, "ttyUSB"); n && *n <= kMinorMask)
+        return make_dev(kUsbSerialMajor, *n);
+    if (auto n = numbered(name, "tty"); n && *n < kFirstSerialMinor) return make_dev(kTtyMajor, *n);
+    // "tty(MAJ,MIN)"
+    if (name.size() > 6 && name.substr(0, 4) == "tty(" && name.back() == ')') {
+        std::string_view inner = name.substr(4, name.size() - 5);
+        auto comma = inner.find(',');
+        if (comma == std::string_view::npos) return std::nullopt;
+        auto major = numbered(inner.substr(0, comma), "");
+        auto minor = numbered(inner.substr(comma + 1), "");
+        if (major && minor && *major < (1u << (32 - kMinorBits)) && *minor <= kMinorMask)
+            return make_dev(*major, *minor);
+    }
+    return std::nullopt;
 }
 
 }  // namespace hupwatch

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace hupwatch {
 
@@ -17,5 +18,9 @@ std::uint32_t tty_minor(std::uint32_t kernel_dev);
 // Unknown majors give "tty(MAJ,MIN)". nullopt for 0: no controlling terminal.
 // Pure, no /dev lookup, so a name never depends on the host it is printed on.
 std::optional<std::string> tty_name(std::uint32_t kernel_dev);
+
+// The inverse, for the JSON decoder: a dev whose tty_name() is `name`.
+// nullopt for a name tty_name() never gives.
+std::optional<std::uint32_t> tty_dev_of(std::string_view name);
 
 }  // namespace hupwatch

@@ -37,32 +37,6 @@ bool is_login_unit(std::string_view unit) {
 
 }  // namespace
 
-std::string_view supervision_name(Supervision supervision) {
-    switch (supervision) {
-        case Supervision::None:
-            return "none";
-        case Supervision::Systemd:
-            return "systemd";
-        case Supervision::Tmux:
-            return "tmux";
-        case Supervision::Screen:
-            return "screen";
-    }
-    return "none";
-}
-
-std::string_view sighup_disposition_name(SighupDisposition disposition) {
-    switch (disposition) {
-        case SighupDisposition::Default:
-            return "default";
-        case SighupDisposition::Ignored:
-            return "ignored";
-        case SighupDisposition::Handled:
-            return "handled";
-    }
-    return "default";
-}
-
 Supervision classify_supervision(std::string_view cgroup_path,
                                  const std::vector<std::string>& ancestor_comms) {
     for (const auto& comm : ancestor_comms) {

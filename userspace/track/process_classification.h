@@ -8,13 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include "findings.h"
+
 namespace hupwatch {
 
-enum class Supervision { None, Systemd, Tmux, Screen };
-enum class SighupDisposition { Default, Ignored, Handled };
-
-std::string_view supervision_name(Supervision supervision);
-std::string_view sighup_disposition_name(SighupDisposition disposition);
+// Supervision and SighupDisposition, and their names: findings.h.
 
 // systemd: the process's cgroup v2 unit (the deepest .service or .scope on
 // the path) is not a login session (session-N.scope) nor a login daemon's own

@@ -191,20 +191,18 @@ Verdict DisconnectCorrelator::base_verdict(VerdictKind kind, std::uint64_t ktime
         cgroup = probe_->cgroup_path(info.pid);
         masks = probe_->signal_masks(info.pid);
     }
-    v.supervision =
-        std::string(supervision_name(classify_supervision(cgroup.value_or(""), ancestor_comms)));
+    v.supervision = classify_supervision(cgroup.value_or(""), ancestor_comms);
 
     // The disposition seen in /proc when the process is still there; else
     // what the kernel's signal results showed.
     if (masks) {
-        v.sighup =
-            std::string(sighup_disposition_name(sighup_disposition(masks->ignored, masks->caught)));
+        v.sighup = sighup_disposition(masks->ignored, masks->caught);
     } else if (auto it = notes_.find({info.pid, info.start_ns}); it != notes_.end()) {
         for (const auto& s : it->second.sighups) {
             if (s.result == SignalResult::Ignored)
-                v.sighup = "ignored";
-            else if (s.result == SignalResult::Delivered && v.sighup == "default")
-                v.sighup = "handled";
+                v.sighup = SighupDisposition::Ignored;
+            else if (s.result == SignalResult::Delivered && v.sighup == SighupDisposition::Default)
+                v.sighup = SighupDisposition::Handled;
         }
     }
     if (auto it = notes_.find({info.pid, info.start_ns}); it != notes_.end())
@@ -338,7 +336,7 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
         if (session &&
             event.ktime_ns - session->disconnect->ktime_ns <= options_.died_after_window_ns) {
             Verdict v = base_verdict(VerdictKind::DiedAfterDisconnect, event.ktime_ns, proc, table);
-            v.confidence = "inferred";
+            v.confidence = Confidence::Inferred;
             add_disconnect_evidence(v, *session);
             exit_evidence(v);
             out.push_back(std::move(v));
@@ -404,11 +402,12 @@ std::optional<Finding> DisconnectCorrelator::settle_orphan(const PendingOrphan& 
     const auto* new_parent = table.find(r.new_ppid, r.new_parent_start_ns);
     v.new_parent =
         ProcessRef{r.new_ppid, r.new_parent_start_ns, new_parent ? new_parent->info.comm : ""};
-    v.reaper = std::string(reaper_kind_name(r.reaper));
+    v.reaper = r.reaper;
     if (session) add_disconnect_evidence(v, *session);
-    v.evidence.push_back({when, "reparent",
-                          fmt::format("parent {} {} exited; {} {} reparented to {} ({})", old_comm,
-                                      r.old_ppid, info.comm, child.pid, r.new_ppid, v.reaper)});
+    v.evidence.push_back(
+        {when, "reparent",
+         fmt::format("parent {} {} exited; {} {} reparented to {} ({})", old_comm, r.old_ppid,
+                     info.comm, child.pid, r.new_ppid, reaper_kind_name(r.reaper))});
     if (kind == VerdictKind::Daemonized) return v;
 
     v.cause = session ? OrphanCause::Disconnect : OrphanCause::ParentExit;

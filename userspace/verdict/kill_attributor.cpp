@@ -148,7 +148,7 @@ void KillAttributor::classify(KillAttribution& a, const ProcessInfo& victim,
         // Crash signals are outside the default --signals set (a JVM raises
         // SIGSEGV routinely): the exit status alone says it.
         d.cause = is_crash_signal(sig) ? KillCause::Crash : KillCause::Unknown;
-        a.confidence = "inferred";
+        a.confidence = Confidence::Inferred;
         return;
     }
     const SignalEvent& s = fatal->signal;

@@ -25,7 +25,7 @@ namespace hupwatch {
 struct KillAttribution {
     KillDetails details;
     int signal = 0;
-    std::string confidence = "certain";
+    Confidence confidence = Confidence::Certain;
     bool is_job = false;  // its lineage leads to a login
     std::vector<Evidence> evidence;
 };
