@@ -23,6 +23,8 @@
 #define HW_MAX_ORPHANS_COUNTED 65536
 /* Ancestors searched for a child subreaper, as find_new_reaper() does. */
 #define HW_MAX_REAPER_DEPTH 32
+/* Threads of one subreaper searched for a live one, as find_alive_thread(). */
+#define HW_MAX_REAPER_THREADS 16
 
 enum hw_event_type {
     HW_EV_FORK = 1,
@@ -41,6 +43,9 @@ enum hw_stat {
     HW_STAT_THREADS_CREATED = HW_EV_TYPE_MAX,
     HW_STAT_ORPHANS_OVERFLOW,
     HW_STAT_REAPER_DEPTH_OVERFLOW,
+    /* A subreaper's threads beyond HW_MAX_REAPER_THREADS, all exiting in
+     * the part seen: the group was taken as live. */
+    HW_STAT_REAPER_THREADS_OVERFLOW,
     HW_STAT_MAX,
 };
 
@@ -61,6 +66,14 @@ enum hw_signal_origin {
 enum hw_reaper_kind {
     HW_REAPER_INIT = 0,
     HW_REAPER_SUBREAPER = 1,
+};
+
+/* A signal's disposition in the target when it was generated:
+ * task->sighand->action[sig - 1].sa.sa_handler. */
+enum hw_disposition {
+    HW_DISP_DEFAULT = 0, /* SIG_DFL */
+    HW_DISP_IGNORED = 1, /* SIG_IGN */
+    HW_DISP_HANDLED = 2, /* a handler */
 };
 
 enum hw_session_call {
@@ -132,6 +145,8 @@ struct hw_signal_event {
     __s32 result;  /* enum hw_signal_result */
     __u32 group;   /* 1: sent to the whole thread group */
     char sender_comm[HW_COMM_LEN];
+    __u32 disposition; /* enum hw_disposition, in the target at generation */
+    __u32 _pad0;
 };
 
 struct hw_reparent_event {
@@ -163,6 +178,17 @@ struct hw_output_lost_event {
     struct hw_process proc;
     __u64 eio_writes; /* failed writes by this process so far */
     __u32 fd;
+    __u32 _pad0;
+};
+
+/* One fd of a process whose file is a hung-up terminal (its f_op was
+ * swapped to hung_up_tty_fops by __tty_hangup()). Not a ring-buffer event:
+ * the iter/task_file program writes these to its seq file, read on demand. */
+struct hw_hung_up_fd {
+    __u64 start_ns; /* the process's identity: start_ns of its leader */
+    __u32 pid;      /* tgid */
+    __u32 fd;
+    __u32 tty_dev; /* the terminal it was (kernel dev_t); 0 if unknown */
     __u32 _pad0;
 };
 

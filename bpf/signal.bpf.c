@@ -9,8 +9,24 @@ const volatile __u64 signal_mask = (1ULL << 1) | (1ULL << 2) | (1ULL << 3) | (1U
                                    (1ULL << 13) | (1ULL << 15) | (1ULL << 18);
 
 #define HW_SEND_SIG_PRIV ((struct kernel_siginfo *)1)
+#define HW_SIG_DFL 0
+#define HW_SIG_IGN 1
 #define HW_SI_USER 0
 #define HW_SI_KERNEL 0x80
+
+/* The target's disposition of `sig` now, as get_signal() will find it: a
+ * handler set by the parent is gone after exec (flush_signal_handlers()),
+ * so this is the process's own, not its parent's. The index is variable:
+ * a CO-RE read, not a plain load. */
+static __always_inline __u32 disposition_of(struct task_struct *task, int sig) {
+    struct sighand_struct *sighand = task->sighand;
+    if (!sighand) return HW_DISP_DEFAULT;
+    __u64 handler = 0;
+    bpf_core_read(&handler, sizeof(handler), &sighand->action[(sig - 1) & 63].sa.sa_handler);
+    if (handler == HW_SIG_DFL) return HW_DISP_DEFAULT;
+    if (handler == HW_SIG_IGN) return HW_DISP_IGNORED;
+    return HW_DISP_HANDLED;
+}
 
 /* __send_signal_locked() fires signal_generate for every generated signal,
  * with the result it reached; `info` is the caller's: SEND_SIG_PRIV for
@@ -41,10 +57,12 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struc
     e->sig = sig;
     e->result = result;
     e->group = group;
+    e->disposition = disposition_of(task, sig);
+    e->_pad0 = 0;
 
     struct task_struct *current = bpf_get_current_task_btf();
-    e->sender_pid = BPF_CORE_READ(current, tgid);
-    e->sender_start_ns = task_start_boottime(BPF_CORE_READ(current, group_leader));
+    e->sender_pid = current->tgid;
+    e->sender_start_ns = task_start_boottime_btf(current->group_leader);
     bpf_get_current_comm(&e->sender_comm, sizeof(e->sender_comm));
     submit_event(e);
     return 0;

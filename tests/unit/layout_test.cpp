@@ -64,7 +64,8 @@ std::vector<StructLayout> cxx_layouts() {
           MEMBER(hw_signal_event, sender_start_ns), MEMBER(hw_signal_event, sender_pid),
           MEMBER(hw_signal_event, sig), MEMBER(hw_signal_event, si_code),
           MEMBER(hw_signal_event, origin), MEMBER(hw_signal_event, result),
-          MEMBER(hw_signal_event, group), MEMBER(hw_signal_event, sender_comm)}},
+          MEMBER(hw_signal_event, group), MEMBER(hw_signal_event, sender_comm),
+          MEMBER(hw_signal_event, disposition), MEMBER(hw_signal_event, _pad0)}},
         {"hw_reparent_event",
          sizeof(hw_reparent_event),
          {MEMBER(hw_reparent_event, hdr), MEMBER(hw_reparent_event, child),
@@ -83,6 +84,10 @@ std::vector<StructLayout> cxx_layouts() {
          {MEMBER(hw_output_lost_event, hdr), MEMBER(hw_output_lost_event, proc),
           MEMBER(hw_output_lost_event, eio_writes), MEMBER(hw_output_lost_event, fd),
           MEMBER(hw_output_lost_event, _pad0)}},
+        {"hw_hung_up_fd",
+         sizeof(hw_hung_up_fd),
+         {MEMBER(hw_hung_up_fd, start_ns), MEMBER(hw_hung_up_fd, pid), MEMBER(hw_hung_up_fd, fd),
+          MEMBER(hw_hung_up_fd, tty_dev), MEMBER(hw_hung_up_fd, _pad0)}},
     };
 }
 

@@ -90,6 +90,19 @@ EventBody decode_body(const hw_signal_event& r) {
     e.origin = r.origin == HW_ORIGIN_KERNEL ? SignalOrigin::Kernel : SignalOrigin::User;
     e.result = to_result(r.result);
     e.group = r.group != 0;
+    switch (r.disposition) {
+        case HW_DISP_DEFAULT:
+            e.disposition = SignalDisposition::Default;
+            break;
+        case HW_DISP_IGNORED:
+            e.disposition = SignalDisposition::Ignored;
+            break;
+        case HW_DISP_HANDLED:
+            e.disposition = SignalDisposition::Handled;
+            break;
+        default:
+            e.disposition = SignalDisposition::Unknown;
+    }
     return e;
 }
 

@@ -17,6 +17,9 @@ inline constexpr std::size_t kEventTypeCount = 7;
 enum class SignalOrigin { User, Kernel };
 enum class SignalResult { Delivered, Ignored, AlreadyPending, Overflow, LostInfo, Unknown };
 enum class ReaperKind { Init, Subreaper };
+// The target's disposition of the signal when it was generated; Unknown
+// where the source does not say (events read back from the store).
+enum class SignalDisposition { Default, Ignored, Handled, Unknown };
 enum class SessionCall { Setsid, Setpgid };
 
 // A process as seen at one event. (pid, start_ns) is its identity.
@@ -76,6 +79,7 @@ struct SignalEvent {
     SignalOrigin origin = SignalOrigin::User;
     SignalResult result = SignalResult::Delivered;
     bool group = false;
+    SignalDisposition disposition = SignalDisposition::Unknown;
 };
 
 struct ReparentEvent {
