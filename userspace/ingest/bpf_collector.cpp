@@ -121,9 +121,9 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
     // Not loaded at all unless asked: loading is where its cost would start.
     if (!options.syscall_results) bpf_program__set_autoload(skel->progs.handle_sys_exit, false);
     // One exit program: the exact group_dead test where the kernel has it.
-    bpf_program__set_autoload(
-        exit_tracepoint_has_group_dead() ? skel->progs.handle_exit_live : skel->progs.handle_exit,
-        false);
+    const bool group_dead = !options.exit_by_live_count && exit_tracepoint_has_group_dead();
+    bpf_program__set_autoload(group_dead ? skel->progs.handle_exit_live : skel->progs.handle_exit,
+                              false);
     // Run on demand over one process (HungUpTerminalScan), never attached.
     bpf_program__set_autoattach(skel->progs.find_hung_up_ttys, false);
 

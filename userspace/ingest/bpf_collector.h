@@ -39,6 +39,10 @@ struct CollectorOptions {
     // session changes are derived from the events, and output loss is read
     // from the fds themselves when a verdict settles.
     bool syscall_results = false;
+    // Load the exit program of kernels before 6.16 (handle_exit_live) even
+    // where the tracepoint has group_dead: for tests of the fallback and of
+    // the userspace backstop that drops its second exits.
+    bool exit_by_live_count = false;
 };
 
 struct CollectorError {
