@@ -40,11 +40,11 @@ pid_t spawn_threaded(int ready_fd) {
 // Starts kProcesses processes of kThreadsEach threads, in batches, SIGKILLs
 // each batch once all its threads run, reaps them; returns their pids and,
 // last, a sentinel that exited after all of them.
-std::vector<pid_t> kill_threaded_processes() {
+std::vector<pid_t> kill_threaded_processes(int processes = kProcesses) {
     std::vector<pid_t> victims;
     int ready[2];
     if (pipe2(ready, O_CLOEXEC) != 0) return victims;
-    for (int done = 0; done < kProcesses; done += kBatch) {
+    for (int done = 0; done < processes; done += kBatch) {
         std::vector<pid_t> batch;
         for (int i = 0; i < kBatch; ++i) {
             pid_t pid = spawn_threaded(ready[1]);
@@ -119,14 +119,17 @@ TEST(ExitOnce, TheLivePathPassesOneExitEachBehindTheFallbackProgram) {
     std::string error;
     auto monitor = MonitorCapture::start(error, options);
     if (!monitor) HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF unavailable (" << error << ")");
-    std::vector<pid_t> victims = kill_threaded_processes();
-    ASSERT_EQ(victims.size(), static_cast<std::size_t>(kProcesses + 1));
+    // Fewer than above: each victim takes 17 pids of a 32768 space shared
+    // with every other test on the machine.
+    constexpr int kFallbackProcesses = 500;
+    std::vector<pid_t> victims = kill_threaded_processes(kFallbackProcesses);
+    ASSERT_EQ(victims.size(), static_cast<std::size_t>(kFallbackProcesses + 1));
     ASSERT_TRUE(
         monitor->wait_exit(static_cast<std::uint32_t>(victims.back()), std::chrono::seconds(30)));
     auto t = tally(monitor->exits());
     auto counters = monitor->counters();
     EXPECT_EQ(counters.kernel[HW_EV_EXIT], 0u) << "exit events lost in the ring buffer";
-    EXPECT_EQ(t.processes, static_cast<std::size_t>(kProcesses + 1));
+    EXPECT_EQ(t.processes, static_cast<std::size_t>(kFallbackProcesses + 1));
     EXPECT_EQ(t.doubled, 0u);
     // How often the fallback fired twice here (racy: not asserted).
     std::printf("duplicate exits dropped: %llu\n",
