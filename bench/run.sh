@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Overhead of hupwatch, side by side in one run (see bench/README.md):
-#   spawn storm (vfork + _exit + waitpid) and unmonitored-signal storm
-#   (kill(self, SIGUSR2), ignored), each
+#   getppid() storm, redis-benchmark SET and GET, spawn storm (vfork + _exit
+#   + waitpid) and unmonitored-signal storm (kill(self, SIGUSR2), ignored),
+#   each
 #     (a) unmonitored,
-#     (b) under `hupwatch watch --json > file`,
-#     (c) under bpftrace printing the same facts from the same tracepoints
-#         (bench/bpftrace/hupwatch-equivalent.bt),
-#     (d) under programs that do nothing on the same tracepoints
+#     (b) under `hupwatch watch --json > file` (its defaults),
+#     (c) under `hupwatch watch --json --syscall-results > file` (the opt-in
+#         syscall hook),
+#     (d) under bpftrace printing the same facts as (b) from the same
+#         tracepoints (bench/bpftrace/hupwatch-equivalent.bt),
+#     (e) under programs that do nothing on the tracepoints (b) attaches
 #         (bench/floor.bpf.c): the floor any BPF monitor of them pays here.
 # Rounds are interleaved, in an order that rotates each round, and the median
 # of each column is reported, so drift on the machine hits all columns alike.
 #
 # Usage: bench/run.sh [rounds=5] [seconds-per-run=3]      (as root)
 # Env:   HUPWATCH_BUILD_DIR (default build), BENCH_CPU (default 1: the CPU the
-#        workload is pinned to; the monitors are not pinned).
+#        workload is pinned to; the monitors are not pinned; redis-server runs
+#        on another CPU), BENCH_NO_BUILD=1 (measure what is built),
+#        BENCH_LOADS (default "getppid_storm redis_set redis_get spawn_storm
+#        kill_storm").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -22,16 +28,23 @@ build=${HUPWATCH_BUILD_DIR:-build}
 cpu=${BENCH_CPU:-1}
 bin=$build/hupwatch
 script=bench/bpftrace/hupwatch-equivalent.bt
-# The programs both monitors attach; hupwatch is ready when it holds a link to each.
-programs=(handle_fork handle_exec handle_exit handle_signal_generate handle_sys_exit)
+# hupwatch is ready when it holds a link to each program of its mode. The exit
+# program is handle_exit (Linux 6.16+) or handle_exit_live: "a|b" means either.
+default_programs=(handle_fork handle_exec "handle_exit|handle_exit_live" handle_signal_generate)
+loads=(${BENCH_LOADS:-getppid_storm redis_set redis_get spawn_storm kill_storm})
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (loads BPF programs)"
 command -v bpftrace >/dev/null || die "bpftrace is missing (scripts/install-deps.sh)"
 [ "$cpu" -lt "$(nproc)" ] || die "BENCH_CPU=$cpu but only $(nproc) CPUs"
+[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (redis-server and its client on separate ones)"
+other_cpu=$(((cpu + 1) % $(nproc)))
+command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ||
+  die "redis-server/redis-benchmark are missing (scripts/install-deps.sh)"
 
-./scripts/build.sh >&2
-for exe in "$bin" "$build/bench/spawn_storm" "$build/bench/kill_storm" "$build/bench/empty_hooks"; do
+[ "${BENCH_NO_BUILD:-0}" = 1 ] || ./scripts/build.sh >&2
+for exe in "$bin" "$build/bench/spawn_storm" "$build/bench/kill_storm" "$build/bench/getppid_storm" \
+  "$build/bench/empty_hooks"; do
   [ -x "$exe" ] || die "the build did not produce $exe"
 done
 
@@ -43,8 +56,10 @@ fi
 
 work=$(mktemp -d /tmp/hupwatch-bench.XXXXXX)
 mon=
+redis=
 cleanup() {
   if [ -n "$mon" ] && kill -0 "$mon" 2>/dev/null; then kill -INT "$mon"; wait "$mon" || true; fi
+  if [ -n "$redis" ]; then kill "$redis" 2>/dev/null; wait "$redis" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -52,8 +67,35 @@ trap cleanup EXIT
 # Other tracing programs already loaded slow every column, the baseline too.
 others=$(bpftool prog show 2>/dev/null | grep -cE '^[0-9]+: (tracing|raw_tracepoint|tracepoint)' || true)
 
+# A local redis-server on the other CPU, no persistence; its client, pinned to
+# $cpu, is the workload. About $seconds s per run at this VM's rate.
+redis_port=$((20000 + RANDOM % 20000))
+redis_requests=$((30000 * seconds))
+start_redis() {
+  taskset -c "$other_cpu" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
+    --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
+  redis=$!
+  for _ in $(seq 100); do
+    redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && return
+    sleep 0.05
+  done
+  die "redis-server did not start: $(cat "$work/redis.log")"
+}
+
+# requests/s of one redis-benchmark run of test $1 (set, get).
+run_redis() {
+  taskset -c "$cpu" redis-benchmark -p "$redis_port" -t "$1" -n "$redis_requests" -q --csv |
+    awk -F'"' -v t="${1^^}" '$2 == t {print $4 + 0}'
+}
+
 # ops/s of one run of a workload, pinned to $cpu.
-run_load() { taskset -c "$cpu" "$build/bench/$1" "$seconds"; }
+run_load() {
+  case $1 in
+    redis_set) run_redis set ;;
+    redis_get) run_redis get ;;
+    *) taskset -c "$cpu" "$build/bench/$1" "$seconds" ;;
+  esac
+}
 
 # Names of the BPF programs that process $1 holds attached links to.
 attached_programs() {
@@ -84,16 +126,19 @@ lost_in_map() {
     END {print sum + 0}'
 }
 
-# Independent of hupwatch's own output: ready when all the programs are attached.
+# Independent of hupwatch's own output: ready when all the programs are
+# attached. $@: extra options (--syscall-results adds handle_sys_exit).
 start_hupwatch() {
-  "$bin" watch --json >"$work/hw.json" 2>"$work/hw.err" &
+  local programs=("${default_programs[@]}")
+  [ "$*" = --syscall-results ] && programs+=(handle_sys_exit)
+  "$bin" watch --json "$@" >"$work/hw.json" 2>"$work/hw.err" &
   mon=$!
   local attached p missing
   for _ in $(seq 300); do
     kill -0 "$mon" 2>/dev/null || die "hupwatch watch exited before attaching: $(cat "$work/hw.err")"
     attached=$(attached_programs "$mon" | sort -u)
     missing=0
-    for p in "${programs[@]}"; do grep -qx "$p" <<<"$attached" || missing=1; done
+    for p in "${programs[@]}"; do grep -qxE "$p" <<<"$attached" || missing=1; done
     [ "$missing" -eq 0 ] && { hw_map=$(stats_map_of "$mon"); return; }
     sleep 0.05
   done
@@ -154,20 +199,23 @@ stop_floor() {
 median() { sort -n | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 declare -A ops lost
-modes=(base hw bt floor)
-for load in spawn_storm kill_storm; do
+modes=(base hw hwsys bt floor)
+nmodes=${#modes[@]}
+case " ${loads[*]} " in *" redis_"*) start_redis ;; esac
+for load in "${loads[@]}"; do
   lost[$load,hw]=0
+  lost[$load,hwsys]=0
   lost[$load,bt]=0
   for r in $(seq "$rounds"); do
-    for i in 0 1 2 3; do
-      mode=${modes[$(((i + r) % 4))]}
+    for i in $(seq 0 $((nmodes - 1))); do
+      mode=${modes[$(((i + r) % nmodes))]}
       case $mode in
         base) result=$(run_load "$load") ;;
-        hw)
-          start_hupwatch
+        hw | hwsys)
+          if [ "$mode" = hw ]; then start_hupwatch; else start_hupwatch --syscall-results; fi
           result=$(run_load "$load")
           stop_hupwatch
-          lost[$load,hw]=$((${lost[$load,hw]} + run_lost)) ;;
+          lost[$load,$mode]=$((${lost[$load,$mode]} + run_lost)) ;;
         bt)
           start_bpftrace
           result=$(run_load "$load")
@@ -178,29 +226,35 @@ for load in spawn_storm kill_storm; do
           result=$(run_load "$load")
           stop_floor ;;
       esac
+      [ -n "$result" ] || die "$load ($mode) printed no rate"
       ops[$load,$mode]+="$result "
       echo "bench: $load round $r $mode: $result ops/s" >&2
     done
   done
 done
 
-echo "| workload | unmonitored ops/s | hupwatch ops/s | hupwatch slowdown | bpftrace ops/s | bpftrace slowdown | empty programs: slowdown (floor) | events lost (hupwatch / bpftrace) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-for load in spawn_storm kill_storm; do
+echo "| workload | unmonitored ops/s | hupwatch (defaults) ops/s | slowdown | hupwatch --syscall-results ops/s | slowdown | bpftrace ops/s | slowdown | empty programs: slowdown (floor) | events lost (defaults / --syscall-results / bpftrace) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for load in "${loads[@]}"; do
   case $load in
+    getppid_storm) name="getppid() storm (the tax on every syscall)" ;;
+    redis_set) name="redis-benchmark SET (requests/s)" ;;
+    redis_get) name="redis-benchmark GET (requests/s)" ;;
     spawn_storm) name="spawn storm (vfork + _exit + waitpid)" ;;
     kill_storm) name="unmonitored-signal storm (kill SIGUSR2, ignored)" ;;
+    *) name=$load ;;
   esac
-  base=$(tr ' ' '\n' <<<"${ops[$load,base]}" | grep . | median)
-  hw=$(tr ' ' '\n' <<<"${ops[$load,hw]}" | grep . | median)
-  bt=$(tr ' ' '\n' <<<"${ops[$load,bt]}" | grep . | median)
-  fl=$(tr ' ' '\n' <<<"${ops[$load,floor]}" | grep . | median)
-  awk -v n="$name" -v b="$base" -v h="$hw" -v t="$bt" -v f="$fl" -v lh="${lost[$load,hw]}" -v lb="${lost[$load,bt]}" \
-    'BEGIN { printf "| %s | %.0f | %.0f | %.1f %% | %.0f | %.1f %% | %.1f %% | %d / %d |\n", n, b, h, (1 - h / b) * 100, t, (1 - t / b) * 100, (1 - f / b) * 100, lh, lb }'
+  for mode in "${modes[@]}"; do
+    declare "med_$mode=$(tr ' ' '\n' <<<"${ops[$load,$mode]}" | grep . | median)"
+  done
+  awk -v n="$name" -v b="$med_base" -v h="$med_hw" -v s="$med_hwsys" -v t="$med_bt" -v f="$med_floor" \
+    -v lh="${lost[$load,hw]}" -v ls="${lost[$load,hwsys]}" -v lb="${lost[$load,bt]}" \
+    'BEGIN { printf "| %s | %.0f | %.0f | %.1f %% | %.0f | %.1f %% | %.0f | %.1f %% | %.1f %% | %d / %d / %d |\n",
+             n, b, h, (1 - h / b) * 100, s, (1 - s / b) * 100, t, (1 - t / b) * 100, (1 - f / b) * 100, lh, ls, lb }'
 done
 echo
-echo "Median of $rounds interleaved runs of ${seconds} s each; workload pinned to CPU $cpu, monitors unpinned;" \
-  "$(nproc) CPUs; kernel $(uname -r); $(bpftrace --version)."
+echo "Median of $rounds interleaved runs of ${seconds} s each; workload pinned to CPU $cpu, monitors unpinned," \
+  "redis-server on CPU $other_cpu; $(nproc) CPUs; kernel $(uname -r); $(bpftrace --version); $(redis-server --version | cut -d' ' -f1-3)."
 if [ "$others" -gt 0 ]; then
   echo "Note: $others other tracing programs were loaded on this host during the run; they slow every column."
 fi

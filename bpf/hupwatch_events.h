@@ -35,6 +35,8 @@
 #define HW_DEFAULT_SIGNAL_MASK                                                            \
     ((1ULL << 1) | (1ULL << 2) | (1ULL << 3) | (1ULL << 6) | (1ULL << 9) | (1ULL << 13) | \
      (1ULL << 15) | (1ULL << 18) | (1ULL << 24) | (1ULL << 25))
+/* Threads of one subreaper searched for a live one, as find_alive_thread(). */
+#define HW_MAX_REAPER_THREADS 16
 
 enum hw_event_type {
     HW_EV_FORK = 1,
@@ -54,6 +56,9 @@ enum hw_stat {
     HW_STAT_THREADS_CREATED = HW_EV_TYPE_MAX,
     HW_STAT_ORPHANS_OVERFLOW,
     HW_STAT_REAPER_DEPTH_OVERFLOW,
+    /* A subreaper's threads beyond HW_MAX_REAPER_THREADS, all exiting in
+     * the part seen: the group was taken as live. */
+    HW_STAT_REAPER_THREADS_OVERFLOW,
     HW_STAT_MAX,
 };
 
@@ -74,6 +79,14 @@ enum hw_signal_origin {
 enum hw_reaper_kind {
     HW_REAPER_INIT = 0,
     HW_REAPER_SUBREAPER = 1,
+};
+
+/* A signal's disposition in the target when it was generated:
+ * task->sighand->action[sig - 1].sa.sa_handler. */
+enum hw_disposition {
+    HW_DISP_DEFAULT = 0, /* SIG_DFL */
+    HW_DISP_IGNORED = 1, /* SIG_IGN */
+    HW_DISP_HANDLED = 2, /* a handler */
 };
 
 enum hw_session_call {
@@ -151,7 +164,7 @@ struct hw_signal_event {
     __u32 no_info;
     __u32 sender_uid;      /* the sender's real uid */
     __u32 sender_loginuid; /* (u32)-1 when unset: the person behind sudo or su */
-    __u32 _pad0;
+    __u32 disposition;     /* enum hw_disposition, in the target at generation */
 };
 
 struct hw_reparent_event {
@@ -199,6 +212,17 @@ struct hw_oom_victim_event {
     __u32 _pad0;
     /* Path in the memory controller's hierarchy ("/" for its root). */
     char memcg_path[2 * HW_CGROUP_PATH_MAX];
+};
+
+/* One fd of a process whose file is a hung-up terminal (its f_op was
+ * swapped to hung_up_tty_fops by __tty_hangup()). Not a ring-buffer event:
+ * the iter/task_file program writes these to its seq file, read on demand. */
+struct hw_hung_up_fd {
+    __u64 start_ns; /* the process's identity: start_ns of its leader */
+    __u32 pid;      /* tgid */
+    __u32 fd;
+    __u32 tty_dev; /* the terminal it was (kernel dev_t); 0 if unknown */
+    __u32 _pad0;
 };
 
 #endif /* HUPWATCH_EVENTS_H */

@@ -8,8 +8,24 @@
 const volatile __u64 signal_mask = HW_DEFAULT_SIGNAL_MASK;
 
 #define HW_SEND_SIG_PRIV ((struct kernel_siginfo *)1)
+#define HW_SIG_DFL 0
+#define HW_SIG_IGN 1
 #define HW_SI_USER 0
 #define HW_SI_KERNEL 0x80
+
+/* The target's disposition of `sig` now, as get_signal() will find it: a
+ * handler set by the parent is gone after exec (flush_signal_handlers()),
+ * so this is the process's own, not its parent's. The index is variable:
+ * a CO-RE read, not a plain load. */
+static __always_inline __u32 disposition_of(struct task_struct *task, int sig) {
+    struct sighand_struct *sighand = task->sighand;
+    if (!sighand) return HW_DISP_DEFAULT;
+    __u64 handler = 0;
+    bpf_core_read(&handler, sizeof(handler), &sighand->action[(sig - 1) & 63].sa.sa_handler);
+    if (handler == HW_SIG_DFL) return HW_DISP_DEFAULT;
+    if (handler == HW_SIG_IGN) return HW_DISP_IGNORED;
+    return HW_DISP_HANDLED;
+}
 
 /* __send_signal_locked() fires signal_generate for every generated signal,
  * with the result it reached; `info` is the caller's: SEND_SIG_PRIV for
@@ -30,7 +46,6 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struc
     __u64 info_raw = 1;
     bpf_probe_read_kernel(&info_raw, sizeof(info_raw), &ctx[1]);
     e->no_info = 0;
-    e->_pad0 = 0;
     if (info == HW_SEND_SIG_PRIV) {
         origin = HW_ORIGIN_KERNEL;
         code = HW_SI_KERNEL;
@@ -47,10 +62,11 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struc
     e->sig = sig;
     e->result = result;
     e->group = group;
+    e->disposition = disposition_of(task, sig);
 
     struct task_struct *current = bpf_get_current_task_btf();
-    e->sender_pid = BPF_CORE_READ(current, tgid);
-    e->sender_start_ns = task_start_boottime(BPF_CORE_READ(current, group_leader));
+    e->sender_pid = current->tgid;
+    e->sender_start_ns = task_start_boottime_btf(current->group_leader);
     e->sender_uid = current->real_cred->uid.val;
     e->sender_loginuid = task_loginuid_btf(current);
     bpf_get_current_comm(&e->sender_comm, sizeof(e->sender_comm));

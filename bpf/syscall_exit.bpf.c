@@ -31,23 +31,34 @@ struct eio_count {
     __u64 last_report_ns;
 };
 
-/* EIO writes per process (tgid); LRU so that exited processes age out. */
+/* A process is (tgid, start time): a reused pid starts its count afresh. */
+struct eio_key {
+    __u32 tgid;
+    __u32 _pad0;
+    __u64 start_ns;
+};
+
+/* EIO writes per process; LRU, bounded, so that exited processes age out. */
 struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
     __uint(max_entries, 4096);
-    __type(key, __u32);
+    __type(key, struct eio_key);
     __type(value, struct eio_count);
 } eio_counts SEC(".maps");
 
 static __always_inline void on_write_eio(struct pt_regs *regs) {
     struct task_struct *task = bpf_get_current_task_btf();
-    __u32 tgid = BPF_CORE_READ(task, tgid);
+    struct eio_key key = {
+        .tgid = task->tgid,
+        ._pad0 = 0,
+        .start_ns = task_start_boottime_btf(task->group_leader),
+    };
     __u64 now = bpf_ktime_get_boot_ns();
-    struct eio_count *count = bpf_map_lookup_elem(&eio_counts, &tgid);
+    struct eio_count *count = bpf_map_lookup_elem(&eio_counts, &key);
     if (!count) {
         struct eio_count first = {.writes = 0, .last_report_ns = 0};
-        bpf_map_update_elem(&eio_counts, &tgid, &first, BPF_NOEXIST);
-        count = bpf_map_lookup_elem(&eio_counts, &tgid);
+        bpf_map_update_elem(&eio_counts, &key, &first, BPF_NOEXIST);
+        count = bpf_map_lookup_elem(&eio_counts, &key);
         if (!count) return;
     }
     __u64 writes = __sync_fetch_and_add(&count->writes, 1) + 1;

@@ -25,6 +25,8 @@ packages=(
   # package: the man page, checking the .deb; tests under a real systemd in
   # a Debian 12 container
   help2man lintian dpkg-dev debootstrap systemd-container
+  # bench: the redis-benchmark workload (server and client)
+  redis-server redis-tools
 )
 
 build_container() {

@@ -122,6 +122,7 @@ Json to_json_body(const Verdict& v, const BootClock& clock) {
     j["reaper"] = v.reaper ? Json(reaper_kind_name(*v.reaper)) : Json(nullptr);
     j["output_lost"] = v.output_lost;
     j["eio_writes"] = v.eio_writes;
+    j["dead_fds"] = v.dead_fds;
     Json lineage = Json::array();
     for (const auto& p : v.lineage) lineage.push_back(ref_json(p));
     j["lineage"] = lineage;

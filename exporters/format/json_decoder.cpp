@@ -334,6 +334,16 @@ void read_orphan_keys(FieldReader& r, Verdict& v) {
     v.reaper = r.named_or_null("reaper", parse_reaper_kind);
     v.output_lost = r.boolean("output_lost");
     v.eio_writes = r.u64("eio_writes");
+    if (r.has("dead_fds")) {  // added to the contract later: absent in older stores
+        const Json* fds = r.field("dead_fds");
+        if (!fds->is_array()) return r.fail("dead_fds", "not an array");
+        for (const auto& fd : *fds) {
+            if (!fd.is_number_integer() || fd.get<std::int64_t>() < 0 ||
+                fd.get<std::int64_t>() > INT32_MAX)
+                return r.fail("dead_fds", "holds a bad fd");
+            v.dead_fds.push_back(fd.get<int>());
+        }
+    }
 }
 
 Verdict read_verdict(FieldReader& r) {

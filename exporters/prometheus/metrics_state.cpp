@@ -188,6 +188,56 @@ void MetricsState::publish(std::uint64_t now_boot_ns, const MonitorCounters& cou
     // (reverse declaration order), or by the last scrape still reading it.
 }
 
+// The live path's bounds (docs/metrics.md, "Bounded state"): sizes now and
+// what each bound dropped, so flat memory can be watched, not assumed.
+static void append_bound_metrics(const MonitorCounters& c, std::vector<MetricFamily>& families) {
+    struct Row {
+        const char* name;
+        MetricType type;
+        const char* help;
+        std::uint64_t value;
+    };
+    const auto gauge = MetricType::Gauge;
+    const auto counter = MetricType::Counter;
+    const Row rows[] = {
+        {"hupwatch_tracked_processes_alive", gauge, "Live processes in the process table.",
+         c.table_alive},
+        {"hupwatch_process_table_refused_total", counter,
+         "New processes not recorded: the process table was full of live ones.",
+         c.table_refused_full},
+        {"hupwatch_process_table_evicted_early_total", counter,
+         "Exited processes evicted before their grace period to make room.",
+         c.table_evicted_pressure},
+        {"hupwatch_correlator_sessions", gauge, "Sessions the correlator remembers.",
+         c.correlator_sessions},
+        {"hupwatch_correlator_process_notes", gauge,
+         "Processes with SIGHUP notes kept by the correlator.", c.correlator_process_notes},
+        {"hupwatch_correlator_pending_orphans", gauge, "Reparented processes waiting to settle.",
+         c.correlator_pending_orphans},
+        {"hupwatch_correlator_original_parents", gauge,
+         "Reparented processes whose first parent is remembered for their lineage.",
+         c.correlator_original_parents},
+        {"hupwatch_correlator_sessions_dropped_total", counter,
+         "Sessions forgotten at the session bound while still relevant.",
+         c.correlator_sessions_dropped},
+        {"hupwatch_correlator_orphans_dropped_total", counter,
+         "Reparents not settled into verdicts: the pending-orphan bound was hit.",
+         c.correlator_orphans_dropped},
+        {"hupwatch_duplicate_exits_total", counter,
+         "Second exit events of one process, dropped (kernels before 6.16).", c.duplicate_exits},
+        {"hupwatch_session_changes_derived_total", counter,
+         "setsid/setpgid events derived from a process's new sid or pgid.",
+         c.session_changes_derived},
+        {"hupwatch_hung_up_scans_total", counter,
+         "Scans of a process's fds for hung-up terminals (BPF iterator).", c.hung_up_scans},
+        {"hupwatch_hung_up_scan_failures_total", counter,
+         "Hung-up terminal scans that failed; output loss then fell back to fd names.",
+         c.hung_up_scan_failures},
+    };
+    for (const auto& row : rows)
+        add_single_sample(families, row.name, row.type, row.help, as_value(row.value));
+}
+
 MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCounters& counters,
                                     std::size_t tracked_processes) {
     MetricsSnapshot out;
@@ -353,6 +403,7 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
 
     add_single_sample(families, "hupwatch_tracked_processes", MetricType::Gauge,
                       "Processes in hupwatch's process table.", as_value(tracked_processes));
+    append_bound_metrics(counters, families);
 
     auto build_info = family("hupwatch_build_info", MetricType::Gauge,
                              "Always 1; labels name the hupwatch version and the running kernel.");

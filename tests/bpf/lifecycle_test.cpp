@@ -118,8 +118,11 @@ TEST(Lifecycle, ArgvBeyondTheLimitIsTruncatedAndFlagged) {
     EXPECT_EQ(x.argv[1], std::string(32 - 5, 'x'));  // 32 bytes: "true\0" + 27 x
 }
 
+// The opt-in syscall hook (--syscall-results): exact results, failures too.
 TEST(Lifecycle, SetsidAndSetpgidResults) {
-    HUPWATCH_START_CAPTURE(capture, CollectorOptions{});
+    CollectorOptions with_syscall_results;
+    with_syscall_results.syscall_results = true;
+    HUPWATCH_START_CAPTURE(capture, with_syscall_results);
     pid_t child = spawn([]() -> int {
         if (setpgid(0, 0) != 0) return 1;
         if (setsid() != getpid()) return 2;  // a group leader cannot setsid... see below

@@ -11,13 +11,18 @@ namespace hupwatch::test {
 
 std::unique_ptr<MonitorCapture> MonitorCapture::start(std::string& error,
                                                       CorrelatorOptions correlator) {
+    MonitorOptions options;
+    options.correlator = correlator;
+    return start(error, options);
+}
+
+std::unique_ptr<MonitorCapture> MonitorCapture::start(std::string& error,
+                                                      const MonitorOptions& options) {
     if (geteuid() != 0) {
         error = "not root";
         return nullptr;
     }
     std::unique_ptr<MonitorCapture> capture(new MonitorCapture());
-    MonitorOptions options;
-    options.correlator = correlator;
     CollectorError collector_error;
     capture->monitor_ = LiveMonitor::start(options, *capture, collector_error);
     if (!capture->monitor_) {
@@ -25,7 +30,13 @@ std::unique_ptr<MonitorCapture> MonitorCapture::start(std::string& error,
         return nullptr;
     }
     capture->thread_ = std::thread([c = capture.get()] {
-        while (!c->stop_) c->monitor_->poll(50);
+        while (!c->stop_) {
+            {
+                std::lock_guard lock(c->poll_mutex_);
+                c->monitor_->poll(50);
+            }
+            std::this_thread::yield();  // let counters() in
+        }
     });
     return capture;
 }
@@ -35,7 +46,32 @@ MonitorCapture::~MonitorCapture() {
     if (thread_.joinable()) thread_.join();
 }
 
-void MonitorCapture::on_event(const Event&) {}
+void MonitorCapture::on_event(const Event& event) {
+    if (event.type() != EventType::Exit) return;
+    std::lock_guard lock(mutex_);
+    exits_.push_back(event.subject());
+    changed_.notify_all();
+}
+
+std::vector<ProcessInfo> MonitorCapture::exits() {
+    std::lock_guard lock(mutex_);
+    return exits_;
+}
+
+bool MonitorCapture::wait_exit(std::uint32_t pid, std::chrono::milliseconds timeout) {
+    return wait(
+        [&] {
+            for (const auto& e : exits_)
+                if (e.pid == pid) return true;
+            return false;
+        },
+        timeout);
+}
+
+MonitorCounters MonitorCapture::counters() {
+    std::lock_guard lock(poll_mutex_);
+    return monitor_->counters();
+}
 
 void MonitorCapture::on_finding(const Finding& finding) {
     // HUPWATCH_TEST_DUMP=1 shows every finding, to see what a failing

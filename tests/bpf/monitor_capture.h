@@ -26,6 +26,7 @@ class MonitorCapture : public EventSink {
    public:
     static std::unique_ptr<MonitorCapture> start(std::string& error,
                                                  CorrelatorOptions correlator = {});
+    static std::unique_ptr<MonitorCapture> start(std::string& error, const MonitorOptions& options);
     ~MonitorCapture() override;
 
     void on_event(const Event& event) override;
@@ -40,6 +41,12 @@ class MonitorCapture : public EventSink {
     std::optional<SessionEndFinding> wait_session_end(
         std::uint32_t sid, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     std::vector<Finding> findings();
+    // The exit events the sink saw (after the live path's checks), as the
+    // exiting processes were then.
+    std::vector<ProcessInfo> exits();
+    // Waits until an exit event of pid reached the sink.
+    bool wait_exit(std::uint32_t pid, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    MonitorCounters counters();
 
    private:
     MonitorCapture() = default;
@@ -53,6 +60,8 @@ class MonitorCapture : public EventSink {
     std::mutex mutex_;
     std::condition_variable changed_;
     std::vector<Finding> findings_;
+    std::vector<ProcessInfo> exits_;
+    std::mutex poll_mutex_;  // the monitor's own state: poll() vs counters()
 };
 
 // As HUPWATCH_START_CAPTURE: skip outside CI without BPF, fail under CI=true.

@@ -159,8 +159,11 @@ TEST(Signals, TtyHangupSendsKernelSighupsToTheLeaderThenItsForegroundJob) {
 }
 
 // After a hangup, writes to the terminal fail with EIO: the output is lost.
+// Counted by the opt-in syscall hook (--syscall-results).
 TEST(Signals, WritesToAHungUpTerminalAreReportedAsOutputLost) {
-    HUPWATCH_START_CAPTURE(capture, CollectorOptions{});
+    CollectorOptions with_syscall_results;
+    with_syscall_results.syscall_results = true;
+    HUPWATCH_START_CAPTURE(capture, with_syscall_results);
     int master = posix_openpt(O_RDWR | O_NOCTTY);
     ASSERT_GE(master, 0);
     ASSERT_EQ(grantpt(master), 0);

@@ -66,7 +66,7 @@ std::vector<StructLayout> cxx_layouts() {
           MEMBER(hw_signal_event, origin), MEMBER(hw_signal_event, result),
           MEMBER(hw_signal_event, group), MEMBER(hw_signal_event, sender_comm),
           MEMBER(hw_signal_event, no_info), MEMBER(hw_signal_event, sender_uid),
-          MEMBER(hw_signal_event, sender_loginuid), MEMBER(hw_signal_event, _pad0)}},
+          MEMBER(hw_signal_event, sender_loginuid), MEMBER(hw_signal_event, disposition)}},
         {"hw_reparent_event",
          sizeof(hw_reparent_event),
          {MEMBER(hw_reparent_event, hdr), MEMBER(hw_reparent_event, child),
@@ -92,6 +92,10 @@ std::vector<StructLayout> cxx_layouts() {
           MEMBER(hw_oom_victim_event, trigger_pid), MEMBER(hw_oom_victim_event, memcg_path_len),
           MEMBER(hw_oom_victim_event, memcg_path_truncated), MEMBER(hw_oom_victim_event, _pad0),
           MEMBER(hw_oom_victim_event, memcg_path)}},
+        {"hw_hung_up_fd",
+         sizeof(hw_hung_up_fd),
+         {MEMBER(hw_hung_up_fd, start_ns), MEMBER(hw_hung_up_fd, pid), MEMBER(hw_hung_up_fd, fd),
+          MEMBER(hw_hung_up_fd, tty_dev), MEMBER(hw_hung_up_fd, _pad0)}},
     };
 }
 

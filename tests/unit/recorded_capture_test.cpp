@@ -110,6 +110,9 @@ TEST(RecordedCapture, ReplaysToWhatTheDaemonDrewLive) {
     for (std::size_t i = 0; i < findings.size(); ++i) {
         auto derived = nlohmann::ordered_json::parse(to_json_line(findings[i], c.clock));
         auto live = nlohmann::ordered_json::parse(c.live_findings[i]);
+        // Keys added to the contract after the capture was recorded.
+        for (const char* added : {"dead_fds"})
+            if (!live.contains(added)) derived.erase(added);
         ASSERT_EQ(derived.size(), live.size()) << i;
         for (const auto& [key, value] : live.items()) {
             // The lines' times have microseconds; the daemon had nanoseconds.
@@ -119,6 +122,11 @@ TEST(RecordedCapture, ReplaysToWhatTheDaemonDrewLive) {
             // daemon's /proc seed, which the capture does not carry.
             else if (key == "new_parent_comm")
                 EXPECT_EQ(derived[key], i == 2 ? "" : value) << i;
+            // Recorded before the SIGHUP disposition was taken at the signal
+            // (issue 15): the daemon then called the killed sleep "handled";
+            // with no recorded disposition, reanalysis says what it was.
+            else if (key == "sighup" && i == 1)
+                EXPECT_EQ(derived[key], "default") << i;
             else
                 EXPECT_EQ(derived[key], value) << i << " " << key;
         }

@@ -33,6 +33,12 @@ int run_check() {
     auto collector = BpfCollector::start(CollectorOptions{}, error);
     if (!collector) return cannot_run(error.code, error.message);
     fmt::print("{:<32} {}\n", "BPF programs", "loaded and attached");
+    // Exactly what `run` and `watch` attach by default, and what the opt-in adds.
+    for (const auto& hook : collector->attached_hooks())
+        fmt::print("{:<32} {}\n", "hook (default)", hook);
+    fmt::print("{:<32} {}\n", "hook (--syscall-results)", collector->syscall_results_hook());
+    fmt::print("{:<32} {}: run over one process per orphan verdict\n", "iterator (on demand)",
+               collector->iterator_hook());
     if (failure.code != kExitOk) return cannot_run(failure.code, failure.message);
     fmt::print("result: ok\n");
     return kExitOk;

@@ -21,7 +21,8 @@ struct MonitorCliOptions {
     std::vector<std::string> signals;  // names or numbers; empty: the default set
     std::uint32_t argv_max = 4096;
     std::string proc_root = "/proc";
-    bool no_syscall_results = false;
+    bool syscall_results = false;     // opt-in: the sys_exit hook
+    bool no_syscall_results = false;  // the default since 0.2; accepted, changes nothing
     std::vector<std::string> redact;  // --redact REGEX, repeatable
     bool no_default_redactions = false;
 };

@@ -33,16 +33,23 @@ void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options) {
     cmd.add_option("--argv-max", options.argv_max, "Bytes of argv captured per exec (16..4096)")
         ->check(CLI::Range(16, 4096));
     cmd.add_option("--proc", options.proc_root, "proc filesystem to seed the process table from");
+    cmd.add_flag("--syscall-results", options.syscall_results,
+                 "Also attach raw_syscalls:sys_exit for exact setsid/setpgid results and EIO "
+                 "write counts (output_lost events); every syscall on the host then takes the "
+                 "kernel's slower traced path (docs/cli.md states the price)");
     cmd.add_flag("--no-syscall-results", options.no_syscall_results,
-                 "Do not watch syscall results (setsid, setpgid, EIO writes): cheaper syscalls "
-                 "host-wide, but no setsid/setpgid/output_lost events");
+                 "The default: no syscall hook (kept so that old unit files still start)");
     add_redaction_options(cmd, options);
 }
 
 bool to_monitor_options(const MonitorCliOptions& cli, MonitorOptions& out, std::string& error) {
     out.collector.argv_max = cli.argv_max;
     out.proc_root = cli.proc_root;
-    out.collector.syscall_results = !cli.no_syscall_results;
+    if (cli.syscall_results && cli.no_syscall_results) {
+        error = "hupwatch: --syscall-results and --no-syscall-results contradict each other";
+        return false;
+    }
+    out.collector.syscall_results = cli.syscall_results;
     out.redaction = {!cli.no_default_redactions, cli.redact};
     if (!ArgvRedactor::create(out.redaction, error)) return false;
     std::uint64_t mask = cli.signals.empty() ? kDefaultSignalMask : 0;

@@ -1,6 +1,7 @@
 #include "bpf_collector.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -76,7 +77,27 @@ std::string joined_tail(std::size_t n) {
     return out;
 }
 
+std::string hook_name(const struct ::bpf_program* prog) {
+    return fmt::format("{} ({})", bpf_program__section_name(prog), bpf_program__name(prog));
+}
+
 }  // namespace
+
+bool exit_tracepoint_has_group_dead() {
+    struct btf* vmlinux = btf__load_vmlinux_btf();
+    if (!vmlinux) return false;
+    bool found = false;
+    int id = btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
+    if (id > 0) {
+        // typedef -> pointer -> prototype (void *ctx, task, bool group_dead)
+        const struct btf_type* t = btf__type_by_id(vmlinux, static_cast<__u32>(id));
+        if (t) t = btf__type_by_id(vmlinux, t->type);
+        if (t && btf_is_ptr(t)) t = btf__type_by_id(vmlinux, t->type);
+        found = t && btf_is_func_proto(t) && btf_vlen(t) >= 3;
+    }
+    btf__free(vmlinux);
+    return found;
+}
 
 std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& options,
                                                   CollectorError& error) {
@@ -97,10 +118,14 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
     const int cpus = std::max(1, libbpf_num_possible_cpus());
     skel->rodata->wakeup_bytes = std::max<std::uint64_t>(
         kMinWakeupBytesPerCpu, options.wakeup_bytes / static_cast<unsigned>(cpus));
-    if (!options.syscall_results) {
-        bpf_program__set_autoload(skel->progs.handle_sys_exit, false);
-        bpf_program__set_autoattach(skel->progs.handle_sys_exit, false);
-    }
+    // Not loaded at all unless asked: loading is where its cost would start.
+    if (!options.syscall_results) bpf_program__set_autoload(skel->progs.handle_sys_exit, false);
+    // One exit program: the exact group_dead test where the kernel has it.
+    const bool group_dead = !options.exit_by_live_count && exit_tracepoint_has_group_dead();
+    bpf_program__set_autoload(group_dead ? skel->progs.handle_exit_live : skel->progs.handle_exit,
+                              false);
+    // Run on demand over one process (HungUpTerminalScan), never attached.
+    bpf_program__set_autoattach(skel->progs.find_hung_up_ttys, false);
 
     if (int err = hupwatch_bpf__load(skel); err != 0) {
         error = {kExitVerifierRejected,
@@ -116,7 +141,25 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
         hupwatch_bpf__destroy(skel);
         return nullptr;
     }
-    return std::unique_ptr<BpfCollector>(new BpfCollector(skel));
+    std::unique_ptr<BpfCollector> collector(new BpfCollector(skel));
+    struct ::bpf_program* prog;
+    bpf_object__for_each_program(prog, skel->obj) {
+        if (bpf_program__autoload(prog) && bpf_program__autoattach(prog))
+            collector->hooks_.push_back(hook_name(prog));
+    }
+    return collector;
+}
+
+std::string BpfCollector::syscall_results_hook() const {
+    return hook_name(skel_->progs.handle_sys_exit);
+}
+
+std::string BpfCollector::iterator_hook() const {
+    return hook_name(skel_->progs.find_hung_up_ttys);
+}
+
+struct ::bpf_program* BpfCollector::hung_up_iterator() const {
+    return skel_->progs.find_hung_up_ttys;
 }
 
 BpfCollector::~BpfCollector() {

@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hupwatch_events.h"
 #include "monitor_counters.h"
 #include "preflight.h"
 
 struct hupwatch_bpf;  // the generated skeleton
+struct bpf_program;
 
 namespace hupwatch {
 
@@ -28,10 +30,17 @@ struct CollectorOptions {
     // the data on its next timed poll. Waking per event would cost the
     // traced CPU an interrupt for every fork.
     std::uint64_t wakeup_bytes = 128 * 1024;
-    // setsid/setpgid results and EIO writes come from raw_syscalls:sys_exit,
-    // which puts every syscall on the kernel's slower traced path. Off:
-    // no setsid/setpgid/output_lost events, cheaper syscalls.
-    bool syscall_results = true;
+    // Opt-in: setsid/setpgid results and EIO writes from raw_syscalls:sys_exit.
+    // Attaching it puts every syscall of every process on the kernel's slower
+    // traced path (syscall_trace_enter/syscall_exit_work), whatever the
+    // program does. Off (the default): the program is not even loaded;
+    // session changes are derived from the events, and output loss is read
+    // from the fds themselves when a verdict settles.
+    bool syscall_results = false;
+    // Load the exit program of kernels before 6.16 (handle_exit_live) even
+    // where the tracepoint has group_dead: for tests of the fallback and of
+    // the userspace backstop that drops its second exits.
+    bool exit_by_live_count = false;
 };
 
 struct CollectorError {
@@ -51,10 +60,23 @@ class BpfCollector {
 
     int ring_buffer_fd() const;
     BpfStats read_stats() const;
+    // "tp_btf/sched_process_fork", ...: every program attached, in load order.
+    const std::vector<std::string>& attached_hooks() const { return hooks_; }
+    // The hook --syscall-results adds, and the iterator run on demand, named
+    // as attached_hooks() names them.
+    std::string syscall_results_hook() const;
+    std::string iterator_hook() const;
+    // The iter/task_file program behind HungUpTerminalScan (loaded, not attached).
+    struct ::bpf_program* hung_up_iterator() const;
 
    private:
     explicit BpfCollector(struct ::hupwatch_bpf* skel) : skel_(skel) {}
     struct ::hupwatch_bpf* skel_;
+    std::vector<std::string> hooks_;
 };
+
+// Does this kernel's sched_process_exit pass group_dead (Linux 6.16+)? Read
+// from the kernel's BTF: btf_trace_sched_process_exit's prototype.
+bool exit_tracepoint_has_group_dead();
 
 }  // namespace hupwatch

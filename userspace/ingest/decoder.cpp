@@ -93,6 +93,19 @@ EventBody decode_body(const hw_signal_event& r) {
     e.no_info = r.no_info != 0;
     e.sender_uid = r.sender_uid;
     e.sender_loginuid = r.sender_loginuid;
+    switch (r.disposition) {
+        case HW_DISP_DEFAULT:
+            e.disposition = SignalDisposition::Default;
+            break;
+        case HW_DISP_IGNORED:
+            e.disposition = SignalDisposition::Ignored;
+            break;
+        case HW_DISP_HANDLED:
+            e.disposition = SignalDisposition::Handled;
+            break;
+        default:
+            e.disposition = SignalDisposition::Unknown;
+    }
     return e;
 }
 

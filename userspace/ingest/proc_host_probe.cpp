@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "proc_text.h"
+
 namespace hupwatch {
 namespace {
 
@@ -76,6 +78,28 @@ std::optional<double> ProcHostProbe::cpu_seconds(std::uint32_t pid) {
     }
     static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
     return static_cast<double>(utime + stime) / ticks;
+}
+
+std::optional<std::vector<HungUpFd>> ProcHostProbe::hung_up_fds(std::uint32_t pid,
+                                                                std::uint64_t start_ns) {
+    if (!scan_) return std::nullopt;
+    return scan_->scan(pid, start_ns);
+}
+
+std::optional<std::pair<std::uint32_t, std::uint32_t>> ProcHostProbe::session_ids(
+    std::uint32_t pid, std::uint64_t start_ns) {
+    std::ifstream in(proc_root_ + "/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(in, line)) return std::nullopt;
+    auto stat = parse_proc_stat(line);
+    if (!stat) return std::nullopt;
+    // /proc floors the start to a clock tick: the same process starts in
+    // [ticks * tick_ns, (ticks + 1) * tick_ns).
+    static const std::uint64_t tick_ns =
+        1'000'000'000ULL / static_cast<std::uint64_t>(sysconf(_SC_CLK_TCK));
+    std::uint64_t floor_ns = stat->starttime_ticks * tick_ns;
+    if (start_ns < floor_ns || start_ns >= floor_ns + tick_ns) return std::nullopt;
+    return std::pair{stat->session, stat->pgrp};
 }
 
 std::string ProcHostProbe::user_name(std::uint32_t uid) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "host_probe.h"
+#include "hung_up_terminal_scan.h"
 
 namespace hupwatch {
 
@@ -16,9 +17,17 @@ class ProcHostProbe : public HostProbe {
     std::optional<OutputTargets> output_targets(std::uint32_t pid) override;
     std::string user_name(std::uint32_t uid) override;
     std::optional<double> cpu_seconds(std::uint32_t pid) override;
+    std::optional<std::vector<HungUpFd>> hung_up_fds(std::uint32_t pid,
+                                                     std::uint64_t start_ns) override;
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> session_ids(
+        std::uint32_t pid, std::uint64_t start_ns) override;
+
+    // The kernel's own answer for hung_up_fds(); without it, nullopt.
+    void use_hung_up_scan(HungUpTerminalScan* scan) { scan_ = scan; }
 
    private:
     std::string proc_root_;
+    HungUpTerminalScan* scan_ = nullptr;
 };
 
 }  // namespace hupwatch

@@ -6,6 +6,7 @@
 
 #include "boot_clock.h"
 #include "proc_scanner.h"
+#include "session_change.h"
 
 namespace hupwatch {
 namespace {
@@ -18,8 +19,12 @@ LiveMonitor::LiveMonitor(std::unique_ptr<BpfCollector> collector, const MonitorO
                          EventSink& sink)
     : collector_(std::move(collector)),
       sink_(sink),
+      hung_up_scan_(collector_->hung_up_iterator()),
       probe_(options.proc_root),
-      correlator_(options.correlator, &probe_) {}
+      correlator_(options.correlator, &probe_),
+      derive_sessions_(!options.collector.syscall_results) {
+    probe_.use_hung_up_scan(&hung_up_scan_);
+}
 
 std::unique_ptr<LiveMonitor> LiveMonitor::start(const MonitorOptions& options, EventSink& sink,
                                                 CollectorError& error) {
@@ -73,11 +78,31 @@ void LiveMonitor::on_event(const Event& event) {
         if (redactor_->redact(body.argv)) {
             body.argv_redacted = true;
             ++counters_.argv_redacted;
-            handle(redacted);
+            accept(redacted);
             return;
         }
     }
+    accept(event);
+}
+
+// One exit per process, and the session changes no syscall hook reports.
+void LiveMonitor::accept(const Event& event) {
+    const ProcessInfo& subject = event.subject();
+    const ProcessEntry* known = table_.find(subject.pid, subject.start_ns);
+    // Exactly one exit per process: a second one is the kernel's double
+    // report (see bpf/process.bpf.c, handle_exit_live), not a second death.
+    if (event.type() == EventType::Exit && known && !known->alive && !known->exit_lost) {
+        ++counters_.duplicate_exits;
+        return;
+    }
+    std::optional<ProcessInfo> before;
+    if (derive_sessions_ && known && known->alive) before = known->info;
     handle(event);
+    if (!before) return;
+    if (auto change = derive_session_change(*before, subject)) {
+        ++counters_.session_changes_derived;
+        handle(Event{event.ktime_ns, std::move(*change)});
+    }
 }
 
 void LiveMonitor::handle(const Event& event) {
@@ -102,6 +127,19 @@ MonitorCounters LiveMonitor::counters() const {
     out.malformed = reader_ ? reader_->records_malformed() : 0;
     out.kernel = collector_->read_stats();
     out.non_job_kills = correlator_.non_job_kills();
+    out.hung_up_scans = hung_up_scan_.scans();
+    out.hung_up_scan_failures = hung_up_scan_.failures();
+    out.table_processes = table_.size();
+    out.table_alive = table_.alive_count();
+    out.table_refused_full = table_.counters().refused_full;
+    out.table_evicted_pressure = table_.counters().evicted_pressure;
+    auto sizes = correlator_.sizes();
+    out.correlator_sessions = sizes.sessions;
+    out.correlator_process_notes = sizes.process_notes;
+    out.correlator_pending_orphans = sizes.pending_orphans;
+    out.correlator_original_parents = sizes.original_parents;
+    out.correlator_sessions_dropped = sizes.sessions_dropped;
+    out.correlator_orphans_dropped = sizes.orphans_dropped;
     return out;
 }
 

@@ -11,6 +11,7 @@
 #include "disconnect_correlator.h"
 #include "event_sink.h"
 #include "events.h"
+#include "hung_up_terminal_scan.h"
 #include "monitor_counters.h"
 #include "proc_host_probe.h"
 #include "process_table.h"
@@ -50,11 +51,13 @@ class LiveMonitor {
     LiveMonitor(std::unique_ptr<BpfCollector> collector, const MonitorOptions& options,
                 EventSink& sink);
     void on_event(const Event& event);
+    void accept(const Event& event);
     void handle(const Event& event);
     void emit(std::vector<Finding> findings);
 
     std::unique_ptr<BpfCollector> collector_;
     EventSink& sink_;
+    HungUpTerminalScan hung_up_scan_;
     ProcHostProbe probe_;
     ProcessTable table_;
     DisconnectCorrelator correlator_;
@@ -64,6 +67,7 @@ class LiveMonitor {
     std::vector<ProcSnapshot> seed_;
     std::unique_ptr<ArgvRedactor> redactor_;
     std::uint64_t last_eviction_ns_ = 0;
+    bool derive_sessions_ = true;  // no syscall hook reports them
 };
 
 }  // namespace hupwatch

@@ -17,6 +17,9 @@ inline constexpr std::size_t kEventTypeCount = 8;
 enum class SignalOrigin { User, Kernel };
 enum class SignalResult { Delivered, Ignored, AlreadyPending, Overflow, LostInfo, Unknown };
 enum class ReaperKind { Init, Subreaper };
+// The target's disposition of the signal when it was generated; Unknown
+// where the source does not say (events read back from the store).
+enum class SignalDisposition { Default, Ignored, Handled, Unknown };
 enum class SessionCall { Setsid, Setpgid };
 
 // A process as seen at one event. (pid, start_ns) is its identity.
@@ -89,6 +92,7 @@ struct SignalEvent {
     bool no_info = false;
     std::uint32_t sender_uid = 0;
     std::uint32_t sender_loginuid = UINT32_MAX;  // unset; else the person behind sudo or su
+    SignalDisposition disposition = SignalDisposition::Unknown;
 
     bool operator==(const SignalEvent&) const = default;
 };

@@ -166,7 +166,8 @@ struct Verdict {
     std::optional<ProcessRef> new_parent;
     std::optional<ReaperKind> reaper;
     bool output_lost = false;
-    std::uint64_t eio_writes = 0;  // failed writes to a hung-up terminal, so far
+    std::uint64_t eio_writes = 0;  // failed writes to a hung-up terminal, so far (opt-in)
+    std::vector<int> dead_fds;     // its fds that are hung-up terminals, as the kernel said
 
     // Killed verdicts.
     std::optional<KillDetails> kill;

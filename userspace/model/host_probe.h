@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace hupwatch {
 
@@ -18,6 +20,12 @@ struct SignalMasks {
 struct OutputTargets {
     std::string stdout_path;  // readlink of fd 1, empty if unknown
     std::string stderr_path;
+};
+
+// An fd whose file is a hung-up terminal (its writes fail with EIO).
+struct HungUpFd {
+    int fd = 0;
+    std::uint32_t tty_dev = 0;  // the terminal it was; 0 if unknown
 };
 
 // The passwd name of uid, or the number when it has none.
@@ -32,6 +40,19 @@ class HostProbe {
     virtual std::string user_name(std::uint32_t uid) = 0;
     // utime + stime of a live process, in seconds.
     virtual std::optional<double> cpu_seconds(std::uint32_t pid) = 0;
+    // Every fd of process (pid, start_ns) that is a hung-up terminal, asked
+    // of the kernel itself; nullopt when it cannot be asked (no BPF
+    // iterator, replay), and the caller falls back to output_targets().
+    virtual std::optional<std::vector<HungUpFd>> hung_up_fds(std::uint32_t /*pid*/,
+                                                             std::uint64_t /*start_ns*/) {
+        return std::nullopt;
+    }
+    // (sid, pgid) of the live process (pid, start_ns) as /proc shows them
+    // now; nullopt when it is gone or the pid belongs to another process.
+    virtual std::optional<std::pair<std::uint32_t, std::uint32_t>> session_ids(
+        std::uint32_t /*pid*/, std::uint64_t /*start_ns*/) {
+        return std::nullopt;
+    }
 };
 
 }  // namespace hupwatch

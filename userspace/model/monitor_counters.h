@@ -25,6 +25,28 @@ struct MonitorCounters {
     BpfStats kernel{};                 // the BPF stats map (losses per type, ...)
     // Processes that were not jobs, killed by a signal, by KillCause: no verdict.
     std::array<std::uint64_t, kKillCauseCount> non_job_kills{};
+
+    // Exactly one exit per process: a second exit of one (pid, start_ns),
+    // dropped (the pre-6.16 exit test can fire twice for a SIGKILLed group).
+    std::uint64_t duplicate_exits = 0;
+    // setsid/setpgid derived from a process's new sid/pgid (no syscall hook).
+    std::uint64_t session_changes_derived = 0;
+    // Hung-up terminal scans (iter/task_file) run, and those that failed.
+    std::uint64_t hung_up_scans = 0;
+    std::uint64_t hung_up_scan_failures = 0;
+
+    // Sizes now, and what a bound dropped: the process table...
+    std::uint64_t table_processes = 0;  // entries, live and recently exited
+    std::uint64_t table_alive = 0;
+    std::uint64_t table_refused_full = 0;      // new processes not recorded: table full
+    std::uint64_t table_evicted_pressure = 0;  // exited entries evicted early to make room
+    // ...and the correlator.
+    std::uint64_t correlator_sessions = 0;
+    std::uint64_t correlator_process_notes = 0;
+    std::uint64_t correlator_pending_orphans = 0;
+    std::uint64_t correlator_original_parents = 0;
+    std::uint64_t correlator_sessions_dropped = 0;
+    std::uint64_t correlator_orphans_dropped = 0;
     std::uint64_t lost_total() const;
     // "N events and M findings; K lost in the kernel: exec=2; 0 malformed"
     std::string summary() const;

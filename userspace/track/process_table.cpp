@@ -160,6 +160,13 @@ std::vector<const ProcessEntry*> ProcessTable::lineage(std::uint32_t pid, std::u
     return out;
 }
 
+std::set<std::uint32_t> ProcessTable::live_sessions() const {
+    std::set<std::uint32_t> out;
+    for (const auto& [key, entry] : entries_)
+        if (entry.alive && entry.info.sid != 0) out.insert(entry.info.sid);
+    return out;
+}
+
 void ProcessTable::evict(std::uint64_t now_boot_ns) {
     if (now_boot_ns < options_.exit_grace_ns) return;
     std::uint64_t cutoff = now_boot_ns - options_.exit_grace_ns;

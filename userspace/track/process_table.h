@@ -80,6 +80,9 @@ class ProcessTable {
     std::vector<const ProcessEntry*> lineage(std::uint32_t pid, std::uint64_t start_ns,
                                              std::size_t max_depth) const;
 
+    // The session ids of the live processes.
+    std::set<std::uint32_t> live_sessions() const;
+
     // Removes exited entries whose exit is older than the grace period.
     void evict(std::uint64_t now_boot_ns);
 

@@ -29,15 +29,6 @@ bool is_abnormal(const ExitEvent& exit) {
     return code && *code != 0;
 }
 
-// Does a readlink of an output fd name this (hung-up) terminal? A pty's node
-// is removed when its master closes, so the link then ends in " (deleted)".
-bool writes_to_tty(const std::string& link, std::uint32_t tty_dev) {
-    auto name = tty_name(tty_dev);
-    if (!name || link.empty()) return false;
-    std::string path = "/dev/" + *name;
-    return link == path || link == path + " (deleted)";
-}
-
 }  // namespace
 
 DisconnectCorrelator::DisconnectCorrelator(CorrelatorOptions options, HostProbe* probe)
@@ -90,9 +81,18 @@ std::vector<Finding> DisconnectCorrelator::on_event(const Event& event, const Pr
     } else if (const auto* exit = std::get_if<ExitEvent>(&event.body)) {
         now = on_exit(event, *exit, table);
     } else if (const auto* r = std::get_if<ReparentEvent>(&event.body)) {
-        original_parent_.try_emplace({r->child.pid, r->child.start_ns},
-                                     Key{r->old_ppid, r->old_parent_start_ns});
-        pending_orphans_.push_back({event.ktime_ns + options_.orphan_settle_ns, event});
+        if (pending_orphans_.size() >= options_.max_pending_orphans) {
+            ++orphans_dropped_;  // a flood of orphans: counted, never unbounded
+        } else {
+            Key old_parent{r->old_ppid, r->old_parent_start_ns};
+            auto [it, inserted] =
+                original_parent_.try_emplace({r->child.pid, r->child.start_ns}, old_parent);
+            // The same orphaning reported twice (two exit walks of one group,
+            // before Linux 6.16) is one orphan; a second reparenting, from
+            // another parent (its subreaper died too), is a new one.
+            if (inserted || it->second != old_parent || !orphan_pending(r->child))
+                pending_orphans_.push_back({event.ktime_ns + options_.orphan_settle_ns, event});
+        }
     } else if (const auto* lost = std::get_if<OutputLostEvent>(&event.body)) {
         notes_[{lost->proc.pid, lost->proc.start_ns}].eio_writes = lost->eio_writes;
     }
@@ -106,7 +106,7 @@ std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event,
     const auto& target = signal.target;
     auto& notes = notes_[{target.pid, target.start_ns}];
     notes.sighups.push_back({event.ktime_ns, signal.sender_pid, signal.sender_start_ns,
-                             signal.sender_comm, signal.origin, signal.result});
+                             signal.sender_comm, signal.origin, signal.result, signal.disposition});
     if (notes.sighups.size() > kSighupsKept) notes.sighups.erase(notes.sighups.begin());
 
     // A hangup: the kernel (__tty_hangup) signals the session leader on
@@ -158,8 +158,8 @@ std::vector<const ProcessEntry*> DisconnectCorrelator::original_lineage(
 }
 
 Verdict DisconnectCorrelator::base_verdict(VerdictKind kind, std::uint64_t ktime_ns,
-                                           const ProcessInfo& info,
-                                           const ProcessTable& table) const {
+                                           const ProcessInfo& info, const ProcessTable& table,
+                                           bool alive) const {
     Verdict v;
     v.kind = kind;
     v.ktime_ns = ktime_ns;
@@ -186,28 +186,43 @@ Verdict DisconnectCorrelator::base_verdict(VerdictKind kind, std::uint64_t ktime
     }
 
     std::optional<std::string> cgroup;
-    std::optional<SignalMasks> masks;
-    if (probe_) {
-        cgroup = probe_->cgroup_path(info.pid);
-        masks = probe_->signal_masks(info.pid);
-    }
+    if (probe_) cgroup = probe_->cgroup_path(info.pid);
     v.supervision = classify_supervision(cgroup.value_or(""), ancestor_comms);
-
-    // The disposition seen in /proc when the process is still there; else
-    // what the kernel's signal results showed.
-    if (masks) {
-        v.sighup = sighup_disposition(masks->ignored, masks->caught);
-    } else if (auto it = notes_.find({info.pid, info.start_ns}); it != notes_.end()) {
-        for (const auto& s : it->second.sighups) {
-            if (s.result == SignalResult::Ignored)
-                v.sighup = SighupDisposition::Ignored;
-            else if (s.result == SignalResult::Delivered && v.sighup == SighupDisposition::Default)
-                v.sighup = SighupDisposition::Handled;
-        }
-    }
+    v.sighup = sighup_of(info, alive);
     if (auto it = notes_.find({info.pid, info.start_ns}); it != notes_.end())
         v.eio_writes = it->second.eio_writes;
     return v;
+}
+
+// The disposition that decided: at its latest SIGHUP, as signal_generate saw
+// it in the process itself; else, for a live process, /proc now (its own,
+// after its last exec). Never a parent's: exec resets handlers.
+SighupDisposition DisconnectCorrelator::sighup_of(const ProcessInfo& info, bool alive) const {
+    if (auto it = notes_.find({info.pid, info.start_ns});
+        it != notes_.end() && !it->second.sighups.empty()) {
+        const auto& last = it->second.sighups.back();
+        switch (last.disposition) {
+            case SignalDisposition::Default:
+                return SighupDisposition::Default;
+            case SignalDisposition::Ignored:
+                return SighupDisposition::Ignored;
+            case SignalDisposition::Handled:
+                return SighupDisposition::Handled;
+            case SignalDisposition::Unknown:
+                // Not recorded (events from the store): the kernel's result
+                // still tells an ignored one, and a process alive after a
+                // delivered SIGHUP handled it. A dead one may have died of it.
+                if (last.result == SignalResult::Ignored) return SighupDisposition::Ignored;
+                if (last.result == SignalResult::Delivered && alive)
+                    return SighupDisposition::Handled;
+                break;
+        }
+    }
+    if (probe_ && alive) {
+        if (auto masks = probe_->signal_masks(info.pid))
+            return sighup_disposition(masks->ignored, masks->caught);
+    }
+    return SighupDisposition::Default;
 }
 
 void DisconnectCorrelator::add_disconnect_evidence(Verdict& v, const SessionState& session) const {
@@ -302,7 +317,8 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
         if (session && (fatal->origin == SignalOrigin::Kernel || from_session)) {
             // Directly from the kernel (a foreground job, on the hung-up
             // leader's exit), or forwarded by a shell of the session.
-            Verdict v = base_verdict(VerdictKind::KilledByDisconnect, event.ktime_ns, proc, table);
+            Verdict v =
+                base_verdict(VerdictKind::KilledByDisconnect, event.ktime_ns, proc, table, false);
             add_disconnect_evidence(v, *session);
             if (fatal->origin == SignalOrigin::User)
                 v.via = ProcessRef{fatal->sender_pid, fatal->sender_start_ns, fatal->sender_comm};
@@ -314,7 +330,8 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
             // The shell sent it: a logout (huponexit, or the kernel hupping
             // the foreground job as the leader exits) if the shell goes away
             // soon; an operator's `kill -HUP` typed in the shell if it stays.
-            Verdict v = base_verdict(VerdictKind::KilledByLogout, event.ktime_ns, proc, table);
+            Verdict v =
+                base_verdict(VerdictKind::KilledByLogout, event.ktime_ns, proc, table, false);
             v.via = ProcessRef{fatal->sender_pid, fatal->sender_start_ns, fatal->sender_comm};
             signal_evidence(v, *fatal);
             exit_evidence(v);
@@ -335,7 +352,8 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
         const auto* session = disconnected_session(proc.sid, event.ktime_ns);
         if (session &&
             event.ktime_ns - session->disconnect->ktime_ns <= options_.died_after_window_ns) {
-            Verdict v = base_verdict(VerdictKind::DiedAfterDisconnect, event.ktime_ns, proc, table);
+            Verdict v =
+                base_verdict(VerdictKind::DiedAfterDisconnect, event.ktime_ns, proc, table, false);
             v.confidence = Confidence::Inferred;
             add_disconnect_evidence(v, *session);
             exit_evidence(v);
@@ -362,7 +380,7 @@ void DisconnectCorrelator::add_killed_verdict(std::vector<Finding>& out, KillAtt
         kills_.count_non_job(a.details.cause);
         return;
     }
-    Verdict v = base_verdict(VerdictKind::Killed, event.ktime_ns, exit.proc, table);
+    Verdict v = base_verdict(VerdictKind::Killed, event.ktime_ns, exit.proc, table, false);
     v.signal = a.signal;
     v.confidence = a.confidence;
     a.details.job = a.is_job;
@@ -371,76 +389,6 @@ void DisconnectCorrelator::add_killed_verdict(std::vector<Finding>& out, KillAtt
     // In place: GCC 12 warns (falsely) of an uninitialized temporary variant.
     out.emplace_back(std::in_place_type<Verdict>, std::move(v));
 }
-
-std::optional<Finding> DisconnectCorrelator::settle_orphan(const PendingOrphan& pending,
-                                                           const ProcessTable& table) {
-    const auto& r = std::get<ReparentEvent>(pending.reparent.body);
-    const auto& child = r.child;
-    const auto* entry = table.find(child.pid, child.start_ns);
-    if (entry && !entry->alive) return std::nullopt;  // it died meanwhile: no orphan story
-
-    const auto* old_parent = table.find(r.old_ppid, r.old_parent_start_ns);
-    std::uint32_t parent_sid = old_parent ? old_parent->info.sid : child.sid;
-    std::uint64_t when = pending.reparent.ktime_ns;
-    const SessionState* session = disconnected_session(parent_sid, when);
-    if (!session) session = disconnected_session(child.sid, when);
-
-    // The table's view is newer than the event's: a forked server may call
-    // setsid() just after its parent exits (tmux does).
-    std::uint32_t child_sid = entry ? entry->info.sid : child.sid;
-    // Its own session: it (or an ancestor after its parent) called setsid().
-    // Or the dead parent led the child's session: a daemon's double fork,
-    // whose session has no terminal; a login shell's session has one, and a
-    // job a plain `exit` leaves behind there is orphaned, not a daemon.
-    bool own_session = child_sid != parent_sid || (child_sid == r.old_ppid && child.tty_dev == 0);
-    VerdictKind kind = (!session && own_session) ? VerdictKind::Daemonized : VerdictKind::Orphaned;
-    ProcessInfo info = child;
-    if (entry) info.comm = entry->info.comm;
-    Verdict v = base_verdict(kind, when, info, table);
-    v.ppid = r.new_ppid;
-    std::string old_comm = old_parent ? old_parent->info.comm : "?";
-    const auto* new_parent = table.find(r.new_ppid, r.new_parent_start_ns);
-    v.new_parent =
-        ProcessRef{r.new_ppid, r.new_parent_start_ns, new_parent ? new_parent->info.comm : ""};
-    v.reaper = r.reaper;
-    if (session) add_disconnect_evidence(v, *session);
-    v.evidence.push_back(
-        {when, "reparent",
-         fmt::format("parent {} {} exited; {} {} reparented to {} ({})", old_comm, r.old_ppid,
-                     info.comm, child.pid, r.new_ppid, reaper_kind_name(r.reaper))});
-    if (kind == VerdictKind::Daemonized) return v;
-
-    v.cause = session ? OrphanCause::Disconnect : OrphanCause::ParentExit;
-    if (session) {
-        if (child_sid != session->disconnect->sid) {
-            v.survived_because = SurvivalReason::OwnSession;
-        } else {
-            v.survived_because = SurvivalReason::NotSignalled;
-            if (auto it = notes_.find({child.pid, child.start_ns}); it != notes_.end()) {
-                for (const auto& s : it->second.sighups) {
-                    if (s.ktime_ns < session->disconnect->ktime_ns) continue;
-                    v.evidence.push_back({s.ktime_ns, "signal",
-                                          fmt::format("SIGHUP from {} {} {}", s.sender_comm,
-                                                      s.sender_pid, signal_result_name(s.result))});
-                    if (s.result == SignalResult::Ignored)
-                        v.survived_because = SurvivalReason::SighupIgnored;
-                    else if (s.result == SignalResult::Delivered &&
-                             v.survived_because != SurvivalReason::SighupIgnored)
-                        v.survived_because = SurvivalReason::SighupHandled;
-                }
-            }
-        }
-        std::uint32_t tty = session->disconnect->tty_dev;
-        if (probe_ && tty != 0) {
-            if (auto targets = probe_->output_targets(child.pid))
-                v.output_lost = writes_to_tty(targets->stdout_path, tty) ||
-                                writes_to_tty(targets->stderr_path, tty);
-        }
-        if (v.eio_writes > 0) v.output_lost = true;
-    }
-    return v;
-}
-
 std::vector<Finding> DisconnectCorrelator::tick(std::uint64_t now_ns, const ProcessTable& table) {
     if (now_ns < last_now_ns_) now_ns = last_now_ns_;  // time never runs backwards here
     last_now_ns_ = now_ns;
@@ -450,18 +398,69 @@ std::vector<Finding> DisconnectCorrelator::tick(std::uint64_t now_ns, const Proc
         pending_orphans_.pop_front();
         if (auto finding = settle_orphan(pending, table)) out.push_back(std::move(*finding));
     }
-    // Original parents are kept while the table remembers the process: a
-    // dead parent still links its orphans to their session.
     if (now_ns - last_prune_ns_ >= kPrunePeriodNs) {  // off the per-event path
         last_prune_ns_ = now_ns;
-        std::erase_if(original_parent_, [&](const auto& entry) {
-            return table.find(entry.first.first, entry.first.second) == nullptr;
-        });
+        prune(now_ns, table);
         kills_.prune(table);
     }
     // A shell that did not exit in time sent an operator's SIGHUP: no verdict.
     std::erase_if(pending_logout_, [&](const PendingLogout& p) { return p.deadline_ns <= now_ns; });
     return out;
+}
+
+// Everything kept is bounded by what the table still knows (itself bounded)
+// or by an age: nothing grows with the number of sessions or processes seen.
+void DisconnectCorrelator::prune(std::uint64_t now_ns, const ProcessTable& table) {
+    // Original parents are kept while the table remembers the process: a
+    // dead parent still links its orphans to their session.
+    std::erase_if(original_parent_, [&](const auto& entry) {
+        return table.find(entry.first.first, entry.first.second) == nullptr;
+    });
+    // Notes of a process the table forgot (its exit was lost, or long past).
+    std::erase_if(notes_, [&](const auto& entry) {
+        return table.find(entry.first.first, entry.first.second) == nullptr;
+    });
+    // A session is needed while a process of it may still die or be
+    // orphaned: while the table knows a live member, and a while after its
+    // end (died_after_disconnect, late reparents).
+    std::set<std::uint32_t> live_sids = table.live_sessions();
+    auto expired = [&](const SessionState& s) {
+        return s.ended && now_ns - s.ended_ns >= options_.session_keep_ns;
+    };
+    std::erase_if(sessions_, [&](const auto& entry) {
+        if (live_sids.count(entry.first)) return false;
+        if (expired(entry.second)) return true;
+        // Never ended as far as we saw (its leader's exit predates us or
+        // was lost) and nobody is left in it: nothing more can happen there.
+        const auto* leader = table.find(entry.second.leader.pid, entry.second.leader.start_ns);
+        return !entry.second.ended && (!leader || !leader->alive);
+    });
+    // The hard bound: the oldest ended sessions first.
+    while (sessions_.size() > options_.max_sessions) {
+        auto victim = sessions_.end();
+        for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+            if (live_sids.count(it->first)) continue;
+            if (victim == sessions_.end() || it->second.ended_ns < victim->second.ended_ns)
+                victim = it;
+        }
+        if (victim == sessions_.end()) break;  // every one has a live member
+        sessions_.erase(victim);
+        ++sessions_dropped_;
+    }
+}
+
+bool DisconnectCorrelator::orphan_pending(const ProcessInfo& child) const {
+    for (const auto& p : pending_orphans_) {
+        const auto& c = std::get<ReparentEvent>(p.reparent.body).child;
+        if (c.pid == child.pid && c.start_ns == child.start_ns) return true;
+    }
+    return false;
+}
+
+CorrelatorSizes DisconnectCorrelator::sizes() const {
+    return {sessions_.size(),       notes_.size(),           pending_orphans_.size(),
+            pending_logout_.size(), original_parent_.size(), sessions_dropped_,
+            orphans_dropped_};
 }
 
 }  // namespace hupwatch

@@ -32,6 +32,24 @@ struct CorrelatorOptions {
     // with the tick period this keeps verdicts within 1 s of the fact.
     std::uint64_t orphan_settle_ns = 400'000'000ULL;
     std::size_t max_lineage = 16;
+    // Bounds on memory. A session is forgotten this long after its leader
+    // exited once no process the table knows is still in it; past
+    // max_sessions the oldest ended ones go first (counted).
+    std::uint64_t session_keep_ns = 15'000'000'000ULL;
+    std::size_t max_sessions = 65'536;
+    // Reparent events waiting to settle; beyond this, new ones are dropped (counted).
+    std::size_t max_pending_orphans = 65'536;
+};
+
+// The correlator's state, for the metrics: sizes now, and what a bound dropped.
+struct CorrelatorSizes {
+    std::size_t sessions = 0;
+    std::size_t process_notes = 0;
+    std::size_t pending_orphans = 0;
+    std::size_t pending_logouts = 0;
+    std::size_t original_parents = 0;
+    std::uint64_t sessions_dropped = 0;  // forgotten at max_sessions while still relevant
+    std::uint64_t orphans_dropped = 0;   // reparents not settled: max_pending_orphans
 };
 
 class DisconnectCorrelator {
@@ -50,6 +68,7 @@ class DisconnectCorrelator {
     const std::array<std::uint64_t, kKillCauseCount>& non_job_kills() const {
         return kills_.non_job_kills();
     }
+    CorrelatorSizes sizes() const;
 
    private:
     using Key = std::pair<std::uint32_t, std::uint64_t>;  // (pid, start_ns)
@@ -72,6 +91,7 @@ class DisconnectCorrelator {
         std::string sender_comm;
         SignalOrigin origin = SignalOrigin::User;
         SignalResult result = SignalResult::Delivered;
+        SignalDisposition disposition = SignalDisposition::Unknown;
     };
 
     struct ProcessNotes {
@@ -99,9 +119,15 @@ class DisconnectCorrelator {
     std::vector<Finding> on_exit(const Event& event, const ExitEvent& exit,
                                  const ProcessTable& table);
     std::optional<Finding> settle_orphan(const PendingOrphan& pending, const ProcessTable& table);
+    void add_output_facts(Verdict& v, const ProcessInfo& child, std::uint32_t tty) const;
+    void prune(std::uint64_t now_ns, const ProcessTable& table);
+    bool orphan_pending(const ProcessInfo& child) const;
 
+    // `alive`: the process still runs, so /proc speaks for it (its own
+    // dispositions, after its last exec); a dead one's pid may be another's.
     Verdict base_verdict(VerdictKind kind, std::uint64_t ktime_ns, const ProcessInfo& info,
-                         const ProcessTable& table) const;
+                         const ProcessTable& table, bool alive) const;
+    SighupDisposition sighup_of(const ProcessInfo& info, bool alive) const;
     std::vector<const ProcessEntry*> original_lineage(const ProcessInfo& info,
                                                       const ProcessTable& table) const;
     void add_disconnect_evidence(Verdict& verdict, const SessionState& session) const;
@@ -120,6 +146,8 @@ class DisconnectCorrelator {
     std::vector<PendingLogout> pending_logout_;
     std::uint64_t last_now_ns_ = 0;
     std::uint64_t last_prune_ns_ = 0;
+    std::uint64_t sessions_dropped_ = 0;
+    std::uint64_t orphans_dropped_ = 0;
 };
 
 }  // namespace hupwatch

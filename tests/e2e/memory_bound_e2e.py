@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""hupwatch run's memory stays flat under a stream of short pty sessions.
+
+Each session is a shell that is the leader of its own pty, leaves a short
+background job behind (an orphan) and exits; the master is then closed, as
+a terminal emulator or sshd does. Two phases of SESSIONS each: after the
+first (the warm-up) and after the second, once the sessions have aged out,
+the daemon's anonymous memory (RssAnon) and its tables are read. The
+second phase must not grow RssAnon by more than 512 kB, the correlator must
+forget the sessions, and nothing may be left waiting or dropped.
+
+Other tests may run at the same time: the table and session counts allow
+for their processes (a margin), RssAnon does not.
+
+Usage: memory_bound_e2e.py HUPWATCH_BINARY   (as root)
+"""
+import os
+import pty
+import sys
+import tempfile
+import urllib.request
+
+from e2e_common import Daemon, fail, free_port, ok, require_root, wait_for
+
+SESSIONS = 1500          # per phase
+RSS_GROWTH_KB = 512      # allowed growth of the second phase over the first
+MARGIN = 200             # sessions/processes other tests may hold meanwhile
+
+
+def rss_anon_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    fail(f"no RssAnon for {pid}")
+
+
+def metrics(port):
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#") and "{" not in line:
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
+def one_session():
+    """A shell leading its own pty, leaving an orphan; then the master closes."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv("/bin/sh", ["sh", "-c", "sleep 0.05 & exit 0"])
+    try:
+        while os.read(fd, 1024):
+            pass
+    except OSError:  # EIO: the slave side is closed
+        pass
+    os.close(fd)
+    os.waitpid(pid, 0)
+
+
+def phase(port):
+    for _ in range(SESSIONS):
+        one_session()
+    # The orphans end in 50 ms; then the sessions age out (15 s after their
+    # end, once empty) and the next prune (every second) forgets them.
+    return wait_for(lambda: settled(port), 60, "the correlator to forget the sessions",
+                    interval=0.5)
+
+
+def settled(port):
+    m = metrics(port)
+    if m["hupwatch_correlator_sessions"] > baseline["hupwatch_correlator_sessions"] + MARGIN:
+        return None
+    if m["hupwatch_correlator_pending_orphans"] > MARGIN:
+        return None
+    return m
+
+
+def main():
+    global baseline
+    if len(sys.argv) != 2:
+        fail("usage: memory_bound_e2e.py HUPWATCH_BINARY")
+    require_root()
+    binary = sys.argv[1]
+    port = free_port()
+    with tempfile.TemporaryDirectory() as work:
+        daemon = Daemon(binary, os.path.join(work, "run.log"),
+                        [f"--web.listen-address=127.0.0.1:{port}", "--no-db"])
+        try:
+            daemon.wait_running()
+            baseline = metrics(port)
+            first = phase(port)
+            warm_kb = rss_anon_kb(daemon.pid)
+            ok(f"warm-up: {SESSIONS} sessions, RssAnon {warm_kb} kB, "
+               f"sessions {first['hupwatch_correlator_sessions']:.0f}")
+            second = phase(port)
+            end_kb = rss_anon_kb(daemon.pid)
+            ok(f"second phase: {SESSIONS} sessions, RssAnon {end_kb} kB, "
+               f"sessions {second['hupwatch_correlator_sessions']:.0f}, "
+               f"tracked {second['hupwatch_tracked_processes']:.0f}")
+            if end_kb - warm_kb > RSS_GROWTH_KB:
+                fail(f"RssAnon grew {end_kb - warm_kb} kB over {SESSIONS} sessions after warm-up "
+                     f"(bound {RSS_GROWTH_KB} kB)")
+            # The table keeps exited processes 60 s: bounded by the sessions of
+            # one minute, never by all sessions ever seen.
+            if second["hupwatch_tracked_processes"] > baseline["hupwatch_tracked_processes"] + \
+                    3 * 2 * SESSIONS + MARGIN:
+                fail(f"the process table holds {second['hupwatch_tracked_processes']:.0f}")
+            for name in ("hupwatch_correlator_sessions_dropped_total",
+                         "hupwatch_correlator_orphans_dropped_total",
+                         "hupwatch_process_table_refused_total"):
+                if second[name] != 0:
+                    fail(f"{name} is {second[name]:.0f}: a bound was hit")
+            ok(f"RssAnon grew {end_kb - warm_kb} kB (bound {RSS_GROWTH_KB}); tables back to "
+               f"their baseline")
+            daemon.stop()
+        finally:
+            daemon.kill()
+
+
+baseline = {}
+if __name__ == "__main__":
+    main()
