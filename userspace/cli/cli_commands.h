@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "console.h"
+
 namespace CLI {
 class App;
 }
@@ -39,9 +41,6 @@ struct WatchOptions {
 void add_watch_options(CLI::App& cmd, WatchOptions& options);
 int run_watch(const WatchOptions& options);
 
-// Writes a command's whole output to stdout and flushes it; false on failure.
-bool write_stdout(const std::string& text);
-
 struct RunOptions {
     MonitorCliOptions monitor;
     std::string listen_address = "127.0.0.1:9776";
@@ -53,7 +52,7 @@ struct RunOptions {
     unsigned comm_label_limit = 50;
     std::string db_path = kDefaultDbPath;
     std::string retention = "30d";
-    std::string db_max_size = "0";
+    std::string db_max_size = "1G";  // docs/store.md: bytes per event and per day
     bool no_db = false;
     unsigned audit_interval_s = 30;  // the ps audit behind hupwatch_jobs_at_risk
 };
@@ -65,6 +64,7 @@ int run_check();
 struct PsOptions {
     bool json = false;
     bool all = false;
+    bool wide = false;  // on a terminal, lines are cut to its width without it
     std::string proc_root = "/proc";
 };
 void add_ps_options(CLI::App& cmd, PsOptions& options);
@@ -96,6 +96,7 @@ struct TreeOptions {
     std::string db_path = kDefaultDbPath;
     std::string at;
     bool json = false;
+    bool wide = false;  // on a terminal, lines are cut to its width without it
 };
 void add_tree_options(CLI::App& cmd, TreeOptions& options);
 int run_tree(const TreeOptions& options);
