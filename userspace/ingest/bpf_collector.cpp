@@ -116,11 +116,29 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
         hupwatch_bpf__destroy(skel);
         return nullptr;
     }
-    return std::unique_ptr<BpfCollector>(new BpfCollector(skel));
+    // Per-program run counts and times for the metrics; without them (an
+    // old kernel) the counters stay at 0 and nothing else changes.
+    int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+    return std::unique_ptr<BpfCollector>(new BpfCollector(skel, stats_fd < 0 ? -1 : stats_fd));
 }
 
 BpfCollector::~BpfCollector() {
     hupwatch_bpf__destroy(skel_);
+    if (stats_fd_ >= 0) close(stats_fd_);
+}
+
+std::vector<BpfProgramStats> BpfCollector::read_program_stats() const {
+    std::vector<BpfProgramStats> out;
+    bpf_program* prog = nullptr;
+    bpf_object__for_each_program(prog, skel_->obj) {
+        int fd = bpf_program__fd(prog);
+        if (fd < 0) continue;  // not loaded (--no-syscall-results)
+        bpf_prog_info info{};
+        std::uint32_t len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) continue;
+        out.push_back({bpf_program__name(prog), info.run_cnt, info.run_time_ns});
+    }
+    return out;
 }
 
 int BpfCollector::ring_buffer_fd() const {

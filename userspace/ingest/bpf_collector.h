@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hupwatch_events.h"
 #include "monitor_counters.h"
@@ -53,10 +54,15 @@ class BpfCollector {
 
     int ring_buffer_fd() const;
     BpfStats read_stats() const;
+    // Runs and run time of every loaded program. Zeros unless the kernel
+    // counts them: start() enables BPF statistics (BPF_ENABLE_STATS) for as
+    // long as the collector lives; it costs two clock reads per run.
+    std::vector<BpfProgramStats> read_program_stats() const;
 
    private:
-    explicit BpfCollector(struct ::hupwatch_bpf* skel) : skel_(skel) {}
+    BpfCollector(struct ::hupwatch_bpf* skel, int stats_fd) : skel_(skel), stats_fd_(stats_fd) {}
     struct ::hupwatch_bpf* skel_;
+    int stats_fd_ = -1;  // holds BPF statistics on; -1 when the kernel refused
 };
 
 }  // namespace hupwatch

@@ -43,6 +43,7 @@ std::unique_ptr<LiveMonitor> LiveMonitor::start(const MonitorOptions& options, E
     for (auto& snapshot : snapshots)
         if (monitor->redactor_->redact(snapshot.argv)) ++monitor->counters_.argv_redacted;
     monitor->seeded_ = snapshots.size();
+    monitor->seed_scan_ = scanner.counters();
     monitor->table_.seed(snapshots);
     monitor->correlator_.seed(snapshots);
     monitor->seed_ = std::move(snapshots);
@@ -101,6 +102,9 @@ MonitorCounters LiveMonitor::counters() const {
     MonitorCounters out = counters_;
     out.malformed = reader_ ? reader_->records_malformed() : 0;
     out.kernel = collector_->read_stats();
+    out.table = table_.counters();
+    out.seed_scan = seed_scan_;
+    out.programs = collector_->read_program_stats();
     return out;
 }
 

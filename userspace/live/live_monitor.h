@@ -63,6 +63,7 @@ class LiveMonitor {
     std::size_t seeded_ = 0;
     std::vector<ProcSnapshot> seed_;
     std::unique_ptr<ArgvRedactor> redactor_;
+    ProcScanCounters seed_scan_;
     std::uint64_t last_eviction_ns_ = 0;
 };
 

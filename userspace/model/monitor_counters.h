@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "events.h"
 #include "hupwatch_events.h"
@@ -14,15 +15,45 @@ namespace hupwatch {
 // Sums of the per-CPU stats map, indexed by enum hw_stat.
 using BpfStats = std::array<std::uint64_t, HW_STAT_MAX>;
 
+// The process table's bounds and repairs (ProcessTable::Counters).
+struct ProcessTableCounters {
+    std::uint64_t evicted_grace = 0;
+    std::uint64_t evicted_pressure = 0;
+    std::uint64_t refused_full = 0;     // new processes not recorded: table full of live ones
+    std::uint64_t lost_exits = 0;       // a newer process took the pid before we saw an exit
+    std::uint64_t starts_upgraded = 0;  // seeded starts made precise by an event
+};
+
+// Scans of /proc (the seed, the audits) and the processes they skipped
+// (ProcScanner::Counters).
+struct ProcScanCounters {
+    std::uint64_t scans = 0;
+    std::uint64_t vanished = 0;    // exited between readdir and read: a race, not an error
+    std::uint64_t malformed = 0;   // stat or status that did not parse
+    std::uint64_t unreadable = 0;  // stat that failed to open for another reason
+    ProcScanCounters& operator+=(const ProcScanCounters& other);
+};
+
+// One BPF program's runs and time in it, as the kernel counts them while
+// BPF statistics are enabled (BPF_ENABLE_STATS; bpf_prog_info run_cnt,
+// run_time_ns).
+struct BpfProgramStats {
+    std::string name;
+    std::uint64_t runs = 0;
+    std::uint64_t run_time_ns = 0;
+};
+
 struct MonitorCounters {
     std::uint64_t events = 0;                            // decoded and handled
     std::uint64_t events_by_type[kEventTypeCount] = {};  // indexed by EventType
     std::uint64_t findings = 0;
-    std::uint64_t malformed = 0;  // records that failed decoding
-    std::uint64_t argv_truncated = 0;
-    std::uint64_t argv_redacted = 0;  // exec events and /proc seeds with a secret redacted  // exec
-                                      // events whose argv was cut at --argv-max
-    BpfStats kernel{};                // the BPF stats map (losses per type, ...)
+    std::uint64_t malformed = 0;       // records that failed decoding
+    std::uint64_t argv_truncated = 0;  // exec events whose argv was cut at --argv-max
+    std::uint64_t argv_redacted = 0;   // exec events and /proc seeds with a secret redacted
+    BpfStats kernel{};                 // the BPF stats map (losses per type, ...)
+    ProcessTableCounters table;
+    ProcScanCounters seed_scan;             // the /proc scan at start
+    std::vector<BpfProgramStats> programs;  // every loaded program, by name
     std::uint64_t lost_total() const;
     // "N events and M findings; K lost in the kernel: exec=2; 0 malformed"
     std::string summary() const;
