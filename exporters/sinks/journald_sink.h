@@ -19,18 +19,16 @@ namespace hupwatch {
 
 class JournaldSink : public EventSink {
    public:
-    explicit JournaldSink(HostIdentity identity = HostIdentity::of_this_host())
-        : identity_(std::move(identity)) {}
+    static constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
+    explicit JournaldSink(HostIdentity identity = HostIdentity::of_this_host(),
+                          std::string socket_path = kJournalSocket)
+        : socket_path_(std::move(socket_path)), identity_(std::move(identity)) {}
     void on_event(const Event&) override {}
     void on_finding(const Finding& finding) override;
 
     // The fields the next finding becomes (it gets the next seq); public so
     // that tests can check them.
     std::vector<std::pair<std::string, std::string>> fields(const Finding& finding) const;
-
-    static constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
-    explicit JournaldSink(std::string socket_path = kJournalSocket)
-        : socket_path_(std::move(socket_path)) {}
 
     // At start: whether journald's socket is there. Without it every
     // finding is lost (sd_journal_sendv drops it and reports success): a

@@ -63,7 +63,7 @@ TEST(JournaldSink, DisconnectAndOrphanPriorities) {
 // error, never a silent drop (issue 15).
 TEST(JournaldSink, MissingSocketIsToldOnceAndCounted) {
     std::string missing = testing::TempDir() + "no-journal/socket";
-    JournaldSink sink(missing);
+    JournaldSink sink(HostIdentity::of_this_host(), missing);
     std::string warning;
     EXPECT_FALSE(sink.check(warning));
     EXPECT_EQ(warning, "hupwatch: --events.journald: no journald socket at " + missing +
@@ -76,7 +76,7 @@ TEST(JournaldSink, MissingSocketIsToldOnceAndCounted) {
     EXPECT_EQ(sink.errors(), 2u);
     EXPECT_EQ(sink.sent(), 0u);
     // A path that exists but is no socket is no journal either.
-    JournaldSink not_socket(testing::TempDir());
+    JournaldSink not_socket(HostIdentity::of_this_host(), testing::TempDir());
     EXPECT_FALSE(not_socket.check(warning));
     EXPECT_NE(warning.find("(not a socket)"), std::string::npos) << warning;
 }
