@@ -92,13 +92,13 @@ void JournaldSink::on_finding(const Finding& finding) {
     // Without the socket, libsystemd drops the entry and reports success:
     // look first (findings are few; a stat each is cheap), so the loss is
     // counted. journald may come up later: then it gets them again.
+    auto items = fields(finding);
+    seq_.next();  // every entry tried takes a seq: a lost one is a gap
     if (std::string why = unavailable(); !why.empty()) {
         if (errors_++ == 0 && !warned_)
             spdlog::error("journald cannot take findings: {}: {}", socket_path_, why);
         return;
     }
-    auto items = fields(finding);
-    seq_.next();
     std::vector<std::string> storage;
     storage.reserve(items.size());
     std::vector<iovec> iov;
