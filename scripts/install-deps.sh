@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages hupwatch needs to build, test and run.
-# Idempotent and quiet: prints nothing and exits 0 when everything is there.
+# Idempotent: prints nothing and exits 0 when everything is there; else
+# says what it installs, with a line per package set up (N/M).
 # Runs as root without sudo (CI, fresh machines); as another user it only
 # checks, and fails naming what is missing.
 # --container: also build (once; cached outside the repository) the Debian 12
@@ -61,6 +62,20 @@ for p in "${missing[@]}"; do
   candidate=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ {print $2}')
   if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then needs_update=1; break; fi
 done
-[ "$needs_update" -eq 1 ] && apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ "$needs_update" -eq 1 ]; then
+  echo "install-deps: updating the package lists" >&2
+  apt-get update -qq
+fi
+echo "install-deps: downloading and installing (with their dependencies)" >&2
+# apt's own progress is one line per package set up: count them.
+apt-get install -y -q --no-install-recommends "${missing[@]}" 2>&1 | {
+  n=0
+  while IFS= read -r line; do
+    case "$line" in
+      "Setting up "*) n=$((n + 1)); echo "install-deps: $n: ${line#Setting up }" >&2 ;;
+      E:*) echo "$line" >&2 ;;
+    esac
+  done
+}
+echo "install-deps: done" >&2
 build_container

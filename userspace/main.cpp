@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <system_error>
 
 #include "cli_commands.h"
 #include "preflight.h"
@@ -58,16 +59,22 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         // One line, then the usage exit code, whatever CLI11's own code is.
-        fmt::print(stderr, "hupwatch: {} (see hupwatch --help)\n", e.what());
+        hupwatch::say("hupwatch: {} (see hupwatch --help)", e.what());
         return hupwatch::kExitUsage;
     }
 
-    if (*watch_cmd) return hupwatch::run_watch(watch);
-    if (*run_cmd) return hupwatch::run_daemon(run);
-    if (*check_cmd) return hupwatch::run_check();
-    if (*ps_cmd) return hupwatch::run_ps(ps);
-    if (*replay_cmd) return hupwatch::run_replay(replay);
-    if (*why_cmd) return hupwatch::run_why(why);
-    if (*tree_cmd) return hupwatch::run_tree(tree);
+    try {
+        if (*watch_cmd) return hupwatch::run_watch(watch);
+        if (*run_cmd) return hupwatch::run_daemon(run);
+        if (*check_cmd) return hupwatch::run_check();
+        if (*ps_cmd) return hupwatch::run_ps(ps);
+        if (*replay_cmd) return hupwatch::run_replay(replay);
+        if (*why_cmd) return hupwatch::run_why(why);
+        if (*tree_cmd) return hupwatch::run_tree(tree);
+    } catch (const std::system_error&) {
+        // A write to a stream that is gone (fmt::print on a closed pipe):
+        // nothing more can be said, and the output is incomplete.
+        return hupwatch::kExitFailure;
+    }
     return hupwatch::kExitUsage;
 }

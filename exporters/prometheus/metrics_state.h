@@ -18,6 +18,7 @@
 #include <tuple>
 #include <utility>
 
+#include "audit_result.h"
 #include "event_sink.h"
 #include "monitor_counters.h"
 #include "prometheus_text.h"
@@ -67,8 +68,10 @@ class MetricsState : public EventSink {
     void set_orphan_cpu_probe(CpuProbe probe) { cpu_probe_ = std::move(probe); }
 
     // Any thread (the periodic audit): jobs that would die on a disconnect
-    // now, by user. Replaces the previous map; shown from the next publish.
-    void set_jobs_at_risk(std::map<std::string, std::uint64_t> by_user);
+    // now, by user, and the orphaned jobs /proc shows. Shown from the next
+    // publish. The first audit also seeds the orphan gauges with the jobs
+    // orphaned before the daemon started (no verdict will come for them).
+    void set_audit(AuditResult audit);
 
     // Event thread: the event store's counters, shown from the next publish.
     struct StoreCounters {
@@ -79,31 +82,60 @@ class MetricsState : public EventSink {
     };
     void set_store_counters(const StoreCounters& counters) { store_ = counters; }
 
+    // Event thread: the JSON-lines and journald sinks' counters; zeros when off.
+    struct SinkCounters {
+        std::uint64_t json_lines_written = 0;
+        std::uint64_t json_write_errors = 0;
+        std::uint64_t json_rotations = 0;
+        std::uint64_t journald_sent = 0;
+        std::uint64_t journald_errors = 0;
+    };
+    void set_sink_counters(const SinkCounters& counters) { sinks_ = counters; }
+
     // Any thread (the HTTP server). Never null: all zeros before the first
     // publish.
     std::shared_ptr<const MetricsSnapshot> snapshot() const;
 
    private:
-    StoreCounters store_;
     using Identity = std::pair<std::uint32_t, std::uint64_t>;  // pid, start_ns
     using UserComm = std::pair<std::string, std::string>;      // folded labels
 
     struct OrphanJob {
         UserComm labels;
-        std::uint64_t orphaned_ns = 0;
-        std::optional<double> cpu_seconds;  // at the last sample; the baseline first
-        unsigned missed_probes = 0;         // consecutive probes that found it gone
+        std::uint64_t orphaned_ns = 0;  // seeded from /proc: its start
+        // Seeded from /proc: start_ns is floored to this tick, and an event
+        // names the same process with a start up to a tick later.
+        std::uint64_t start_tick_ns = 0;
+        // Integer ns, so that sums print as short decimals (0.16, not
+        // 0.16000000000000003). At the last sample; the baseline first.
+        std::optional<std::uint64_t> cpu_ns;
+        unsigned missed_probes = 0;  // consecutive probes that found it gone
     };
 
     void on_verdict(const Verdict& verdict);
     void on_orphaned(const Verdict& verdict);
     void on_exit(const ExitEvent& exit);
     void on_output_lost(const OutputLostEvent& lost);
+    void add_orphan_job(Identity id, OrphanJob job);
+    std::map<Identity, OrphanJob>::iterator find_orphan(std::uint32_t pid, std::uint64_t start_ns);
+    void take_audit();
     void sample_orphan_cpu();
-    void add_orphan_cpu(OrphanJob& job, double now_seconds);
+    std::optional<std::uint64_t> probe_cpu_ns(std::uint32_t pid) const;
+    void add_orphan_cpu(OrphanJob& job, std::uint64_t now_ns);
+
+    // The snapshot, one group of families at a time (metrics_families.cpp).
     MetricsSnapshot build(std::uint64_t now_boot_ns, const MonitorCounters& counters,
                           std::size_t tracked_processes);
+    void add_job_families(std::vector<MetricFamily>& out) const;
+    void add_orphan_gauges(std::vector<MetricFamily>& out, std::uint64_t now_boot_ns) const;
+    void add_audit_families(std::vector<MetricFamily>& out);
+    void add_stream_families(std::vector<MetricFamily>& out, const MonitorCounters& counters) const;
+    void add_output_families(std::vector<MetricFamily>& out) const;
+    void add_self_families(std::vector<MetricFamily>& out, const MonitorCounters& counters,
+                           std::size_t tracked_processes) const;
 
+    StoreCounters store_;
+    SinkCounters sinks_;
     MetricsStateOptions options_;
     std::string kernel_release_;
     CpuProbe cpu_probe_;
@@ -119,17 +151,22 @@ class MetricsState : public EventSink {
     std::uint64_t orphans_[2][2] = {};  // [OrphanCause][ReaperKind]
     std::map<Identity, OrphanJob> orphans_alive_;
     // Keys: every label set shown so far (hupwatch_orphaned_jobs keeps them at 0).
-    std::map<UserComm, double> orphan_cpu_seconds_;
+    std::map<UserComm, std::uint64_t> orphan_cpu_ns_;
     LabelFolder orphan_users_;
     LabelFolder orphan_comms_;
     std::map<Identity, std::uint64_t> eio_seen_;
     std::uint64_t eio_writes_ = 0;
     std::map<std::tuple<int, SignalOrigin, SignalResult>, std::uint64_t> signals_;
 
-    mutable std::mutex at_risk_mutex_;
-    std::map<std::string, std::uint64_t> at_risk_;  // guarded
-    std::set<std::string> at_risk_series_;          // event thread
-    LabelFolder at_risk_users_;                     // event thread
+    mutable std::mutex audit_mutex_;
+    std::optional<AuditResult> pending_audit_;  // guarded: the latest, not yet taken
+    // Event thread, from the audits taken.
+    bool orphans_seeded_ = false;
+    std::map<std::string, std::uint64_t> at_risk_;
+    std::set<std::string> at_risk_series_;
+    LabelFolder at_risk_users_;
+    std::int64_t last_audit_wall_ns_ = 0;
+    ProcScanCounters audit_scans_;
 
     mutable std::mutex snapshot_mutex_;
     std::shared_ptr<const MetricsSnapshot> snapshot_;  // guarded

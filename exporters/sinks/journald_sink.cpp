@@ -1,6 +1,8 @@
 #include "journald_sink.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 
@@ -69,9 +71,35 @@ std::vector<std::pair<std::string, std::string>> JournaldSink::fields(
     return out;
 }
 
+std::string JournaldSink::unavailable() const {
+    struct stat st {};
+    if (stat(socket_path_.c_str(), &st) != 0) return strerror(errno);
+    if (!S_ISSOCK(st.st_mode)) return "not a socket";
+    return "";
+}
+
+bool JournaldSink::check(std::string& warning) {
+    std::string why = unavailable();
+    if (why.empty()) return true;
+    warning = fmt::format(
+        "hupwatch: --events.journald: no journald socket at {} ({}); findings for the journal "
+        "are lost and counted in hupwatch_journald_errors_total",
+        socket_path_, why);
+    warned_ = true;
+    return false;
+}
+
 void JournaldSink::on_finding(const Finding& finding) {
+    // Without the socket, libsystemd drops the entry and reports success:
+    // look first (findings are few; a stat each is cheap), so the loss is
+    // counted. journald may come up later: then it gets them again.
     auto items = fields(finding);
-    seq_.next();
+    seq_.next();  // every entry tried takes a seq: a lost one is a gap
+    if (std::string why = unavailable(); !why.empty()) {
+        if (errors_++ == 0 && !warned_)
+            spdlog::error("journald cannot take findings: {}: {}", socket_path_, why);
+        return;
+    }
     std::vector<std::string> storage;
     storage.reserve(items.size());
     std::vector<iovec> iov;
@@ -83,7 +111,8 @@ void JournaldSink::on_finding(const Finding& finding) {
     }
     int rc = sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
     if (rc < 0) {
-        if (errors_++ == 0) spdlog::error("sending to journald failed: {}", strerror(-rc));
+        if (errors_++ == 0 && !warned_)
+            spdlog::error("sending to journald failed: {}", strerror(-rc));
         return;
     }
     ++sent_;

@@ -31,7 +31,9 @@ namespace hupwatch {
 struct StoreOptions {
     std::string path;
     std::int64_t retention_ns = 30LL * 86400 * 1'000'000'000;  // 0: keep everything
-    std::uint64_t max_size = 0;           // bytes of live pages in the main file; 0: unlimited
+    // Bytes of live pages in the main file; 0: unlimited. 1 GiB by default:
+    // about 2.2M events (docs/store.md has the bytes per event and per day).
+    std::uint64_t max_size = 1ULL << 30;
     std::size_t queue_capacity = 65'536;  // items waiting for the writer
     std::chrono::milliseconds commit_interval{250};
     std::size_t prune_batch = 5'000;  // rows per table per pruning step

@@ -69,6 +69,29 @@ if [ "$(id -u)" -eq 0 ]; then
     [[ "$err" == "hupwatch: cannot create /proc/hupwatch-nope"* ]] || fail "unwritable --db: $err"
 fi
 
+# A reversed time range is bad usage, not an empty answer (issue 15).
+err=$(expect_exit 2 1 "$bin" replay --db "$work/text.db" --since 10:40 --until 10:30)
+[ "$err" = "hupwatch: --since 10:40 is after --until 10:30: a reversed range matches nothing" ] ||
+    fail "reversed range: $err"
+
+# The contract page lists every option every subcommand's --help shows
+# (issue 15), so an option added without documenting it fails here.
+docs=$(dirname "$0")/../../docs/cli.md
+for sub in watch run check ps replay why tree; do
+    for opt in $("$bin" $sub --help 2>&1 | grep -oE '^ +(-[A-Za-z],)?--[a-z][a-z0-9.-]*|^ +-[A-Za-z]\b' |
+                 tr ',' '\n' | tr -d ' '); do
+        [ "$opt" = "--help" ] || [ "$opt" = "-h" ] && continue
+        grep -qF -- "\`$opt" "$docs" || grep -qE -- "[[ ]$opt[] |\`]" "$docs" ||
+            fail "'hupwatch $sub --help' shows $opt, docs/cli.md does not"
+    done
+done
+
+# Help and the error name the same time forms (one place: time_arg.h).
+forms=$("$bin" tree --at garbage --db "$work/text.db" 2>&1 | sed -n "s/.*(use \(.*\))$/\1/p")
+[ -n "$forms" ] || fail "tree --at garbage did not list the time forms"
+"$bin" tree --help | tr -s ' \n' ' ' | grep -qF -- "$forms" ||
+    fail "tree --help does not list the forms its error message does: $forms"
+
 # Without privilege: exit 10 and one line naming what is missing.
 if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
     err=$(expect_exit 10 1 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \

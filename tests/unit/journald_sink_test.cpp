@@ -59,5 +59,27 @@ TEST(JournaldSink, DisconnectAndOrphanPriorities) {
     EXPECT_EQ(field(sink.fields(daemon), "PRIORITY"), "6");
 }
 
+// No journald socket: one warning at start, and each finding counted as an
+// error, never a silent drop (issue 15).
+TEST(JournaldSink, MissingSocketIsToldOnceAndCounted) {
+    std::string missing = testing::TempDir() + "no-journal/socket";
+    JournaldSink sink(HostIdentity::of_this_host(), missing);
+    std::string warning;
+    EXPECT_FALSE(sink.check(warning));
+    EXPECT_EQ(warning, "hupwatch: --events.journald: no journald socket at " + missing +
+                           " (No such file or directory); findings for the journal are lost "
+                           "and counted in hupwatch_journald_errors_total");
+    Verdict v;
+    v.kind = VerdictKind::Orphaned;
+    sink.on_finding(v);
+    sink.on_finding(DisconnectFinding{});
+    EXPECT_EQ(sink.errors(), 2u);
+    EXPECT_EQ(sink.sent(), 0u);
+    // A path that exists but is no socket is no journal either.
+    JournaldSink not_socket(HostIdentity::of_this_host(), testing::TempDir());
+    EXPECT_FALSE(not_socket.check(warning));
+    EXPECT_NE(warning.find("(not a socket)"), std::string::npos) << warning;
+}
+
 }  // namespace
 }  // namespace hupwatch

@@ -361,14 +361,85 @@ TEST_F(MetricsStateTest, SelfMonitoringFromMonitorCounters) {
 }
 
 TEST_F(MetricsStateTest, JobsAtRiskReplacedAndKeptAtZero) {
-    state.set_jobs_at_risk({{"alice", 3}, {"bob", 1}});
+    state.set_audit({{{"alice", 3}, {"bob", 1}}, {}, {}, 0});
     auto s = publish();
     EXPECT_EQ(value_of(*s, "hupwatch_jobs_at_risk", {{"user", "alice"}}), 3);
     EXPECT_EQ(value_of(*s, "hupwatch_jobs_at_risk", {{"user", "bob"}}), 1);
-    state.set_jobs_at_risk({{"alice", 1}});
+    state.set_audit({{{"alice", 1}}, {}, {}, 0});
     s = publish();
     EXPECT_EQ(value_of(*s, "hupwatch_jobs_at_risk", {{"user", "alice"}}), 1);
     EXPECT_EQ(value_of(*s, "hupwatch_jobs_at_risk", {{"user", "bob"}}), 0);
+}
+
+// Jobs orphaned while no daemon ran: the first audit seeds the gauges, their
+// age from their start; an exit names them with a precise start, /proc a
+// tick-floored one; later audits seed nothing (issue 15).
+TEST_F(MetricsStateTest, FirstAuditSeedsOrphansFromProc) {
+    constexpr std::uint64_t kTick = 10'000'000ULL;
+    state.on_finding(orphan(300, 40 * kSecond, "known", 45 * kSecond, "carol"));
+    AuditResult audit;
+    audit.orphans = {{100, 10 * kSecond, kTick, "alice", "migrate.sh"},
+                     {101, 20 * kSecond, kTick, "alice", "migrate.sh"},
+                     {300, 40 * kSecond - kTick / 2, kTick, "carol", "known"}};  // has a verdict
+    audit.wall_ns = 1'700'000'000 * static_cast<std::int64_t>(kSecond);
+    state.set_audit(audit);
+    auto s = publish(100 * kSecond);
+    EXPECT_EQ(value_of(*s, "hupwatch_orphaned_jobs", {{"user", "alice"}, {"comm", "migrate.sh"}}),
+              2);
+    EXPECT_EQ(value_of(*s, "hupwatch_orphaned_jobs", {{"user", "carol"}, {"comm", "known"}}), 1);
+    EXPECT_EQ(value_of(*s, "hupwatch_oldest_orphaned_job_age_seconds"), 90);
+    EXPECT_EQ(value_of(*s, "hupwatch_last_audit_timestamp_seconds"), 1'700'000'000);
+
+    state.on_event(exit_event(100, 10 * kSecond + kTick / 3));  // precise start, same job
+    audit.orphans.push_back({555, 60 * kSecond, kTick, "dave", "late"});
+    state.set_audit(audit);  // a later audit: not a seed
+    s = publish(100 * kSecond);
+    EXPECT_EQ(value_of(*s, "hupwatch_orphaned_jobs", {{"user", "alice"}, {"comm", "migrate.sh"}}),
+              1);
+    EXPECT_EQ(value_of(*s, "hupwatch_orphaned_jobs", {{"user", "dave"}, {"comm", "late"}}),
+              std::nullopt);
+    EXPECT_EQ(value_of(*s, "hupwatch_oldest_orphaned_job_age_seconds"), 80);
+}
+
+// CPU seconds are summed as integer ns: 0.1 + 0.06 prints as 0.16, not as
+// 0.16000000000000003 (issue 15).
+TEST_F(MetricsStateTest, CpuSumsPrintShortest) {
+    std::optional<double> cpu = 1.0;
+    state.set_orphan_cpu_probe([&](std::uint32_t) { return cpu; });
+    state.on_finding(orphan(7, 1, "job", 0, "alice"));
+    cpu = 1.1;
+    publish();
+    cpu = 1.16;
+    auto s = publish();
+    auto v = value_of(*s, "hupwatch_orphaned_job_cpu_seconds_total",
+                      {{"user", "alice"}, {"comm", "job"}});
+    ASSERT_TRUE(v);
+    EXPECT_EQ(format_sample_value(*v), "0.16");
+}
+
+// Every counter kept is exported (issue 9): the table's, the scans', the
+// sinks', and each BPF program's runs and time.
+TEST_F(MetricsStateTest, KeptCountersAreExported) {
+    counters.table.refused_full = 3;
+    counters.table.evicted_pressure = 4;
+    counters.seed_scan.scans = 1;
+    counters.seed_scan.vanished = 2;
+    counters.programs.push_back({"handle_exit", 10, 2'500'000'000ULL});
+    AuditResult audit;
+    audit.scan.scans = 1;
+    audit.scan.vanished = 5;
+    state.set_audit(audit);
+    state.set_sink_counters({7, 1, 2, 3, 4});
+    auto s = publish();
+    EXPECT_EQ(value_of(*s, "hupwatch_process_table_refused_total"), 3);
+    EXPECT_EQ(value_of(*s, "hupwatch_process_table_evictions_total", {{"reason", "pressure"}}), 4);
+    EXPECT_EQ(value_of(*s, "hupwatch_proc_scans_total"), 2);
+    EXPECT_EQ(value_of(*s, "hupwatch_proc_scan_skipped_total", {{"reason", "vanished"}}), 7);
+    EXPECT_EQ(value_of(*s, "hupwatch_bpf_program_runs_total", {{"program", "handle_exit"}}), 10);
+    EXPECT_EQ(value_of(*s, "hupwatch_bpf_program_run_seconds_total", {{"program", "handle_exit"}}),
+              2.5);
+    EXPECT_EQ(value_of(*s, "hupwatch_events_json_lines_written_total"), 7);
+    EXPECT_EQ(value_of(*s, "hupwatch_journald_errors_total"), 4);
 }
 
 TEST_F(MetricsStateTest, OldSnapshotStaysValidWhileHeld) {

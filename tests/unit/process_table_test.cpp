@@ -126,6 +126,23 @@ TEST(ProcessTable, ForkRecordsChildWithEveryField) {
     EXPECT_EQ(table.find(200, 5 * kSec + 1), nullptr);  // identity is exact for precise starts
 }
 
+// A fork without exec (a subshell) runs its parent's command line: shown as
+// ps shows it, not as "[bash]" with no argv (issue 15).
+TEST(ProcessTable, ForkWithoutExecInheritsTheParentsCommandLine) {
+    ProcessTable table;
+    table.apply(fork_of(1 * kSec, proc(100, 1 * kSec, 1, "bash"), 0));
+    table.apply(exec_of(1 * kSec, proc(100, 1 * kSec, 1, "bash"), "/bin/bash",
+                        {"bash", "-c", "while :; do sleep 1; done"}));
+    table.apply(fork_of(2 * kSec, proc(200, 2 * kSec, 100, "bash"), 1 * kSec));
+    const ProcessEntry* child = table.find(200, 2 * kSec);
+    ASSERT_NE(child, nullptr);
+    EXPECT_EQ(child->argv, (std::vector<std::string>{"bash", "-c", "while :; do sleep 1; done"}));
+    EXPECT_EQ(child->filename, "/bin/bash");
+    EXPECT_EQ(child->exec_count, 0u);
+    table.apply(exec_of(3 * kSec, proc(200, 2 * kSec, 100, "sleep"), "/bin/sleep", {"sleep", "1"}));
+    EXPECT_EQ(table.find(200, 2 * kSec)->argv, (std::vector<std::string>{"sleep", "1"}));
+}
+
 TEST(ProcessTable, ExecReplacesCommArgvFilenameAndCounts) {
     ProcessTable table;
     table.apply(fork_of(5 * kSec, proc(200, 5 * kSec, 100, "bash"), kSec));

@@ -70,6 +70,23 @@ TEST_F(TimeArgTest, RejectsWithOneLine) {
     }
 }
 
+// --since after --until matches nothing: bad usage, said in one line
+// (issue 15: replay printed nothing and exited 0).
+TEST_F(TimeArgTest, ReversedWindowIsAnError) {
+    std::string error;
+    EXPECT_EQ(parse_time_window("15:40", "15:30", kNow, error), std::nullopt);
+    EXPECT_EQ(error, "--since 15:40 is after --until 15:30: a reversed range matches nothing");
+    auto window = parse_time_window("15:30", "15:40", kNow, error);
+    ASSERT_TRUE(window);
+    EXPECT_EQ(*window->until_wall_ns - *window->since_wall_ns, 600 * kSec);
+    window = parse_time_window("", "-1h", kNow, error);
+    ASSERT_TRUE(window);
+    EXPECT_EQ(window->since_wall_ns, std::nullopt);
+    EXPECT_EQ(window->until_wall_ns, kNow - 3600 * kSec);
+    EXPECT_EQ(parse_time_window("-1h", "garbage", kNow, error), std::nullopt);
+    EXPECT_EQ(error.rfind("--until: bad time 'garbage' (use RFC 3339", 0), 0u) << error;
+}
+
 TEST(DurationTest, Units) {
     EXPECT_EQ(parse_duration("30d"), 30LL * 86400 * kSec);
     EXPECT_EQ(parse_duration("12h"), 12LL * 3600 * kSec);

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <ctime>
 #include <limits>
+#include <tuple>
 
 namespace hupwatch {
 namespace {
@@ -162,11 +163,30 @@ std::optional<std::int64_t> parse_time_arg(std::string_view text, std::int64_t n
     } else {
         result = parse_rfc3339(text);
     }
-    if (!result)
-        error = "bad time '" + std::string(text) +
-                "' (use RFC 3339 like 2026-11-28T14:03:07Z, HH:MM[:SS] for today, -15m, -2h, "
-                "-1d or now)";
+    if (!result) error = "bad time '" + std::string(text) + "' (use " + kTimeForms + ")";
     return result;
+}
+
+std::optional<TimeWindow> parse_time_window(std::string_view since, std::string_view until,
+                                            std::int64_t now_wall_ns, std::string& error) {
+    TimeWindow window;
+    for (auto [text, name, out] : {std::tuple{since, "--since", &window.since_wall_ns},
+                                   std::tuple{until, "--until", &window.until_wall_ns}}) {
+        if (text.empty()) continue;
+        std::string why;
+        *out = parse_time_arg(text, now_wall_ns, why);
+        if (!*out) {
+            error = std::string(name) + ": " + why;
+            return std::nullopt;
+        }
+    }
+    if (window.since_wall_ns && window.until_wall_ns &&
+        *window.since_wall_ns > *window.until_wall_ns) {
+        error = "--since " + std::string(since) + " is after --until " + std::string(until) +
+                ": a reversed range matches nothing";
+        return std::nullopt;
+    }
+    return window;
 }
 
 }  // namespace hupwatch

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "console.h"
 #include "store_schema.h"
 
 namespace CLI {
@@ -25,6 +26,7 @@ struct MonitorCliOptions {
     bool no_syscall_results = false;  // the default since 0.2; accepted, changes nothing
     std::vector<std::string> redact;  // --redact REGEX, repeatable
     bool no_default_redactions = false;
+    bool bpf_stats = false;  // --bpf-stats
 };
 void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options);
 // One-line error for a bad value.
@@ -38,9 +40,6 @@ struct WatchOptions {
 void add_watch_options(CLI::App& cmd, WatchOptions& options);
 int run_watch(const WatchOptions& options);
 
-// Writes a command's whole output to stdout and flushes it; false on failure.
-bool write_stdout(const std::string& text);
-
 struct RunOptions {
     MonitorCliOptions monitor;
     std::string listen_address = "127.0.0.1:9776";
@@ -52,7 +51,7 @@ struct RunOptions {
     unsigned comm_label_limit = 50;
     std::string db_path = kDefaultDbPath;
     std::string retention = "30d";
-    std::string db_max_size = "0";
+    std::string db_max_size = "1G";  // docs/store.md: bytes per event and per day
     bool no_db = false;
     unsigned audit_interval_s = 30;  // the ps audit behind hupwatch_jobs_at_risk
 };
@@ -69,6 +68,7 @@ int run_check();
 struct PsOptions {
     bool json = false;
     bool all = false;
+    bool wide = false;  // on a terminal, lines are cut to its width without it
     std::string proc_root = "/proc";
 };
 void add_ps_options(CLI::App& cmd, PsOptions& options);
@@ -103,6 +103,7 @@ struct TreeOptions {
     std::string db_path = kDefaultDbPath;
     std::string at;
     bool json = false;
+    bool wide = false;  // on a terminal, lines are cut to its width without it
 };
 void add_tree_options(CLI::App& cmd, TreeOptions& options);
 int run_tree(const TreeOptions& options);

@@ -40,6 +40,9 @@ void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options) {
     cmd.add_flag("--no-syscall-results", options.no_syscall_results,
                  "The default: no syscall hook (kept so that old unit files still start)");
     add_redaction_options(cmd, options);
+    cmd.add_flag("--bpf-stats", options.bpf_stats,
+                 "Count each BPF program's runs and run time (hupwatch_bpf_program_*): costs two "
+                 "clock reads per run of every BPF program on the host");
 }
 
 bool to_monitor_options(const MonitorCliOptions& cli, MonitorOptions& out, std::string& error) {
@@ -51,6 +54,7 @@ bool to_monitor_options(const MonitorCliOptions& cli, MonitorOptions& out, std::
     }
     out.collector.syscall_results = cli.syscall_results;
     out.redaction = {!cli.no_default_redactions, cli.redact};
+    out.collector.program_stats = cli.bpf_stats;
     if (!ArgvRedactor::create(out.redaction, error)) return false;
     std::uint64_t mask = cli.signals.empty() ? kDefaultSignalMask : 0;
     for (const auto& name : cli.signals) {

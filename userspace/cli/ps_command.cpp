@@ -82,10 +82,6 @@ nlohmann::ordered_json node_json(const ProcessForest& forest, const ProcessNode&
 
 }  // namespace
 
-bool write_stdout(const std::string& text) {
-    return fwrite(text.data(), 1, text.size(), stdout) == text.size() && fflush(stdout) == 0;
-}
-
 std::string format_run_time(std::uint64_t ns) {
     std::uint64_t s = ns / 1'000'000'000ULL;
     std::uint64_t days = s / 86400, hours = s / 3600 % 24, minutes = s / 60 % 60, seconds = s % 60;
@@ -132,12 +128,14 @@ void add_ps_options(CLI::App& cmd, PsOptions& options) {
     cmd.add_flag("--json", options.json, "One JSON document (fields: docs/ps.md)");
     cmd.add_flag("--all", options.all, "Every process, not only interactive sessions");
     cmd.add_option("--proc", options.proc_root, "proc filesystem to read processes from");
+    cmd.add_flag("-w,--wide", options.wide,
+                 "Whole lines; without it, lines are cut to the terminal's width on a terminal");
 }
 
 int run_ps(const PsOptions& options) {
     std::error_code ec;
     if (!std::filesystem::is_directory(options.proc_root, ec)) {
-        fmt::print(stderr, "hupwatch: --proc '{}' is not a directory\n", options.proc_root);
+        say("hupwatch: --proc '{}' is not a directory", options.proc_root);
         return kExitUsage;
     }
     ProcScanner scanner(options.proc_root);
@@ -146,7 +144,7 @@ int run_ps(const PsOptions& options) {
     auto redactor = ArgvRedactor::create({}, no_error);  // the defaults always compile
     for (auto& snapshot : snapshots) redactor->redact(snapshot.argv);
     if (snapshots.empty()) {
-        fmt::print(stderr, "hupwatch: no readable processes under '{}'\n", options.proc_root);
+        say("hupwatch: no readable processes under '{}'", options.proc_root);
         return kExitFailure;
     }
     ProcHostProbe probe(options.proc_root);
@@ -155,9 +153,9 @@ int run_ps(const PsOptions& options) {
     std::string out = options.json ? forest_json(forest).dump(
                                          2, ' ', false, nlohmann::json::error_handler_t::replace) +
                                          "\n"
-                                   : forest_text(forest);
+                                   : fit_to_terminal(forest_text(forest), options.wide);
     if (!write_stdout(out)) {
-        fmt::print(stderr, "hupwatch: writing to stdout failed\n");
+        say("hupwatch: writing to stdout failed");
         return kExitFailure;
     }
     return kExitOk;

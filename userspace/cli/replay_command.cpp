@@ -85,8 +85,7 @@ void add_runs(EventStoreReader& store, const StoreFilter& f, std::int64_t now,
 
 void add_replay_options(CLI::App& cmd, ReplayOptions& options) {
     cmd.add_option("--db", options.db_path, "The event store")->capture_default_str();
-    cmd.add_option("--since", options.since,
-                   "From this time (RFC 3339, HH:MM[:SS] today, -15m, -2h, -1d, now)");
+    cmd.add_option("--since", options.since, std::string("From this time (") + kTimeForms + ")");
     cmd.add_option("--until", options.until, "Up to this time (same forms)");
     cmd.add_option("--pid", options.pid, "Every event of this pid (any process that had it)")
         ->check(CLI::Range(0LL, 4194304LL));
@@ -103,22 +102,13 @@ int run_replay(const ReplayOptions& options) {
     const std::int64_t now = wall_now_ns();
     StoreFilter filter;
     std::string error;
-    if (!options.since.empty()) {
-        auto t = parse_time_arg(options.since, now, error);
-        if (!t) {
-            fmt::print(stderr, "hupwatch: --since: {}\n", error);
-            return kExitUsage;
-        }
-        filter.since_wall_ns = *t;
+    auto window = parse_time_window(options.since, options.until, now, error);
+    if (!window) {
+        fmt::print(stderr, "hupwatch: {}\n", error);
+        return kExitUsage;
     }
-    if (!options.until.empty()) {
-        auto t = parse_time_arg(options.until, now, error);
-        if (!t) {
-            fmt::print(stderr, "hupwatch: --until: {}\n", error);
-            return kExitUsage;
-        }
-        filter.until_wall_ns = *t;
-    }
+    if (window->since_wall_ns) filter.since_wall_ns = *window->since_wall_ns;
+    if (window->until_wall_ns) filter.until_wall_ns = *window->until_wall_ns;
     if (options.pid >= 0) filter.pid = static_cast<std::uint32_t>(options.pid);
     if (options.session >= 0) filter.sid = static_cast<std::uint32_t>(options.session);
     if (!options.user.empty()) {

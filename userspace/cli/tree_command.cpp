@@ -22,6 +22,9 @@ namespace {
 // Events a little before the run's recorded start belong to it: the probes
 // attach before the run row is written.
 constexpr std::int64_t kRunStartSlackNs = 60'000'000'000;
+// A live run's last_wall_ns lags by up to its refresh period (docs/store.md:
+// every commit, and every 5 s when idle).
+constexpr std::int64_t kRunRefreshSlackNs = 10'000'000'000;
 
 bool kernel_thread(const StoredProcess& p) {
     return p.pid == 2 || p.ppid == 2;
@@ -43,10 +46,11 @@ void print_branch(const StoredProcess& p, std::int64_t now,
 }  // namespace
 
 void add_tree_options(CLI::App& cmd, TreeOptions& options) {
-    cmd.add_option("--at", options.at, "The time (RFC 3339, HH:MM[:SS] today, -15m, -2h, now)")
-        ->required();
+    cmd.add_option("--at", options.at, std::string("The time (") + kTimeForms + ")")->required();
     cmd.add_option("--db", options.db_path, "The event store")->capture_default_str();
     cmd.add_flag("--json", options.json, "One JSON object: {at, run, processes: [...]}");
+    cmd.add_flag("-w,--wide", options.wide,
+                 "Whole lines; without it, lines are cut to the terminal's width on a terminal");
 }
 
 int run_tree(const TreeOptions& options) {
@@ -71,7 +75,9 @@ int run_tree(const TreeOptions& options) {
             return kExitFailure;
         }
         run = *covering;
-        if (*at > run.last_wall_ns)
+        // A running daemon refreshes last_wall_ns every few seconds: only a
+        // run that stopped, or went quiet, ends before T.
+        if (*at > run.last_wall_ns + kRunRefreshSlackNs)
             fmt::print(stderr,
                        "hupwatch: run {} recorded until {}; {} is after it: showing the "
                        "last known state\n",
@@ -130,6 +136,7 @@ int run_tree(const TreeOptions& options) {
         out += fmt::format("{:>7} {:<10} {:<7} {:>7} {:<19} {}\n", "PID", "USER", "TTY", "SID",
                            "STARTED", "COMMAND");
         for (const auto* root : roots) print_branch(*root, now, children, 0, out);
+        out = fit_to_terminal(std::move(out), options.wide);
     }
     return write_stdout(out) ? kExitOk : kExitFailure;
 }

@@ -1,10 +1,6 @@
 // `hupwatch watch [--json]`: the live stream, one line per event.
-#include <fmt/format.h>
-
 #include <CLI/CLI.hpp>
 #include <cerrno>
-#include <csignal>
-#include <cstdio>
 #include <cstring>
 
 #include "boot_clock.h"
@@ -14,49 +10,88 @@
 #include "finding_format.h"
 #include "fleet_fields.h"
 #include "live_monitor.h"
+#include "output_lost_digest.h"
 #include "preflight.h"
-#include "signal_names.h"
 #include "stop_signals.h"
+#include "time_ordered_lines.h"
 
 namespace hupwatch {
 
 namespace {
 
-// Prints events and findings to stdout, one line each, flushed per line so
-// that a reader (a pipe, a log shipper) sees every event as it happens.
+// Lines wait this long to be put in time order: a verdict comes at most
+// about this long after its fact (the correlator's orphan settle window,
+// 400 ms, plus poll periods). Longer waits (a logout kill) come out late.
+constexpr std::uint64_t kOrderWindowNs = 1'000'000'000ULL;
+
+constexpr std::string_view kLateMark = " (late)";
+
+std::uint64_t ktime_of(const Finding& finding) {
+    return std::visit([](const auto& f) { return f.ktime_ns; }, finding);
+}
+
+// Prints events and findings to stdout, one line each, in time order, flushed
+// per batch so that a reader (a pipe, a log shipper) sees every event within
+// about a second. A job's repeated output_lost reports become one line at
+// its first failed write and one with the total at its exit.
 class StreamPrinter : public EventSink {
    public:
-    StreamPrinter(bool json, bool verdicts_only) : json_(json), verdicts_only_(verdicts_only) {}
+    StreamPrinter(bool json, bool verdicts_only)
+        : json_(json), verdicts_only_(verdicts_only), lines_(kOrderWindowNs) {}
     void on_event(const Event& event) override {
         if (verdicts_only_) return;
-        write_line(json_ ? fleet(to_json_line(event, clock_)) : to_text_line(event, clock_));
+        if (event.type() == EventType::OutputLost) {
+            if (!digest_.admit(event)) return;
+        } else if (const auto* exit = std::get_if<ExitEvent>(&event.body)) {
+            if (auto last = digest_.on_exit(exit->proc.pid, exit->proc.start_ns)) add(*last);
+        }
+        add(event);
     }
     void on_finding(const Finding& finding) override {
-        write_line(json_ ? fleet(to_json_line(finding, clock_)) : to_text_line(finding, clock_));
+        lines_.add(ktime_of(finding),
+                   json_ ? to_json_line(finding, clock_) : to_text_line(finding, clock_));
+    }
+    // Writes the lines due by now (all of them with TimeOrderedLines::kAll).
+    void release(std::uint64_t now_ns) {
+        std::string out;
+        for (auto& line : lines_.release(now_ns)) {
+            // JSON lines carry host, boot_id and seq here as in the daemon's
+            // file; seq numbers them in the order they are written.
+            out +=
+                json_ ? with_fleet_fields(std::move(line.text), identity_, seq_.next()) : line.text;
+            if (line.late && !json_) out += kLateMark;
+            out += '\n';
+        }
+        if (failed_) return;
+        if (!out.empty() && !write_stdout(out)) {
+            failed_ = true;
+            errno_ = errno;
+        } else if (stdout_reader_gone()) {
+            failed_ = true;
+            errno_ = EPIPE;
+        }
     }
     bool failed() const { return failed_; }
+    int write_errno() const { return errno_; }
 
    private:
-    // JSON lines carry host, boot_id and seq here as in the daemon's file.
-    std::string fleet(std::string object) {
-        return with_fleet_fields(std::move(object), identity_, seq_.next());
-    }
-    void write_line(std::string line) {
-        if (failed_) return;
-        line += '\n';
-        if (fwrite(line.data(), 1, line.size(), stdout) != line.size() || fflush(stdout) != 0)
-            failed_ = true;
+    void add(const Event& event) {
+        lines_.add(event.ktime_ns,
+                   json_ ? to_json_line(event, clock_) : to_text_line(event, clock_));
     }
     BootClock clock_;
     HostIdentity identity_ = HostIdentity::of_this_host();
     LineSequence seq_;
     bool json_;
     bool verdicts_only_;
+    TimeOrderedLines lines_;
+    OutputLostDigest digest_;
     bool failed_ = false;
+    int errno_ = 0;
 };
 
 void print_summary(const MonitorCounters& c) {
-    fmt::print(stderr, "hupwatch: stopped after {}\n", c.summary());
+    say("hupwatch: stopped after {}", c.summary());
 }
 
 }  // namespace
@@ -72,11 +107,11 @@ int run_watch(const WatchOptions& options) {
     MonitorOptions monitor_options;
     std::string error;
     if (!to_monitor_options(options.monitor, monitor_options, error)) {
-        fmt::print(stderr, "{}\n", error);
+        say("{}", error);
         return kExitUsage;
     }
     if (auto failure = run_preflight(); failure.code != kExitOk) {
-        fmt::print(stderr, "{}\n", failure.message);
+        say("{}", failure.message);
         return failure.code;
     }
 
@@ -85,24 +120,28 @@ int run_watch(const WatchOptions& options) {
     CollectorError start_error;
     auto monitor = LiveMonitor::start(monitor_options, printer, start_error);
     if (!monitor) {
-        fmt::print(stderr, "{}\n", start_error.message);
+        say("{}", start_error.message);
         return start_error.code;
     }
-    fmt::print(stderr, "hupwatch: watching ({} processes seeded from {})\n", monitor->seeded(),
-               options.monitor.proc_root);
+    say("hupwatch: watching ({} processes seeded from {})", monitor->seeded(),
+        options.monitor.proc_root);
 
     while (!stop_requested() && !printer.failed()) {
         int rc = monitor->poll(kMonitorPollMs);
         if (rc < 0 && rc != -EINTR) {
-            fmt::print(stderr, "hupwatch: reading the ring buffer failed: {}\n", strerror(-rc));
+            printer.release(TimeOrderedLines::kAll);
+            say("hupwatch: reading the ring buffer failed: {}", strerror(-rc));
             print_summary(monitor->counters());
             return kExitFailure;
         }
+        printer.release(boot_now_ns());
     }
-    if (printer.failed() && !stop_requested()) {
-        // The reader went away (closed pipe): not a crash, but not a success.
-        fmt::print(stderr, "hupwatch: cannot write events to stdout: {}\n", strerror(errno));
-        print_summary(monitor->counters());
+    if (!printer.failed()) printer.release(TimeOrderedLines::kAll);
+    if (printer.failed()) {
+        // The reader went away (a closed pipe): not a crash, but not a
+        // success. stderr may be that same pipe: say so only if it is not.
+        if (say("hupwatch: cannot write events to stdout: {}", strerror(printer.write_errno())))
+            print_summary(monitor->counters());
         return kExitFailure;
     }
     print_summary(monitor->counters());

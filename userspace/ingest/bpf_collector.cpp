@@ -141,7 +141,11 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
         hupwatch_bpf__destroy(skel);
         return nullptr;
     }
-    std::unique_ptr<BpfCollector> collector(new BpfCollector(skel));
+    // Per-program run counts and times for the metrics, only when asked
+    // (--bpf-stats): BPF_ENABLE_STATS costs two clock reads per run of every
+    // BPF program on the host. Without it the counters stay at 0.
+    int stats_fd = options.program_stats ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
+    std::unique_ptr<BpfCollector> collector(new BpfCollector(skel, stats_fd < 0 ? -1 : stats_fd));
     struct ::bpf_program* prog;
     bpf_object__for_each_program(prog, skel->obj) {
         if (bpf_program__autoload(prog) && bpf_program__autoattach(prog))
@@ -164,6 +168,21 @@ struct ::bpf_program* BpfCollector::hung_up_iterator() const {
 
 BpfCollector::~BpfCollector() {
     hupwatch_bpf__destroy(skel_);
+    if (stats_fd_ >= 0) close(stats_fd_);
+}
+
+std::vector<BpfProgramStats> BpfCollector::read_program_stats() const {
+    std::vector<BpfProgramStats> out;
+    bpf_program* prog = nullptr;
+    bpf_object__for_each_program(prog, skel_->obj) {
+        int fd = bpf_program__fd(prog);
+        if (fd < 0) continue;  // not loaded (--no-syscall-results)
+        bpf_prog_info info{};
+        std::uint32_t len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) continue;
+        out.push_back({bpf_program__name(prog), info.run_cnt, info.run_time_ns});
+    }
+    return out;
 }
 
 int BpfCollector::ring_buffer_fd() const {

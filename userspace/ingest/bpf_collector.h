@@ -37,6 +37,10 @@ struct CollectorOptions {
     // session changes are derived from the events, and output loss is read
     // from the fds themselves when a verdict settles.
     bool syscall_results = false;
+    // Opt-in (--bpf-stats): per-program run counts and time for the metrics.
+    // BPF_ENABLE_STATS puts two clock reads on every run of every BPF program
+    // on the host, so it is off by default.
+    bool program_stats = false;
     // Load the exit program of kernels before 6.16 (handle_exit_live) even
     // where the tracepoint has group_dead: for tests of the fallback and of
     // the userspace backstop that drops its second exits.
@@ -68,11 +72,16 @@ class BpfCollector {
     std::string iterator_hook() const;
     // The iter/task_file program behind HungUpTerminalScan (loaded, not attached).
     struct ::bpf_program* hung_up_iterator() const;
+    // Runs and run time of every loaded program. Zeros unless the kernel
+    // counts them: start() enables BPF statistics (BPF_ENABLE_STATS) for as
+    // long as the collector lives; it costs two clock reads per run.
+    std::vector<BpfProgramStats> read_program_stats() const;
 
    private:
-    explicit BpfCollector(struct ::hupwatch_bpf* skel) : skel_(skel) {}
+    BpfCollector(struct ::hupwatch_bpf* skel, int stats_fd) : skel_(skel), stats_fd_(stats_fd) {}
     struct ::hupwatch_bpf* skel_;
     std::vector<std::string> hooks_;
+    int stats_fd_ = -1;  // holds BPF statistics on; -1 when the kernel refused
 };
 
 // Does this kernel's sched_process_exit pass group_dead (Linux 6.16+)? Read

@@ -9,18 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include "monitor_counters.h"
 #include "proc_text.h"
 
 namespace hupwatch {
 
 class ProcScanner {
    public:
-    struct Counters {
-        std::uint64_t scans = 0;
-        std::uint64_t vanished = 0;    // exited between readdir and read: a race, not an error
-        std::uint64_t malformed = 0;   // stat or status that did not parse
-        std::uint64_t unreadable = 0;  // stat that failed to open for another reason
-    };
+    using Counters = ProcScanCounters;  // monitor_counters.h: exported as metrics
 
     // ticks_per_second 0: sysconf(_SC_CLK_TCK), what the kernel's USER_HZ is.
     explicit ProcScanner(std::filesystem::path root = "/proc", long ticks_per_second = 0);

@@ -48,6 +48,7 @@ std::unique_ptr<LiveMonitor> LiveMonitor::start(const MonitorOptions& options, E
     for (auto& snapshot : snapshots)
         if (monitor->redactor_->redact(snapshot.argv)) ++monitor->counters_.argv_redacted;
     monitor->seeded_ = snapshots.size();
+    monitor->seed_scan_ = scanner.counters();
     monitor->table_.seed(snapshots);
     monitor->correlator_.seed(snapshots);
     monitor->seed_ = std::move(snapshots);
@@ -131,7 +132,6 @@ MonitorCounters LiveMonitor::counters() const {
     out.hung_up_scan_failures = hung_up_scan_.failures();
     out.table_processes = table_.size();
     out.table_alive = table_.alive_count();
-    out.table_refused_full = table_.counters().refused_full;
     out.table_evicted_pressure = table_.counters().evicted_pressure;
     auto sizes = correlator_.sizes();
     out.correlator_sessions = sizes.sessions;
@@ -140,6 +140,9 @@ MonitorCounters LiveMonitor::counters() const {
     out.correlator_original_parents = sizes.original_parents;
     out.correlator_sessions_dropped = sizes.sessions_dropped;
     out.correlator_orphans_dropped = sizes.orphans_dropped;
+    out.table = table_.counters();
+    out.seed_scan = seed_scan_;
+    out.programs = collector_->read_program_stats();
     return out;
 }
 

@@ -66,6 +66,7 @@ class LiveMonitor {
     std::size_t seeded_ = 0;
     std::vector<ProcSnapshot> seed_;
     std::unique_ptr<ArgvRedactor> redactor_;
+    ProcScanCounters seed_scan_;
     std::uint64_t last_eviction_ns_ = 0;
     bool derive_sessions_ = true;  // no syscall hook reports them
 };

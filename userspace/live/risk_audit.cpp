@@ -24,26 +24,34 @@ RiskAudit::~RiskAudit() {
     if (thread_.joinable()) thread_.join();
 }
 
-std::map<std::string, std::uint64_t> RiskAudit::count_at_risk(const std::string& proc_root) {
+AuditResult RiskAudit::audit(const std::string& proc_root) {
+    AuditResult out;
+    out.wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
     ProcScanner scanner(proc_root);
     ProcHostProbe probe(proc_root);
     ForestOptions options;
     options.now_ns = boot_now_ns();
     auto forest = build_forest(scanner.scan(), probe, options);
-    std::map<std::string, std::uint64_t> by_user;
-    for (const auto& node : forest.nodes)
-        if (node.risk.risk == Risk::AtRisk) ++by_user[node.user];
-    return by_user;
+    out.scan = scanner.counters();
+    for (const auto& node : forest.nodes) {
+        if (node.risk.risk == Risk::AtRisk) ++out.at_risk_by_user[node.user];
+        // Supervision is decided before orphanhood (assess_risk): an
+        // orphaned job here is one nothing looks after.
+        if (node.risk.risk == Risk::Orphaned)
+            out.orphans.push_back(
+                {node.info.pid, node.info.start_ns, scanner.tick_ns(), node.user, node.info.comm});
+    }
+    return out;
 }
 
 void RiskAudit::loop() {
     std::unique_lock lock(mutex_);
-    while (!stop_) {
+    while (!wake_.wait_for(lock, period_, [this] { return stop_; })) {
         lock.unlock();
-        auto counts = count_at_risk(proc_root_);
-        report_(std::move(counts));
+        report_(audit(proc_root_));
         lock.lock();
-        wake_.wait_for(lock, period_, [this] { return stop_; });
     }
 }
 

@@ -1,6 +1,7 @@
 // The periodic `hupwatch ps` audit behind hupwatch_jobs_at_risk: every
 // period, on its own thread (a /proc scan must not hold up the event path),
-// counts the jobs that would die if their session dropped now, by user.
+// classifies the host's processes as `ps` does and reports the jobs that
+// would die if their session dropped now, by user, and the orphaned ones.
 #pragma once
 
 #include <chrono>
@@ -12,19 +13,23 @@
 #include <string>
 #include <thread>
 
+#include "audit_result.h"
+
 namespace hupwatch {
 
 class RiskAudit {
    public:
-    using Report = std::function<void(std::map<std::string, std::uint64_t> at_risk_by_user)>;
+    using Report = std::function<void(AuditResult result)>;
 
+    // Audits every period, the first one period from now: the daemon runs
+    // one itself at start (audit()), before it says it is running.
     RiskAudit(std::string proc_root, std::chrono::seconds period, Report report);
     ~RiskAudit();
     RiskAudit(const RiskAudit&) = delete;
     RiskAudit& operator=(const RiskAudit&) = delete;
 
-    // One audit, synchronously: the count the thread reports.
-    static std::map<std::string, std::uint64_t> count_at_risk(const std::string& proc_root);
+    // One audit, synchronously: what the thread reports.
+    static AuditResult audit(const std::string& proc_root);
 
    private:
     void loop();

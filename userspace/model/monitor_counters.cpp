@@ -4,6 +4,14 @@
 
 namespace hupwatch {
 
+ProcScanCounters& ProcScanCounters::operator+=(const ProcScanCounters& other) {
+    scans += other.scans;
+    vanished += other.vanished;
+    malformed += other.malformed;
+    unreadable += other.unreadable;
+    return *this;
+}
+
 std::uint64_t MonitorCounters::lost_total() const {
     std::uint64_t total = 0;
     for (int type = HW_EV_FORK; type < HW_EV_TYPE_MAX; ++type) total += kernel[type];

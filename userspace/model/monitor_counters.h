@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "events.h"
 #include "findings.h"
@@ -14,6 +15,34 @@ namespace hupwatch {
 
 // Sums of the per-CPU stats map, indexed by enum hw_stat.
 using BpfStats = std::array<std::uint64_t, HW_STAT_MAX>;
+
+// The process table's bounds and repairs (ProcessTable::Counters).
+struct ProcessTableCounters {
+    std::uint64_t evicted_grace = 0;
+    std::uint64_t evicted_pressure = 0;
+    std::uint64_t refused_full = 0;     // new processes not recorded: table full of live ones
+    std::uint64_t lost_exits = 0;       // a newer process took the pid before we saw an exit
+    std::uint64_t starts_upgraded = 0;  // seeded starts made precise by an event
+};
+
+// Scans of /proc (the seed, the audits) and the processes they skipped
+// (ProcScanner::Counters).
+struct ProcScanCounters {
+    std::uint64_t scans = 0;
+    std::uint64_t vanished = 0;    // exited between readdir and read: a race, not an error
+    std::uint64_t malformed = 0;   // stat or status that did not parse
+    std::uint64_t unreadable = 0;  // stat that failed to open for another reason
+    ProcScanCounters& operator+=(const ProcScanCounters& other);
+};
+
+// One BPF program's runs and time in it, as the kernel counts them while
+// BPF statistics are enabled (BPF_ENABLE_STATS; bpf_prog_info run_cnt,
+// run_time_ns).
+struct BpfProgramStats {
+    std::string name;
+    std::uint64_t runs = 0;
+    std::uint64_t run_time_ns = 0;
+};
 
 struct MonitorCounters {
     std::uint64_t events = 0;                            // decoded and handled
@@ -38,7 +67,6 @@ struct MonitorCounters {
     // Sizes now, and what a bound dropped: the process table...
     std::uint64_t table_processes = 0;  // entries, live and recently exited
     std::uint64_t table_alive = 0;
-    std::uint64_t table_refused_full = 0;      // new processes not recorded: table full
     std::uint64_t table_evicted_pressure = 0;  // exited entries evicted early to make room
     // ...and the correlator.
     std::uint64_t correlator_sessions = 0;
@@ -47,6 +75,9 @@ struct MonitorCounters {
     std::uint64_t correlator_original_parents = 0;
     std::uint64_t correlator_sessions_dropped = 0;
     std::uint64_t correlator_orphans_dropped = 0;
+    ProcessTableCounters table;
+    ProcScanCounters seed_scan;             // the /proc scan at start
+    std::vector<BpfProgramStats> programs;  // every loaded program, by name
     std::uint64_t lost_total() const;
     // "N events and M findings; K lost in the kernel: exec=2; 0 malformed"
     std::string summary() const;

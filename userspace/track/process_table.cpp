@@ -95,6 +95,14 @@ void ProcessTable::apply(const Event& event) {
             using T = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<T, ForkEvent>) {
                 entry->parent_start_ns = e.parent_start_ns;
+                // A fork without exec (a subshell) runs its parent's command
+                // line, and /proc shows it so: inherit it, as ps would show.
+                if (const ProcessEntry* parent = find(e.child.ppid, e.parent_start_ns);
+                    parent && entry->argv.empty()) {
+                    entry->argv = parent->argv;
+                    entry->filename = parent->filename;
+                    entry->argv_truncated = parent->argv_truncated;
+                }
             } else if constexpr (std::is_same_v<T, ExecEvent>) {
                 entry->argv = e.argv;
                 entry->filename = e.filename;

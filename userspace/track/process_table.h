@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "events.h"
+#include "monitor_counters.h"
 #include "proc_text.h"
 
 namespace hupwatch {
@@ -50,13 +51,7 @@ class ProcessTable {
         std::size_t max_entries = 262'144;
     };
 
-    struct Counters {
-        std::uint64_t evicted_grace = 0;
-        std::uint64_t evicted_pressure = 0;
-        std::uint64_t refused_full = 0;     // new processes not recorded: table full of live ones
-        std::uint64_t lost_exits = 0;       // a newer process took the pid before we saw an exit
-        std::uint64_t starts_upgraded = 0;  // seeded starts made precise by an event
-    };
+    using Counters = ProcessTableCounters;  // monitor_counters.h: exported as metrics
 
     ProcessTable() : ProcessTable(Options{}) {}
     explicit ProcessTable(Options options) : options_(options) {}

@@ -1,0 +1,341 @@
+// MetricsState's snapshot: its state rendered as metric families, one group
+// at a time (docs/metrics.md lists every family; a unit test holds the two
+// equal).
+#include "metrics_state.h"
+#include "process_self_metrics.h"
+#include "signal_names.h"
+#include "version.h"
+
+namespace hupwatch {
+namespace {
+
+constexpr double kNsPerSecond = 1e9;
+
+static_assert(kEventTypeCount + HW_EV_FORK == HW_EV_TYPE_MAX,
+              "events_total and events_lost_total must list the same types");
+
+MetricFamily family(std::string name, MetricType type, std::string help) {
+    return MetricFamily{std::move(name), type, std::move(help), {}};
+}
+
+void add(MetricFamily& f, MetricLabels labels, double value) {
+    f.samples.push_back(MetricSample{std::move(labels), value});
+}
+
+double as_value(std::uint64_t n) {
+    return static_cast<double>(n);
+}
+
+// Integer ns to seconds with one division: the shortest decimal that reads
+// back (0.16), where sums of doubles drift (0.16000000000000003).
+double as_seconds(std::uint64_t ns) {
+    return static_cast<double>(ns) / kNsPerSecond;
+}
+
+void add_counter(std::vector<MetricFamily>& out, std::string name, std::string help,
+                 std::uint64_t value) {
+    add_single_sample(out, std::move(name), MetricType::Counter, std::move(help), as_value(value));
+}
+
+// The live path's bounds (docs/metrics.md, "Bounded state"): sizes now and
+// what each bound dropped, so flat memory can be watched, not assumed.
+void append_bound_metrics(const MonitorCounters& c, std::vector<MetricFamily>& families) {
+    struct Row {
+        const char* name;
+        MetricType type;
+        const char* help;
+        std::uint64_t value;
+    };
+    const auto gauge = MetricType::Gauge;
+    const auto counter = MetricType::Counter;
+    const Row rows[] = {
+        {"hupwatch_tracked_processes_alive", gauge, "Live processes in the process table.",
+         c.table_alive},
+        {"hupwatch_process_table_evicted_early_total", counter,
+         "Exited processes evicted before their grace period to make room.",
+         c.table_evicted_pressure},
+        {"hupwatch_correlator_sessions", gauge, "Sessions the correlator remembers.",
+         c.correlator_sessions},
+        {"hupwatch_correlator_process_notes", gauge,
+         "Processes with SIGHUP notes kept by the correlator.", c.correlator_process_notes},
+        {"hupwatch_correlator_pending_orphans", gauge, "Reparented processes waiting to settle.",
+         c.correlator_pending_orphans},
+        {"hupwatch_correlator_original_parents", gauge,
+         "Reparented processes whose first parent is remembered for their lineage.",
+         c.correlator_original_parents},
+        {"hupwatch_correlator_sessions_dropped_total", counter,
+         "Sessions forgotten at the session bound while still relevant.",
+         c.correlator_sessions_dropped},
+        {"hupwatch_correlator_orphans_dropped_total", counter,
+         "Reparents not settled into verdicts: the pending-orphan bound was hit.",
+         c.correlator_orphans_dropped},
+        {"hupwatch_duplicate_exits_total", counter,
+         "Second exit events of one process, dropped (kernels before 6.16).", c.duplicate_exits},
+        {"hupwatch_session_changes_derived_total", counter,
+         "setsid/setpgid events derived from a process's new sid or pgid.",
+         c.session_changes_derived},
+        {"hupwatch_hung_up_scans_total", counter,
+         "Scans of a process's fds for hung-up terminals (BPF iterator).", c.hung_up_scans},
+        {"hupwatch_hung_up_scan_failures_total", counter,
+         "Hung-up terminal scans that failed; output loss then fell back to fd names.",
+         c.hung_up_scan_failures},
+    };
+    for (const auto& row : rows)
+        add_single_sample(families, row.name, row.type, row.help, as_value(row.value));
+}
+
+// Processes that were not jobs, killed by a signal (no verdict), by cause;
+// OOM kills of non-jobs do get a verdict and are counted there.
+void append_other_kills(const MonitorCounters& c, std::uint64_t non_job_oom_kills,
+                        std::vector<MetricFamily>& families) {
+    auto others = family("hupwatch_other_processes_killed_total", MetricType::Counter,
+                         "Processes that were not jobs (no login in their lineage) killed by a "
+                         "signal, by cause; they get no verdict.");
+    for (std::size_t i = 0; i < kKillCauseCount; ++i) {
+        auto cause = static_cast<KillCause>(i);
+        add(others, {{"cause", std::string(kill_cause_name(cause))}},
+            as_value(c.non_job_kills[i] + (cause == KillCause::OomKernel ? non_job_oom_kills : 0)));
+    }
+    families.push_back(std::move(others));
+}
+
+}  // namespace
+
+MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCounters& counters,
+                                    std::size_t tracked_processes) {
+    MetricsSnapshot out;
+    add_job_families(out.families);
+    add_orphan_gauges(out.families, now_boot_ns);
+    add_audit_families(out.families);
+    add_stream_families(out.families, counters);
+    add_output_families(out.families);
+    add_self_families(out.families, counters, tracked_processes);
+    append_other_kills(counters, non_job_oom_kills_, out.families);
+    append_bound_metrics(counters, out.families);
+    if (!options_.proc_root.empty())
+        append_process_self_metrics(read_process_self_stats(options_.proc_root), out.families);
+    return out;
+}
+
+void MetricsState::add_job_families(std::vector<MetricFamily>& families) const {
+    add_counter(families, "hupwatch_disconnects_total",
+                "SSH or terminal sessions whose terminal was hung up.", disconnects_);
+
+    auto killed = family("hupwatch_jobs_killed_total", MetricType::Counter,
+                         "Jobs killed: by the SIGHUP of a disconnect or of a logout (huponexit), "
+                         "or by another signal with its named cause (verdict killed; OOM kills of "
+                         "any process).");
+    add(killed, {{"cause", "disconnect"}}, as_value(killed_by_disconnect_));
+    add(killed, {{"cause", "logout"}}, as_value(killed_by_logout_));
+    for (std::size_t c = 0; c < kKillCauseCount; ++c)
+        add(killed, {{"cause", std::string(kill_cause_name(static_cast<KillCause>(c)))}},
+            as_value(killed_by_cause_[c]));
+    families.push_back(std::move(killed));
+
+    add_counter(families, "hupwatch_deaths_after_disconnect_total",
+                "Jobs that died abnormally soon after their session's disconnect, "
+                "without a fatal SIGHUP (inferred).",
+                deaths_after_disconnect_);
+
+    auto orphans = family("hupwatch_orphans_total", MetricType::Counter,
+                          "Jobs orphaned: their parent died and they were reparented.");
+    for (auto cause : {OrphanCause::Disconnect, OrphanCause::ParentExit})
+        for (auto reaper : {ReaperKind::Init, ReaperKind::Subreaper})
+            add(orphans,
+                {{"cause", std::string(orphan_cause_name(cause))},
+                 {"reaper", std::string(reaper_kind_name(reaper))}},
+                as_value(orphans_[static_cast<int>(cause)][static_cast<int>(reaper)]));
+    families.push_back(std::move(orphans));
+
+    add_counter(families, "hupwatch_daemonized_total",
+                "Processes that left their session (setsid) before their parent "
+                "exited: intentional daemons, not orphaned jobs.",
+                daemonized_);
+}
+
+void MetricsState::add_orphan_gauges(std::vector<MetricFamily>& families,
+                                     std::uint64_t now_boot_ns) const {
+    std::map<UserComm, std::uint64_t> alive;
+    std::uint64_t oldest_ns = 0;
+    for (const auto& [id, job] : orphans_alive_) {
+        ++alive[job.labels];
+        if (oldest_ns == 0 || job.orphaned_ns < oldest_ns) oldest_ns = job.orphaned_ns;
+    }
+    auto orphaned_jobs = family("hupwatch_orphaned_jobs", MetricType::Gauge,
+                                "Orphaned jobs alive now, without tmux, screen or a systemd unit "
+                                "looking after them.");
+    for (const auto& series : orphan_cpu_ns_) {
+        const UserComm& labels = series.first;
+        auto it = alive.find(labels);
+        add(orphaned_jobs, {{"user", labels.first}, {"comm", labels.second}},
+            as_value(it == alive.end() ? 0 : it->second));
+    }
+    families.push_back(std::move(orphaned_jobs));
+
+    auto orphan_cpu = family("hupwatch_orphaned_job_cpu_seconds_total", MetricType::Counter,
+                             "CPU time (user and system) orphaned jobs used since they were "
+                             "orphaned.");
+    for (const auto& [labels, ns] : orphan_cpu_ns_)
+        add(orphan_cpu, {{"user", labels.first}, {"comm", labels.second}}, as_seconds(ns));
+    families.push_back(std::move(orphan_cpu));
+
+    std::uint64_t oldest_age_ns = 0;
+    if (!orphans_alive_.empty() && now_boot_ns > oldest_ns) oldest_age_ns = now_boot_ns - oldest_ns;
+    add_single_sample(families, "hupwatch_oldest_orphaned_job_age_seconds", MetricType::Gauge,
+                      "Time since the oldest orphaned job alive now was orphaned; 0 if none.",
+                      as_seconds(oldest_age_ns));
+}
+
+void MetricsState::add_audit_families(std::vector<MetricFamily>& families) {
+    auto at_risk = family("hupwatch_jobs_at_risk", MetricType::Gauge,
+                          "Jobs that a disconnect would kill now (SIGHUP not ignored, not "
+                          "supervised), by user.");
+    for (const auto& user : at_risk_series_) {
+        auto it = at_risk_.find(user);
+        add(at_risk, {{"user", user}}, as_value(it == at_risk_.end() ? 0 : it->second));
+    }
+    families.push_back(std::move(at_risk));
+
+    add_single_sample(families, "hupwatch_last_audit_timestamp_seconds", MetricType::Gauge,
+                      "Unix time of the latest ps audit behind hupwatch_jobs_at_risk; 0 before "
+                      "the first.",
+                      static_cast<double>(last_audit_wall_ns_) / kNsPerSecond);
+}
+
+void MetricsState::add_stream_families(std::vector<MetricFamily>& families,
+                                       const MonitorCounters& counters) const {
+    add_counter(families, "hupwatch_output_lost_writes_total",
+                "Writes that failed with EIO because the writer's terminal was hung up.",
+                eio_writes_);
+
+    auto signals = family("hupwatch_signals_total", MetricType::Counter,
+                          "Monitored signals generated, by signal, origin and result.");
+    for (const auto& [key, n] : signals_) {
+        const auto& [sig, origin, result] = key;
+        add(signals,
+            {{"signal", signal_name(sig)},
+             {"origin", std::string(signal_origin_name(origin))},
+             {"result", std::string(signal_result_name(result))}},
+            as_value(n));
+    }
+    families.push_back(std::move(signals));
+
+    auto events = family("hupwatch_events_total", MetricType::Counter,
+                         "Events read from the kernel and handled, by type.");
+    auto lost = family("hupwatch_events_lost_total", MetricType::Counter,
+                       "Events lost in the kernel because the ring buffer was full, by type.");
+    for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+        std::string type(event_type_name(static_cast<EventType>(t)));
+        add(events, {{"type", type}}, as_value(counters.events_by_type[t]));
+        // Stats indexes are the BPF event type numbers, which start at 1.
+        add(lost, {{"type", type}}, as_value(counters.kernel[t + HW_EV_FORK]));
+    }
+    families.push_back(std::move(events));
+    families.push_back(std::move(lost));
+
+    // What each BPF program costs: the kernel's own counts (bpf_stats).
+    auto runs = family("hupwatch_bpf_program_runs_total", MetricType::Counter,
+                       "Runs of each BPF program, counted by the kernel while BPF statistics "
+                       "are on.");
+    auto run_time = family("hupwatch_bpf_program_run_seconds_total", MetricType::Counter,
+                           "Time spent in each BPF program, measured by the kernel while BPF "
+                           "statistics are on.");
+    for (const auto& program : counters.programs) {
+        add(runs, {{"program", program.name}}, as_value(program.runs));
+        add(run_time, {{"program", program.name}}, as_seconds(program.run_time_ns));
+    }
+    families.push_back(std::move(runs));
+    families.push_back(std::move(run_time));
+}
+
+void MetricsState::add_output_families(std::vector<MetricFamily>& families) const {
+    // The event store (hupwatch run --db); zeros when it is off.
+    add_counter(families, "hupwatch_store_rows_written_total", "Rows written to the event store.",
+                store_.rows_written);
+    add_counter(families, "hupwatch_store_rows_pruned_total",
+                "Rows removed from the event store by retention.", store_.rows_pruned);
+    add_counter(families, "hupwatch_store_dropped_total",
+                "Events and findings not stored because the store's queue was full.",
+                store_.dropped);
+    add_counter(families, "hupwatch_store_write_errors_total",
+                "Store batches that failed to commit (a full or failing disk); other "
+                "sinks go on.",
+                store_.write_errors);
+
+    // The other sinks (--events.json, --events.journald); zeros when off.
+    add_counter(families, "hupwatch_events_json_lines_written_total",
+                "JSON lines written by --events.json.", sinks_.json_lines_written);
+    add_counter(families, "hupwatch_events_json_write_errors_total",
+                "Failed writes of --events.json (its lines are lost).", sinks_.json_write_errors);
+    add_counter(families, "hupwatch_events_json_rotations_total",
+                "Rotations of the --events.json file.", sinks_.json_rotations);
+    add_counter(families, "hupwatch_journald_sent_total",
+                "Findings sent to journald (--events.journald).", sinks_.journald_sent);
+    add_counter(families, "hupwatch_journald_errors_total",
+                "Findings journald did not take (no journald socket, or it refused).",
+                sinks_.journald_errors);
+}
+
+void MetricsState::add_self_families(std::vector<MetricFamily>& families,
+                                     const MonitorCounters& counters,
+                                     std::size_t tracked_processes) const {
+    // Nothing is dropped silently: what the kernel side counted instead of
+    // reporting, and what userspace could not decode or had to cut.
+    add_counter(families, "hupwatch_orphans_unreported_total",
+                "Children of an exiting process beyond the per-exit bound (512): "
+                "reparented but not reported one by one.",
+                counters.kernel[HW_STAT_ORPHANS_OVERFLOW]);
+    add_counter(families, "hupwatch_reaper_search_overflow_total",
+                "Reparentings where the search for a child subreaper hit its "
+                "depth bound (32) and init was assumed.",
+                counters.kernel[HW_STAT_REAPER_DEPTH_OVERFLOW]);
+    add_counter(families, "hupwatch_threads_created_total",
+                "Threads created (counted in the kernel, not reported as events).",
+                counters.kernel[HW_STAT_THREADS_CREATED]);
+    add_counter(families, "hupwatch_malformed_records_total",
+                "Ring-buffer records that failed decoding and were skipped.", counters.malformed);
+    add_counter(families, "hupwatch_argv_truncated_total",
+                "exec events whose argv was longer than --argv-max and was cut.",
+                counters.argv_truncated);
+    add_counter(families, "hupwatch_argv_redacted_total",
+                "exec events and /proc seeds whose argv had a secret redacted.",
+                counters.argv_redacted);
+
+    const ProcessTableCounters& table = counters.table;
+    add_single_sample(families, "hupwatch_tracked_processes", MetricType::Gauge,
+                      "Processes in hupwatch's process table.", as_value(tracked_processes));
+    auto evicted = family("hupwatch_process_table_evictions_total", MetricType::Counter,
+                          "Exited processes removed from the process table: after their grace "
+                          "period, or early because the table was full.");
+    add(evicted, {{"reason", "grace"}}, as_value(table.evicted_grace));
+    add(evicted, {{"reason", "pressure"}}, as_value(table.evicted_pressure));
+    families.push_back(std::move(evicted));
+    add_counter(families, "hupwatch_process_table_refused_total",
+                "New processes not recorded because the table was full of live ones.",
+                table.refused_full);
+    add_counter(families, "hupwatch_process_table_lost_exits_total",
+                "Processes whose exit event never came (their pid was reused first).",
+                table.lost_exits);
+    add_counter(families, "hupwatch_process_table_starts_upgraded_total",
+                "Processes seeded from /proc whose start time an event made precise.",
+                table.starts_upgraded);
+
+    ProcScanCounters scans = counters.seed_scan;
+    scans += audit_scans_;
+    add_counter(families, "hupwatch_proc_scans_total",
+                "Scans of /proc: the seed at start and every audit.", scans.scans);
+    auto skipped = family("hupwatch_proc_scan_skipped_total", MetricType::Counter,
+                          "Processes a /proc scan skipped: gone before they were read "
+                          "(vanished), unparsable (malformed), or unreadable.");
+    add(skipped, {{"reason", "vanished"}}, as_value(scans.vanished));
+    add(skipped, {{"reason", "malformed"}}, as_value(scans.malformed));
+    add(skipped, {{"reason", "unreadable"}}, as_value(scans.unreadable));
+    families.push_back(std::move(skipped));
+
+    auto build_info = family("hupwatch_build_info", MetricType::Gauge,
+                             "Always 1; labels name the hupwatch version and the running kernel.");
+    add(build_info, {{"version", HUPWATCH_VERSION}, {"kernel", kernel_release_}}, 1);
+    families.push_back(std::move(build_info));
+}
+
+}  // namespace hupwatch

@@ -1,0 +1,39 @@
+// What a command writes to its stdout and stderr. fmt::print throws
+// std::system_error when the stream is gone (`hupwatch watch 2>&1 | head -1`
+// closes both); these never throw, and say whether the write landed, so a
+// command can end with exit 1 and nothing further to write (docs/cli.md).
+#pragma once
+
+#include <fmt/format.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace hupwatch {
+
+// The whole text, flushed; false when any of it could not be written.
+bool write_stdout(std::string_view text);
+bool write_stderr(std::string_view text);
+
+// stdout is a pipe or socket whose reader has gone (or a hung-up terminal):
+// what a writer learns otherwise only from its next write, which a quiet
+// stream may never make.
+bool stdout_reader_gone();
+
+// Lines cut to the terminal's width when stdout is a terminal, as ps does
+// (a command line can be kilobytes); whole lines with `wide` (-w) or when
+// stdout is not a terminal. The cut counts UTF-8 characters as columns.
+std::string fit_to_terminal(std::string text, bool wide);
+// The cut itself, for a given width.
+std::string cut_lines(std::string_view text, std::size_t columns);
+
+// One line on stderr: say("hupwatch: {} failed", what).
+template <typename... T>
+bool say(fmt::format_string<T...> format, T&&... args) {
+    std::string line = fmt::format(format, std::forward<T>(args)...);
+    line += '\n';
+    return write_stderr(line);
+}
+
+}  // namespace hupwatch
