@@ -74,9 +74,10 @@ void LiveMonitor::on_event(const Event& event) {
     // Secrets leave argv here, before the table, the correlator or any sink
     // can keep or print them.
     if (const auto* exec = std::get_if<ExecEvent>(&event.body)) {
-        Event redacted{event.ktime_ns, *exec};
-        auto& body = std::get<ExecEvent>(redacted.body);
-        if (redactor_->redact(body.argv)) {
+        if (auto argv = redactor_->redacted(exec->argv)) {
+            Event redacted{event.ktime_ns, *exec};
+            auto& body = std::get<ExecEvent>(redacted.body);
+            body.argv = std::move(*argv);
             body.argv_redacted = true;
             ++counters_.argv_redacted;
             accept(redacted);

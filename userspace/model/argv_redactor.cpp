@@ -146,23 +146,33 @@ bool ArgvRedactor::redact_argument(std::string& arg) const {
     return changed;
 }
 
-bool ArgvRedactor::redact(std::vector<std::string>& argv) const {
-    bool changed = false;
+std::optional<std::vector<std::string>> ArgvRedactor::redacted(
+    const std::vector<std::string>& argv) const {
+    std::optional<std::vector<std::string>> out;  // copied at the first change only
     bool value_is_secret = false;
+    std::string arg;
     for (std::size_t i = 1; i < argv.size(); ++i) {
-        std::string& arg = argv[i];
+        arg = argv[i];
+        bool changed = false;
         if (value_is_secret) {
             value_is_secret = false;
-            if (arg != kRedacted) {
-                arg = std::string(kRedacted);
-                changed = true;
-            }
-            continue;
+            changed = arg != kRedacted;
+            arg = std::string(kRedacted);
+        } else {
+            value_is_secret = defaults_ && is_secret_flag(arg);
+            changed = redact_argument(arg);
         }
-        value_is_secret = defaults_ && is_secret_flag(arg);
-        changed |= redact_argument(arg);
+        if (!changed) continue;
+        if (!out) out = argv;
+        (*out)[i] = std::move(arg);
     }
-    return changed;
+    return out;
+}
+
+bool ArgvRedactor::redact(std::vector<std::string>& argv) const {
+    auto out = redacted(argv);
+    if (out) argv = std::move(*out);
+    return out.has_value();
 }
 
 }  // namespace hupwatch

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -28,6 +29,9 @@ class ArgvRedactor {
     // Rewrites argv in place (argv[0], the program, is kept); true when
     // anything was redacted.
     bool redact(std::vector<std::string>& argv) const;
+    // The redacted copy, or nullopt when nothing is secret: the event path
+    // copies an exec event only when it must change it.
+    std::optional<std::vector<std::string>> redacted(const std::vector<std::string>& argv) const;
 
    private:
     ArgvRedactor() = default;
