@@ -63,9 +63,12 @@ def phase(port):
     for _ in range(SESSIONS):
         one_session()
     # The orphans end in 50 ms; then the sessions age out (15 s after their
-    # end, once empty) and the next prune (every second) forgets them.
-    return wait_for(lambda: settled(port), 60, "the correlator to forget the sessions",
-                    interval=0.5)
+    # end, once empty) and the next prune (every second) forgets them; the
+    # table forgets exited processes 60 s after their exit. Memory is
+    # compared with both back at their baseline: what the tables hold in
+    # between depends on the session rate, which varies from run to run.
+    return wait_for(lambda: settled(port), 120, "the correlator and the table to forget the "
+                    "sessions", interval=0.5)
 
 
 def settled(port):
@@ -73,6 +76,8 @@ def settled(port):
     if m["hupwatch_correlator_sessions"] > baseline["hupwatch_correlator_sessions"] + MARGIN:
         return None
     if m["hupwatch_correlator_pending_orphans"] > MARGIN:
+        return None
+    if m["hupwatch_tracked_processes"] > baseline["hupwatch_tracked_processes"] + MARGIN:
         return None
     return m
 
@@ -93,7 +98,8 @@ def main():
             first = phase(port)
             warm_kb = rss_anon_kb(daemon.pid)
             ok(f"warm-up: {SESSIONS} sessions, RssAnon {warm_kb} kB, "
-               f"sessions {first['hupwatch_correlator_sessions']:.0f}")
+               f"sessions {first['hupwatch_correlator_sessions']:.0f}, "
+               f"tracked {first['hupwatch_tracked_processes']:.0f}")
             second = phase(port)
             end_kb = rss_anon_kb(daemon.pid)
             ok(f"second phase: {SESSIONS} sessions, RssAnon {end_kb} kB, "
@@ -102,11 +108,6 @@ def main():
             if end_kb - warm_kb > RSS_GROWTH_KB:
                 fail(f"RssAnon grew {end_kb - warm_kb} kB over {SESSIONS} sessions after warm-up "
                      f"(bound {RSS_GROWTH_KB} kB)")
-            # The table keeps exited processes 60 s: bounded by the sessions of
-            # one minute, never by all sessions ever seen.
-            if second["hupwatch_tracked_processes"] > baseline["hupwatch_tracked_processes"] + \
-                    3 * 2 * SESSIONS + MARGIN:
-                fail(f"the process table holds {second['hupwatch_tracked_processes']:.0f}")
             for name in ("hupwatch_correlator_sessions_dropped_total",
                          "hupwatch_correlator_orphans_dropped_total",
                          "hupwatch_process_table_refused_total"):

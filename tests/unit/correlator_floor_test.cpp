@@ -197,6 +197,24 @@ TEST(SessionChange, ANewSidIsASetsidAndANewPgidASetpgid) {
     unread.sid = 0;
     unread.pgid = 0;
     EXPECT_FALSE(derive_session_change(before, unread)) << "0: the ids were not read";
+
+    // Session 0 is init's, and real where PID 1 never called setsid(): a
+    // child of it that calls setsid() leads its own session.
+    ProcessInfo in_init_session = before;
+    in_init_session.pid = 77;
+    in_init_session.sid = 0;
+    in_init_session.pgid = 0;
+    ProcessInfo leader = in_init_session;
+    leader.sid = 77;
+    leader.pgid = 77;
+    auto left = derive_session_change(in_init_session, leader);
+    ASSERT_TRUE(left) << "setsid() out of init's session 0";
+    EXPECT_EQ(left->call, SessionCall::Setsid);
+    EXPECT_EQ(left->ret, 77);
+    ProcessInfo other = in_init_session;
+    other.sid = 5;
+    EXPECT_FALSE(derive_session_change(in_init_session, other))
+        << "from 0 to somebody else's session is no setsid() of this process";
 }
 
 }  // namespace
