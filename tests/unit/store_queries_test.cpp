@@ -10,8 +10,8 @@
 #include "cli_commands.h"
 #include "sqlite_store.h"
 #include "store_fixture.h"
-#include "story_lines.h"
 #include "time_arg.h"
+#include "wall_stamp.h"
 
 namespace hupwatch::test {
 namespace {
@@ -58,7 +58,9 @@ class StoreQueriesTest : public ::testing::Test {
         store->on_event(signal_of(bash, 899, sshd, SignalOrigin::Kernel));
         store->on_finding(d);
         store->on_event(signal_of(job, 900, bash, SignalOrigin::User));
-        store->on_event(exit_of(job, 900, 1));
+        auto job_at_exit = job;
+        job_at_exit.tty_dev = 0;  // the hangup took its terminal away
+        store->on_event(exit_of(job_at_exit, 900, 1));
         Verdict killed;
         killed.kind = VerdictKind::KilledByDisconnect;
         killed.ktime_ns = 900 * kSec;
@@ -76,6 +78,37 @@ class StoreQueriesTest : public ::testing::Test {
         killed.disconnect_sid = 815;
         store->on_finding(killed);
         store->on_event(reparent_of(nohup, 901, init));
+        Verdict orphan;
+        orphan.kind = VerdictKind::Orphaned;
+        orphan.ktime_ns = 901 * kSec;
+        orphan.process = {902, 120 * kSec, "sleep"};
+        orphan.ppid = 1;
+        orphan.uid = 1000;
+        orphan.user = "alice";
+        orphan.sid = 815;
+        orphan.tty_dev = kPts3;
+        orphan.cause = OrphanCause::Disconnect;
+        orphan.survived_because = SurvivalReason::SighupIgnored;
+        orphan.new_parent = ProcessRef{1, 0, "systemd"};
+        orphan.reaper = ReaperKind::Init;
+        orphan.output_lost = true;  // its stdout is the dead terminal, not yet written
+        orphan.dead_fds = {1, 2};
+        store->on_finding(orphan);
+        // A subshell of bash (a fork that never exec'd), and one that lost
+        // its parent as bash and exec'd afterwards.
+        auto subshell = proc(903, 130, 815, 815, "bash");
+        store->on_event(fork_of(subshell, 2));
+        auto renamed = proc(904, 140, 815, 815, "bash");
+        store->on_event(fork_of(renamed, 2));
+        store->on_event(reparent_of(renamed, 901, init));
+        Verdict renamed_orphan = orphan;
+        renamed_orphan.process = {904, 140 * kSec, "hupwatch"};  // its comm when judged
+        renamed_orphan.output_lost = false;
+        renamed_orphan.dead_fds.clear();
+        store->on_finding(renamed_orphan);
+        renamed.comm = "hupwatch";
+        renamed.ppid = 1;
+        store->on_event(exec_of(renamed, 902, {"hupwatch", "watch"}));
         store->on_event(exit_of(bash, 901, 1));
         // pid 901 again, later: cron's.
         auto cron = proc(901, 1000, 1, 1, "cron", 0);
@@ -110,7 +143,6 @@ TEST_F(StoreQueriesTest, ReplayTellsTheStoryInOrderWithoutForks) {
         "the kernel sent SIGHUP to bash 815 on behalf of sshd 812",
         "ssh session 815 of alice on pts/3 hung up (sshd 812); leader bash 815",
         "bash 815 forwarded SIGHUP to migrate.sh 901",
-        "migrate.sh 901 killed by SIGHUP after 13m10s",
         "migrate.sh 901 killed by SIGHUP after 13m10s (disconnect of session 815, forwarded by "
         "bash 815)",
         "sleep 902 lost its parent 815; now a child of 1 (init)",
@@ -123,6 +155,9 @@ TEST_F(StoreQueriesTest, ReplayTellsTheStoryInOrderWithoutForks) {
         ASSERT_NE(found, std::string::npos) << "missing in order: " << line << "\n" << out;
         pos = found + line.size();
     }
+    // One sentence per fact: the verdict tells the death, the exit is not told again.
+    const std::string death = "migrate.sh 901 killed by SIGHUP after 13m10s";
+    EXPECT_EQ(out.find(death, out.find(death) + 1), std::string::npos) << out;
     EXPECT_EQ(out.find("ran sleep"), std::string::npos) << out;  // no exec by default
     EXPECT_EQ(out.find("cron"), std::string::npos) << out;       // no verdict: no exit line
 }
@@ -152,7 +187,8 @@ TEST_F(StoreQueriesTest, ReplayFiltersByPidSessionAndTime) {
         kinds.push_back(j["event"]);
     }
     EXPECT_EQ(kinds, (std::vector<std::string>{"signal", "disconnect", "signal", "exit", "verdict",
-                                               "reparent", "exit"}));
+                                               "reparent", "reparent", "exit", "verdict", "verdict",
+                                               "exec"}));
 }
 
 TEST_F(StoreQueriesTest, TreeAtAppliesReparentsBeforeT) {
@@ -180,6 +216,8 @@ TEST_F(StoreQueriesTest, TreeAtAppliesReparentsBeforeT) {
     EXPECT_FALSE(after.count(901));
     ASSERT_TRUE(after.count(902));
     EXPECT_EQ(after[902]["ppid"], 1);
+    EXPECT_EQ(before[903]["argv"], nlohmann::json({"-bash"})) << "a subshell runs its parent's "
+                                                                 "command line, as ps shows";
     auto reused = tree_at(1005);
     ASSERT_TRUE(reused.count(901));
     EXPECT_EQ(reused[901]["comm"], "cron");
@@ -216,6 +254,45 @@ TEST_F(StoreQueriesTest, WhyPicksTheHolderOfAReusedPid) {
     EXPECT_NE(out.find("reparented to 1 (init)"), std::string::npos) << out;
     EXPECT_NE(out.find("no exit recorded"), std::string::npos) << out;
     EXPECT_NE(out.find("lineage    bash 815 (session leader)"), std::string::npos) << out;
+    EXPECT_NE(out.find("output     lost: fd 1, 2 on the hung-up terminal"), std::string::npos)
+        << out;
+    EXPECT_EQ(out.find("0 writes"), std::string::npos) << "no contradiction: " << out;
+}
+
+TEST_F(StoreQueriesTest, WhyKeepsTheTerminalAHangupTookAway) {
+    WhyOptions o;
+    o.db_path = path_;
+    o.pid = 901;
+    o.at = at(500);
+    std::string out, err;
+    ASSERT_EQ(capture([&] { return run_why(o); }, out, err), 0) << err;
+    EXPECT_EQ(out.substr(0, out.find('\n')).find("migrate.sh 901 (user "), 0u) << out;
+    EXPECT_NE(out.substr(0, out.find('\n')).find(", session 815, pts/3)"), std::string::npos)
+        << out;
+    EXPECT_EQ(out.find("no tty"), std::string::npos) << out;
+}
+
+TEST_F(StoreQueriesTest, ASubshellShowsItsParentsCommandLine) {
+    WhyOptions o;
+    o.db_path = path_;
+    o.pid = 903;
+    std::string out, err;
+    ASSERT_EQ(capture([&] { return run_why(o); }, out, err), 0) << err;
+    EXPECT_NE(out.find("ran        -bash"), std::string::npos) << out;
+    EXPECT_EQ(out.find("[bash]"), std::string::npos) << out;
+}
+
+TEST_F(StoreQueriesTest, ReplayNamesAProcessAsItWasCalledThen) {
+    ReplayOptions o;
+    o.db_path = path_;
+    o.pid = 904;
+    std::string out, err;
+    ASSERT_EQ(capture([&] { return run_replay(o); }, out, err), 0) << err;
+    EXPECT_NE(out.find("bash 904 lost its parent 815"), std::string::npos) << out;
+    EXPECT_NE(out.find("bash 904 (later hupwatch) orphaned by the disconnect"), std::string::npos)
+        << out;
+    EXPECT_NE(out.find("bash 904 ran hupwatch watch"), std::string::npos) << out;
+    EXPECT_EQ(out.find("hupwatch 904 orphaned"), std::string::npos) << out;
 }
 
 class BadDatabaseTest : public ::testing::Test {

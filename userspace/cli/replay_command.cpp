@@ -5,25 +5,16 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "cli_commands.h"
 #include "event_store_reader.h"
 #include "finding_format.h"
 #include "preflight.h"
-#include "story_lines.h"
+#include "stored_story.h"
 #include "time_arg.h"
 
 namespace hupwatch {
 namespace {
-
-struct StoryItem {
-    std::int64_t wall_ns = 0;
-    int rank = 0;  // orders items at the same instant: runs, events, findings
-    std::int64_t id = 0;
-    std::string text;
-    std::string json;
-};
 
 std::optional<std::uint32_t> parse_user(const std::string& text) {
     if (text.empty()) return std::nullopt;
@@ -35,50 +26,6 @@ std::optional<std::uint32_t> parse_user(const std::string& text) {
     if (getpwnam_r(text.c_str(), &pw, buffer, sizeof(buffer), &found) == 0 && found)
         return pw.pw_uid;
     return std::nullopt;
-}
-
-std::string meta_json(const char* event, std::int64_t wall_ns, const nlohmann::ordered_json& rest) {
-    nlohmann::ordered_json j;
-    j["event"] = event;
-    j["time"] = rfc3339_wall(wall_ns);
-    for (const auto& [k, v] : rest.items()) j[k] = v;
-    return j.dump();
-}
-
-void add_runs(EventStoreReader& store, const StoreFilter& f, std::int64_t now,
-              std::vector<StoryItem>& items) {
-    auto in_range = [&](std::int64_t t) { return t >= f.since_wall_ns && t <= f.until_wall_ns; };
-    for (const auto& run : store.runs()) {
-        if (in_range(run.started_wall_ns))
-            items.push_back({run.started_wall_ns, 0, run.id,
-                             fmt::format("{} hupwatch {} started recording on {} (run {})",
-                                         local_stamp(run.started_wall_ns, now), run.version,
-                                         run.hostname, run.id),
-                             meta_json("hupwatch_start", run.started_wall_ns,
-                                       {{"run", run.id},
-                                        {"version", run.version},
-                                        {"hostname", run.hostname},
-                                        {"boot_id", run.boot_id}})});
-        if (run.stopped_wall_ns && in_range(*run.stopped_wall_ns))
-            items.push_back({*run.stopped_wall_ns, 3, run.id,
-                             fmt::format("{} hupwatch stopped (run {})",
-                                         local_stamp(*run.stopped_wall_ns, now), run.id),
-                             meta_json("hupwatch_stop", *run.stopped_wall_ns, {{"run", run.id}})});
-    }
-    for (const auto& gap : store.gaps()) {
-        if (gap.to_wall_ns < f.since_wall_ns || gap.from_wall_ns > f.until_wall_ns) continue;
-        items.push_back(
-            {gap.from_wall_ns, 3, gap.run_id,
-             // Milliseconds: a quick restart leaves a gap within one second.
-             fmt::format("{} no data between {} and {} ({}; hupwatch did not stop cleanly)",
-                         local_stamp(gap.from_wall_ns, now), local_stamp_ms(gap.from_wall_ns, now),
-                         local_stamp_ms(gap.to_wall_ns, now),
-                         human_duration(static_cast<std::uint64_t>(
-                             std::max<std::int64_t>(0, gap.to_wall_ns - gap.from_wall_ns)))),
-             meta_json("gap", gap.from_wall_ns,
-                       {{"from", rfc3339_wall(gap.from_wall_ns)},
-                        {"to", rfc3339_wall(gap.to_wall_ns)}})});
-    }
 }
 
 }  // namespace
@@ -123,36 +70,20 @@ int run_replay(const ReplayOptions& options) {
     // would drown the story.
     filter.significant_only = !filter.pid && !filter.sid;
 
-    std::vector<StoryItem> items;
+    Story story;
     try {
         EventStoreReader store(options.db_path);
-        add_runs(store, filter, now, items);
-        for (auto& e : store.events(filter))
-            items.push_back({e.wall_ns, 1, e.id,
-                             fmt::format("{} {}", local_stamp(e.wall_ns, now), event_sentence(e)),
-                             std::move(e.json)});
-        if (filter.significant_only)
-            for (auto& e : store.exits_with_verdicts(filter))
-                items.push_back(
-                    {e.wall_ns, 1, e.id,
-                     fmt::format("{} {}", local_stamp(e.wall_ns, now), event_sentence(e)),
-                     std::move(e.json)});
-        for (auto& f : store.findings(filter))
-            items.push_back({f.wall_ns, 2, f.id,
-                             fmt::format("{} {}", local_stamp(f.wall_ns, now), finding_sentence(f)),
-                             std::move(f.json)});
+        story = tell_story(store, filter, {options.json, now});
     } catch (const StoreError& e) {
         fmt::print(stderr, "{}\n", e.what());
         return kExitDatabase;
     }
-    std::stable_sort(items.begin(), items.end(), [](const StoryItem& a, const StoryItem& b) {
-        if (a.wall_ns != b.wall_ns) return a.wall_ns < b.wall_ns;
-        if (a.rank != b.rank) return a.rank < b.rank;
-        return a.id < b.id;
-    });
+    if (story.undecodable != 0)
+        fmt::print(stderr, "hupwatch: {} stored lines did not decode (the last: {})\n",
+                   story.undecodable, story.last_error);
     std::string out;
-    for (const auto& item : items) {
-        out += options.json ? item.json : item.text;
+    for (const auto& line : story.lines) {
+        out += options.json ? line.json : line.text;
         out += '\n';
     }
     return write_stdout(out) ? kExitOk : kExitFailure;

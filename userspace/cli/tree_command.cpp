@@ -12,9 +12,10 @@
 #include "event_text.h"
 #include "host_probe.h"
 #include "preflight.h"
-#include "stored_process.h"
-#include "story_lines.h"
+#include "stored_processes.h"
 #include "time_arg.h"
+#include "tty_names.h"
+#include "wall_stamp.h"
 
 namespace hupwatch {
 namespace {
@@ -26,21 +27,72 @@ constexpr std::int64_t kRunStartSlackNs = 60'000'000'000;
 // every commit, and every 5 s when idle).
 constexpr std::int64_t kRunRefreshSlackNs = 10'000'000'000;
 
-bool kernel_thread(const StoredProcess& p) {
-    return p.pid == 2 || p.ppid == 2;
+// One line of the tree: a process alive at T, as the table knew it then.
+struct TreeRow {
+    const ProcessEntry* p = nullptr;
+    std::int64_t start_wall_ns = 0;
+};
+
+std::string tty_of(const ProcessInfo& info) {
+    return tty_name(info.tty_dev).value_or("");
 }
 
-void print_branch(const StoredProcess& p, std::int64_t now,
-                  const std::multimap<std::uint32_t, const StoredProcess*>& children, int depth,
+void print_branch(const TreeRow& row, std::int64_t now,
+                  const std::multimap<std::uint32_t, const TreeRow*>& children, int depth,
                   std::string& out) {
-    out += fmt::format("{:>7} {:<10} {:<7} {:>7} {:<19} {}{}\n", p.pid, user_name_of(p.uid),
-                       p.tty.empty() ? "-" : p.tty, p.sid, local_stamp(p.start_wall_ns, now),
+    const ProcessInfo& info = row.p->info;
+    const std::string tty = tty_of(info);
+    out += fmt::format("{:>7} {:<10} {:<7} {:>7} {:<19} {}{}\n", info.pid, user_name_of(info.uid),
+                       tty.empty() ? "-" : tty, info.sid, local_stamp(row.start_wall_ns, now),
                        std::string(static_cast<std::size_t>(depth) * 2, ' '),
-                       command_for_terminal(p.argv, p.comm));
+                       command_for_terminal(row.p->argv, info.comm));
     if (depth > 64) return;  // a cycle from inconsistent data must not recurse forever
-    auto [first, last] = children.equal_range(p.pid);
+    auto [first, last] = children.equal_range(info.pid);
     for (auto it = first; it != last; ++it)
         print_branch(*it->second, now, children, depth + 1, out);
+}
+
+std::string tree_json(const std::vector<TreeRow>& alive, std::int64_t at, std::int64_t run_id) {
+    nlohmann::ordered_json j;
+    j["at"] = rfc3339_wall(at);
+    j["run"] = run_id;
+    j["processes"] = nlohmann::ordered_json::array();
+    for (const auto& row : alive) {
+        const ProcessInfo& info = row.p->info;
+        const std::string tty = tty_of(info);
+        nlohmann::ordered_json item;
+        item["pid"] = info.pid;
+        item["start_ns"] = info.start_ns;
+        item["ppid"] = info.ppid;
+        item["sid"] = info.sid;
+        item["uid"] = info.uid;
+        item["user"] = user_name_of(info.uid);
+        item["tty"] = tty.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(tty);
+        item["comm"] = info.comm;
+        item["argv"] = row.p->argv;
+        item["started"] = rfc3339_wall(row.start_wall_ns);
+        item["seeded"] = row.p->seeded;
+        j["processes"].push_back(std::move(item));
+    }
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string tree_text(const std::vector<TreeRow>& alive, std::int64_t now) {
+    std::map<std::uint32_t, const TreeRow*> by_pid;
+    for (const auto& row : alive) by_pid[row.p->info.pid] = &row;
+    std::multimap<std::uint32_t, const TreeRow*> children;
+    std::vector<const TreeRow*> roots;
+    for (const auto& row : alive) {
+        std::uint32_t parent = row.p->info.ppid;
+        if (parent != row.p->info.pid && by_pid.count(parent))
+            children.emplace(parent, &row);
+        else
+            roots.push_back(&row);
+    }
+    std::string out = fmt::format("{:>7} {:<10} {:<7} {:>7} {:<19} {}\n", "PID", "USER", "TTY",
+                                  "SID", "STARTED", "COMMAND");
+    for (const auto* root : roots) print_branch(*root, now, children, 0, out);
+    return out;
 }
 
 }  // namespace
@@ -61,8 +113,7 @@ int run_tree(const TreeOptions& options) {
         fmt::print(stderr, "hupwatch: --at: {}\n", error);
         return kExitUsage;
     }
-    std::vector<StoredProcess> alive;
-    StoredRun run;
+    std::size_t undecodable = 0;
     try {
         EventStoreReader store(options.db_path);
         auto runs = store.runs();
@@ -74,7 +125,7 @@ int run_tree(const TreeOptions& options) {
                        runs.empty() ? "no run" : rfc3339_wall(runs.front().started_wall_ns));
             return kExitFailure;
         }
-        run = *covering;
+        const StoredRun& run = *covering;
         // A running daemon refreshes last_wall_ns every few seconds: only a
         // run that stopped, or went quiet, ends before T.
         if (*at > run.last_wall_ns + kRunRefreshSlackNs)
@@ -82,63 +133,29 @@ int run_tree(const TreeOptions& options) {
                        "hupwatch: run {} recorded until {}; {} is after it: showing the "
                        "last known state\n",
                        run.id, rfc3339_wall(run.last_wall_ns), rfc3339_wall(*at));
-        ProcessHistory history;
+        StoredProcesses history;
+        std::vector<TreeRow> alive;
         for (const auto& seed : store.seeds_of_run(run.id))
             history.add_seed(seed, run.clock_offset_ns);
         for (const auto& e : store.lifecycle(run.id, run.started_wall_ns - kRunStartSlackNs, *at))
-            history.add_event(e);
-        for (auto& p : history.processes())
-            if (p.alive_at(*at) && !kernel_thread(p)) alive.push_back(std::move(p));
+            if (!history.add_event(e, error)) ++undecodable;
+        for (const ProcessEntry* p : history.table().entries())
+            if (history.alive_at(*p, *at) && !is_kernel_thread(p->info))
+                alive.push_back({p, history.start_wall(*p)});
+        if (undecodable != 0)
+            fmt::print(stderr, "hupwatch: {} stored events did not decode (the last: {})\n",
+                       undecodable, error);
+        std::sort(alive.begin(), alive.end(), [](const TreeRow& a, const TreeRow& b) {
+            return a.start_wall_ns != b.start_wall_ns ? a.start_wall_ns < b.start_wall_ns
+                                                      : a.p->info.pid < b.p->info.pid;
+        });
+        std::string out = options.json ? tree_json(alive, *at, run.id)
+                                       : fit_to_terminal(tree_text(alive, now), options.wide);
+        return write_stdout(out) ? kExitOk : kExitFailure;
     } catch (const StoreError& e) {
         fmt::print(stderr, "{}\n", e.what());
         return kExitDatabase;
     }
-    std::sort(alive.begin(), alive.end(), [](const auto& a, const auto& b) {
-        return a.start_wall_ns != b.start_wall_ns ? a.start_wall_ns < b.start_wall_ns
-                                                  : a.pid < b.pid;
-    });
-
-    std::string out;
-    if (options.json) {
-        nlohmann::ordered_json j;
-        j["at"] = rfc3339_wall(*at);
-        j["run"] = run.id;
-        j["processes"] = nlohmann::ordered_json::array();
-        for (const auto& p : alive) {
-            nlohmann::ordered_json item;
-            item["pid"] = p.pid;
-            item["start_ns"] = p.start_ns;
-            item["ppid"] = p.ppid_at(*at);
-            item["sid"] = p.sid;
-            item["uid"] = p.uid;
-            item["user"] = user_name_of(p.uid);
-            item["tty"] =
-                p.tty.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.tty);
-            item["comm"] = p.comm;
-            item["argv"] = p.argv;
-            item["started"] = rfc3339_wall(p.start_wall_ns);
-            item["seeded"] = p.seeded;
-            j["processes"].push_back(std::move(item));
-        }
-        out = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    } else {
-        std::map<std::uint32_t, const StoredProcess*> by_pid;
-        for (const auto& p : alive) by_pid[p.pid] = &p;
-        std::multimap<std::uint32_t, const StoredProcess*> children;
-        std::vector<const StoredProcess*> roots;
-        for (const auto& p : alive) {
-            std::uint32_t parent = p.ppid_at(*at);
-            if (parent != p.pid && by_pid.count(parent))
-                children.emplace(parent, &p);
-            else
-                roots.push_back(&p);
-        }
-        out += fmt::format("{:>7} {:<10} {:<7} {:>7} {:<19} {}\n", "PID", "USER", "TTY", "SID",
-                           "STARTED", "COMMAND");
-        for (const auto* root : roots) print_branch(*root, now, children, 0, out);
-        out = fit_to_terminal(std::move(out), options.wide);
-    }
-    return write_stdout(out) ? kExitOk : kExitFailure;
 }
 
 }  // namespace hupwatch

@@ -40,6 +40,12 @@ struct ProcessInfo {
     bool operator==(const ProcessInfo&) const = default;
 };
 
+// kthreadd is pid 2 and the parent of every other kernel thread; in a pid
+// namespace neither is visible.
+inline bool is_kernel_thread(const ProcessInfo& info) {
+    return info.pid == 2 || info.ppid == 2;
+}
+
 struct ForkEvent {
     ProcessInfo child;
     std::uint64_t parent_start_ns = 0;

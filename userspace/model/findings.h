@@ -31,6 +31,9 @@ enum class Supervision { None, Systemd, Tmux, Screen };
 enum class SighupDisposition { Default, Ignored, Handled };
 // Certain: the facts name the cause. Inferred: a death close to a disconnect.
 enum class Confidence { Certain, Inferred };
+// How close after its session's disconnect a death is inferred to be its
+// doing (died_after_disconnect), when no signal says so.
+inline constexpr std::uint64_t kDiedAfterDisconnectWindowNs = 10'000'000'000ULL;
 
 // Who or what sent a `killed` verdict's signal (docs/events.md, "killed").
 enum class KillCause {

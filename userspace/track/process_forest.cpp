@@ -22,12 +22,6 @@ const ProcSnapshot* parent_of(const SnapshotIndex& by_pid, const ProcessInfo& in
     return it == by_pid.end() ? nullptr : it->second;
 }
 
-// kthreadd is pid 2 and the parent of every other kernel thread; in a pid
-// namespace neither is visible.
-bool is_kernel_thread(const ProcessInfo& info) {
-    return info.pid == 2 || info.ppid == 2;
-}
-
 std::vector<std::string> ancestor_comms(const SnapshotIndex& by_pid, const ProcessInfo& info) {
     std::vector<std::string> comms;
     for (const ProcSnapshot* p = parent_of(by_pid, info); p && comms.size() < kMaxDepth;

@@ -175,6 +175,21 @@ std::set<std::uint32_t> ProcessTable::live_sessions() const {
     return out;
 }
 
+std::vector<const ProcessEntry*> ProcessTable::holders(std::uint32_t pid) const {
+    std::vector<const ProcessEntry*> out;
+    for (auto it = entries_.lower_bound({pid, 0}); it != entries_.end() && it->first.first == pid;
+         ++it)
+        out.push_back(&it->second);
+    return out;
+}
+
+std::vector<const ProcessEntry*> ProcessTable::entries() const {
+    std::vector<const ProcessEntry*> out;
+    out.reserve(entries_.size());
+    for (const auto& [key, entry] : entries_) out.push_back(&entry);
+    return out;
+}
+
 void ProcessTable::evict(std::uint64_t now_boot_ns) {
     if (now_boot_ns < options_.exit_grace_ns) return;
     std::uint64_t cutoff = now_boot_ns - options_.exit_grace_ns;

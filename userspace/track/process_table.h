@@ -77,6 +77,10 @@ class ProcessTable {
 
     // The session ids of the live processes.
     std::set<std::uint32_t> live_sessions() const;
+    // Every entry that holds or held pid, oldest start first.
+    std::vector<const ProcessEntry*> holders(std::uint32_t pid) const;
+    // Every entry, by (pid, start).
+    std::vector<const ProcessEntry*> entries() const;
 
     // Removes exited entries whose exit is older than the grace period.
     void evict(std::uint64_t now_boot_ns);

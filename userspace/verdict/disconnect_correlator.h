@@ -23,7 +23,7 @@ namespace hupwatch {
 struct CorrelatorOptions {
     // An abnormal death this soon after its session's disconnect, without a
     // SIGHUP, is reported as died_after_disconnect (an inference).
-    std::uint64_t died_after_window_ns = 10'000'000'000ULL;
+    std::uint64_t died_after_window_ns = kDiedAfterDisconnectWindowNs;
     // A SIGHUP from the session's shell counts as a logout kill when the shell
     // exits this soon after sending it (bash's huponexit).
     std::uint64_t logout_window_ns = 3'000'000'000ULL;

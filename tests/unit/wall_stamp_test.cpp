@@ -1,6 +1,6 @@
 // Time stamps of the stored story: time of day when the day is today's, the
 // date too otherwise; milliseconds where a story needs them (gaps).
-#include "story_lines.h"
+#include "wall_stamp.h"
 
 #include <gtest/gtest.h>
 
