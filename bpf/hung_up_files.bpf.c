@@ -23,9 +23,13 @@ int find_hung_up_ttys(struct bpf_iter__task_file *ctx) {
     if (!fops || !&hung_up_tty_write) return 0;
     if ((unsigned long)fops->write_iter != (unsigned long)&hung_up_tty_write) return 0;
 
+    /* The kernel finds the task by the pid the loader gave it, in the
+     * loader's namespace (bpf_iter_attach_task(), find_pid_ns()): the record
+     * names it the same way. */
+    if (hidden_from_daemon(task)) return 0;
     struct hw_hung_up_fd rec = {};
     rec.start_ns = task_start_boottime_btf(task->group_leader);
-    rec.pid = task->tgid;
+    rec.pid = tgid_nr_of_btf(task);
     rec.fd = ctx->fd;
     /* private_data is the tty_file_private tty_add_file() set; it stays
      * until the file is released. */

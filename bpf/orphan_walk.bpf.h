@@ -135,6 +135,7 @@ static long visit_child(__u32 index, struct orphan_walk_ref *ref) {
         return 0;
     }
     w->visited++;
+    if (hidden_from_daemon_probed(child)) return 0;
     struct hw_reparent_event *r = reserve_event(HW_EV_REPARENT, sizeof(*r));
     if (!r) return 0; /* counted as lost by reserve_event(), not as reported */
     w->reported++;
@@ -173,9 +174,9 @@ static __always_inline struct orphan_counts report_orphans(struct task_struct *t
      * forget_original_parent() moves them after this tracepoint. */
     walk->head = &task->children;
     walk->pos = task->children.next;
-    walk->old_ppid = task->tgid;
+    walk->old_ppid = tgid_nr_of_btf(task);
     walk->old_start = task_start_boottime_btf(task->group_leader);
-    walk->new_ppid = BPF_CORE_READ(reaper, tgid);
+    walk->new_ppid = tgid_nr_of(reaper);
     walk->new_start = task_start_boottime(BPF_CORE_READ(reaper, group_leader));
     /* Children beyond HW_MAX_ORPHANS are counted up to this bound. */
     struct orphan_walk_ref ref = {.walk = walk};

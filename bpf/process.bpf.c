@@ -22,6 +22,10 @@ const struct hw_all_events *hw_layout_anchor __attribute__((unused));
 
 const volatile __u64 wakeup_bytes = 128 * 1024;
 
+/* The daemon's pid namespace (common.bpf.h); 0 and 0: the initial one. */
+const volatile __u32 pidns_level = 0;
+const volatile __u32 pidns_inum = 0;
+
 /* Bytes of argv to capture; set through rodata before load (<= HW_ARGS_MAX). */
 const volatile __u32 argv_max = HW_ARGS_MAX;
 
@@ -32,6 +36,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
         count_stat(HW_STAT_THREADS_CREATED);
         return 0;
     }
+    if (hidden_from_daemon(child)) return 0;
     struct hw_fork_event *e = reserve_event(HW_EV_FORK, sizeof(*e));
     if (!e) return 0;
     fill_process(&e->child, child);
@@ -42,10 +47,17 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm) {
+    if (hidden_from_daemon(task)) return 0;
     struct hw_exec_event *e = reserve_event(HW_EV_EXEC, sizeof(*e));
     if (!e) return 0;
     fill_process(&e->proc, task);
-    e->old_pid = old_pid;
+    /* exec_binprm() passes current->pid from before de_thread(): an initial
+     * namespace number. When a thread other than the leader exec'd, its old
+     * struct pid went to the released leader (exchange_tids()): unknown. */
+    if (pidns_level == 0)
+        e->old_pid = old_pid;
+    else
+        e->old_pid = (__u32)old_pid == (__u32)task->pid ? e->proc.tid : 0;
 
     const char *filename = bprm->filename;
     long n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename);
@@ -70,7 +82,10 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 
 /* The exit of a whole thread group, once: the orphan walk, then the event. */
 static __always_inline void report_exit(struct task_struct *task) {
+    /* Its children may be visible when it is not (a container's init, whose
+     * parent is on the host): the walk checks each one. */
     struct orphan_counts orphans = report_orphans(task);
+    if (hidden_from_daemon(task)) return;
     struct hw_exit_event *e = reserve_event(HW_EV_EXIT, sizeof(*e));
     if (!e) return;
     fill_process(&e->proc, task);

@@ -34,6 +34,7 @@ SEC("tp_btf/signal_generate")
 int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
              int group, int result) {
     if (sig <= 0 || sig >= 64 || !(signal_mask & (1ULL << sig))) return 0;
+    if (hidden_from_daemon(task)) return 0;
 
     struct hw_signal_event *e = reserve_event(HW_EV_SIGNAL, sizeof(*e));
     if (!e) return 0;
@@ -65,7 +66,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struc
     e->disposition = disposition_of(task, sig);
 
     struct task_struct *current = bpf_get_current_task_btf();
-    e->sender_pid = current->tgid;
+    e->sender_pid = tgid_nr_of_btf(current); /* 0: a sender outside the namespace */
     e->sender_start_ns = task_start_boottime_btf(current->group_leader);
     e->sender_uid = current->real_cred->uid.val;
     e->sender_loginuid = task_loginuid_btf(current);

@@ -48,6 +48,7 @@ struct {
 
 static __always_inline void on_write_eio(struct pt_regs *regs) {
     struct task_struct *task = bpf_get_current_task_btf();
+    if (hidden_from_daemon(task)) return;
     struct eio_key key = {
         .tgid = task->tgid,
         ._pad0 = 0,
@@ -84,10 +85,12 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret) {
     }
     long nr = HW_SYSCALL_NR(regs);
     if (nr != HW_NR_SETSID && nr != HW_NR_SETPGID) return 0;
+    struct task_struct *task = bpf_get_current_task_btf();
+    if (hidden_from_daemon(task)) return 0;
 
     struct hw_session_event *e = reserve_event(HW_EV_SESSION, sizeof(*e));
     if (!e) return 0;
-    fill_process(&e->proc, bpf_get_current_task_btf());
+    fill_process(&e->proc, task);
     e->ret = ret;
     e->_pad0 = 0;
     if (nr == HW_NR_SETSID) {
