@@ -80,9 +80,73 @@ static __always_inline void *reserve_event(__u32 type, __u32 size) {
     return hdr;
 }
 
-static __always_inline __u32 pid_nr_of(struct pid *pid) {
-    /* numbers[0] is the number in the initial pid namespace. */
-    return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
+/* The daemon's own pid namespace, found by the loader (pid_namespace.bpf.c)
+ * and set through rodata before load; defined in process.bpf.c. Every pid
+ * is reported as this namespace numbers it. Level 0 is the initial one.
+ *
+ * The helpers below take `in_ns` (true: the daemon runs outside the initial
+ * namespace), a compile-time constant at every call: each handler reads
+ * pidns_level once and calls its body twice, HW_BY_PIDNS(body(..., false),
+ * body(..., true)). clang folds each copy; the verifier knows the frozen
+ * rodata and drops the copy that cannot run. The host's daemon runs the
+ * code it ran before translation existed, plus that one load. */
+extern const volatile __u32 pidns_level;
+extern const volatile __u32 pidns_inum;
+
+#define HW_BY_PIDNS(host, in_ns) (pidns_level == 0 ? (host) : (in_ns))
+
+/* pid_nr_ns() (kernel/pid.c) for the daemon's namespace: the number of `pid`
+ * there, or 0 when the process is not visible from it (a host process seen
+ * from a container). A pid has numbers[] for its own namespace and every
+ * ancestor (struct upid, include/linux/pid.h); the index is variable, so
+ * these are CO-RE reads. */
+static __always_inline __u32 pid_nr_of(struct pid *pid, const bool in_ns) {
+    if (!pid) return 0;
+    if (!in_ns) return BPF_CORE_READ(pid, numbers[0].nr);
+    __u32 level = pidns_level;
+    if (level > BPF_CORE_READ(pid, level)) return 0;
+    struct pid_namespace *ns = BPF_CORE_READ(pid, numbers[level].ns);
+    if (BPF_CORE_READ(ns, ns.inum) != pidns_inum) return 0;
+    return BPF_CORE_READ(pid, numbers[level].nr);
+}
+
+/* The thread group's number (task_tgid_nr_ns()), and the thread's
+ * (task_pid_nr_ns()), in the daemon's namespace; `task` may be a BTF
+ * pointer or not. In the initial namespace task->tgid and task->pid are
+ * those numbers already. */
+static __always_inline __u32 tgid_nr_of(struct task_struct *task, const bool in_ns) {
+    if (!in_ns) return BPF_CORE_READ(task, tgid);
+    return pid_nr_of(BPF_CORE_READ(task, signal, pids[PIDTYPE_TGID]), in_ns);
+}
+
+static __always_inline __u32 tid_nr_of(struct task_struct *task, const bool in_ns) {
+    if (!in_ns) return BPF_CORE_READ(task, pid);
+    return pid_nr_of(BPF_CORE_READ(task, thread_pid), in_ns);
+}
+
+/* The same for a BTF pointer, as plain loads in the initial namespace. */
+static __always_inline __u32 tgid_nr_of_btf(struct task_struct *task, const bool in_ns) {
+    if (!in_ns) return task->tgid;
+    return pid_nr_of(task->signal->pids[PIDTYPE_TGID], in_ns);
+}
+
+/* Is `task`'s process outside the daemon's namespace? Its events are then
+ * dropped before a ring-buffer reserve, and counted: a container's daemon
+ * must not report host processes under numbers that mean nothing there.
+ * Never, in the initial namespace: every process has a number there. */
+static __always_inline bool hidden_from_daemon(struct task_struct *task, const bool in_ns) {
+    if (!in_ns) return false;
+    if (pid_nr_of(task->signal->pids[PIDTYPE_TGID], in_ns)) return false;
+    count_stat(HW_STAT_PID_NS_HIDDEN);
+    return true;
+}
+
+/* The same for a task pointer found by walking a kernel list. */
+static __always_inline bool hidden_from_daemon_probed(struct task_struct *task, const bool in_ns) {
+    if (!in_ns) return false;
+    if (tgid_nr_of(task, in_ns)) return false;
+    count_stat(HW_STAT_PID_NS_HIDDEN);
+    return true;
 }
 
 static __always_inline __u32 tty_dev_of(struct tty_struct *tty) {
@@ -97,7 +161,8 @@ static __always_inline __u32 tty_dev_of(struct tty_struct *tty) {
  * fields are then plain loads the verifier guards against faults, several
  * times cheaper than a bpf_probe_read_kernel() call each, and this runs on
  * every fork, exit and monitored signal. */
-static __always_inline void fill_process(struct hw_process *p, struct task_struct *task) {
+static __always_inline void fill_process(struct hw_process *p, struct task_struct *task,
+                                         const bool in_ns) {
     struct task_struct *leader = task->group_leader;
     struct signal_struct *signal = task->signal;
     struct pid *pgrp = signal->pids[PIDTYPE_PGID];
@@ -106,11 +171,21 @@ static __always_inline void fill_process(struct hw_process *p, struct task_struc
 
     p->start_ns = task_start_boottime_btf(leader);
     p->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
-    p->pid = task->tgid;
-    p->tid = task->pid;
-    p->ppid = task->real_parent->tgid;
-    p->pgid = pgrp ? pgrp->numbers[0].nr : 0; /* numbers[0]: the initial namespace */
-    p->sid = session ? session->numbers[0].nr : 0;
+    if (!in_ns) {
+        /* numbers[0]: the initial namespace, plain loads. */
+        p->pid = task->tgid;
+        p->tid = task->pid;
+        p->ppid = task->real_parent->tgid;
+        p->pgid = pgrp ? pgrp->numbers[0].nr : 0;
+        p->sid = session ? session->numbers[0].nr : 0;
+    } else {
+        /* A parent outside the namespace reads 0, as getppid() does there. */
+        p->pid = pid_nr_of(signal->pids[PIDTYPE_TGID], in_ns);
+        p->tid = pid_nr_of(task->thread_pid, in_ns);
+        p->ppid = pid_nr_of(task->real_parent->signal->pids[PIDTYPE_TGID], in_ns);
+        p->pgid = pid_nr_of(pgrp, in_ns);
+        p->sid = pid_nr_of(session, in_ns);
+    }
     p->uid = task->real_cred->uid.val;
     p->loginuid = task_loginuid_btf(task);
     p->audit_session = task_audit_session_btf(task);
@@ -125,17 +200,18 @@ static __always_inline void fill_process(struct hw_process *p, struct task_struc
 
 /* The same for a task pointer found by walking a kernel list, which the
  * verifier does not know as BTF: every field through bpf_probe_read_kernel. */
-static __always_inline void fill_process_probed(struct hw_process *p, struct task_struct *task) {
+static __always_inline void fill_process_probed(struct hw_process *p, struct task_struct *task,
+                                                const bool in_ns) {
     struct task_struct *leader = BPF_CORE_READ(task, group_leader);
     struct signal_struct *signal = BPF_CORE_READ(task, signal);
 
     p->start_ns = task_start_boottime(leader);
     p->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-    p->pid = BPF_CORE_READ(task, tgid);
-    p->tid = BPF_CORE_READ(task, pid);
-    p->ppid = BPF_CORE_READ(task, real_parent, tgid);
-    p->pgid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_PGID]));
-    p->sid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_SID]));
+    p->pid = tgid_nr_of(task, in_ns);
+    p->tid = tid_nr_of(task, in_ns);
+    p->ppid = tgid_nr_of(BPF_CORE_READ(task, real_parent), in_ns);
+    p->pgid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_PGID]), in_ns);
+    p->sid = pid_nr_of(BPF_CORE_READ(signal, pids[PIDTYPE_SID]), in_ns);
     p->uid = BPF_CORE_READ(task, real_cred, uid.val);
     p->loginuid = task_loginuid(task);
     p->audit_session = task_audit_session(task);

@@ -59,6 +59,10 @@ enum hw_stat {
     /* A subreaper's threads beyond HW_MAX_REAPER_THREADS, all exiting in
      * the part seen: the group was taken as live. */
     HW_STAT_REAPER_THREADS_OVERFLOW,
+    /* Events about processes not visible from the daemon's pid namespace
+     * (host processes, when it runs in a container's), dropped before a
+     * reserve. Always 0 in the initial namespace. */
+    HW_STAT_PID_NS_HIDDEN,
     HW_STAT_MAX,
 };
 
@@ -101,7 +105,10 @@ struct hw_header {
     __u64 ktime_ns; /* CLOCK_BOOTTIME, same clock as start_ns */
 };
 
-/* A process as seen at the event: identity (pid, start_ns) plus context. */
+/* A process as seen at the event: identity (pid, start_ns) plus context.
+ * Every pid in these records (pid, tid, ppid, pgid, sid, senders, parents)
+ * is the number in the daemon's own pid namespace; 0 where that process is
+ * not visible from it. */
 struct hw_process {
     __u64 start_ns;  /* task->start_boottime of the thread-group leader */
     __u64 cgroup_id; /* cgroup v2 id */
@@ -127,7 +134,7 @@ struct hw_fork_event {
 struct hw_exec_event {
     struct hw_header hdr;
     struct hw_process proc;
-    __u32 old_pid;        /* pid before exec (differs when a thread execs) */
+    __u32 old_pid;        /* pid before exec (differs when a thread execs); 0: unknown */
     __u32 filename_len;   /* bytes in filename, without NUL */
     __u32 args_len;       /* bytes in args: NUL-separated argv strings */
     __u32 args_truncated; /* 1 when argv was longer than argv_max */

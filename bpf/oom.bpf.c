@@ -60,17 +60,22 @@ static __always_inline void fill_memcg_path(struct hw_oom_victim_event *e,
     e->memcg_path_len = off;
 }
 
-SEC("tp_btf/mark_victim")
-int BPF_PROG(handle_mark_victim, struct task_struct *task, uid_t uid) {
+static __always_inline void report_victim(struct task_struct *task, const bool in_ns) {
+    if (hidden_from_daemon(task, in_ns)) return;
     struct hw_oom_victim_event *e = reserve_event(HW_EV_OOM_VICTIM, sizeof(*e));
-    if (!e) return 0;
-    fill_process(&e->victim, task);
+    if (!e) return;
+    fill_process(&e->victim, task, in_ns);
     struct task_struct *current = bpf_get_current_task_btf();
-    e->trigger_pid = current->tgid;
+    e->trigger_pid = tgid_nr_of_btf(current, in_ns);
     e->trigger_start_ns = task_start_boottime_btf(current->group_leader);
     e->_pad0 = 0;
     e->memcg_path[0] = 0;
     fill_memcg_path(e, task);
     submit_event(e);
+}
+
+SEC("tp_btf/mark_victim")
+int BPF_PROG(handle_mark_victim, struct task_struct *task, uid_t uid) {
+    HW_BY_PIDNS(report_victim(task, false), report_victim(task, true));
     return 0;
 }

@@ -135,10 +135,13 @@ static long visit_child(__u32 index, struct orphan_walk_ref *ref) {
         return 0;
     }
     w->visited++;
+    /* A callback, not inlined: the namespace is read here (and pruned). */
+    const bool in_ns = pidns_level != 0;
+    if (hidden_from_daemon_probed(child, in_ns)) return 0;
     struct hw_reparent_event *r = reserve_event(HW_EV_REPARENT, sizeof(*r));
     if (!r) return 0; /* counted as lost by reserve_event(), not as reported */
     w->reported++;
-    fill_process_probed(&r->child, child);
+    fill_process_probed(&r->child, child, in_ns);
     r->old_ppid = w->old_ppid;
     r->old_parent_start_ns = w->old_start;
     r->new_ppid = w->new_ppid;
@@ -157,7 +160,8 @@ struct orphan_counts {
 /* One reparent event per live child of the exiting `task` (a BTF pointer).
  * Most exiting processes have no children: they leave before the map lookup
  * and the reaper search. */
-static __always_inline struct orphan_counts report_orphans(struct task_struct *task) {
+static __always_inline struct orphan_counts report_orphans(struct task_struct *task,
+                                                           const bool in_ns) {
     struct orphan_counts counts = {};
     if (task->children.next == &task->children) return counts;
     struct task_struct *child_reaper = ns_child_reaper(task);
@@ -173,9 +177,9 @@ static __always_inline struct orphan_counts report_orphans(struct task_struct *t
      * forget_original_parent() moves them after this tracepoint. */
     walk->head = &task->children;
     walk->pos = task->children.next;
-    walk->old_ppid = task->tgid;
+    walk->old_ppid = tgid_nr_of_btf(task, in_ns);
     walk->old_start = task_start_boottime_btf(task->group_leader);
-    walk->new_ppid = BPF_CORE_READ(reaper, tgid);
+    walk->new_ppid = tgid_nr_of(reaper, in_ns);
     walk->new_start = task_start_boottime(BPF_CORE_READ(reaper, group_leader));
     /* Children beyond HW_MAX_ORPHANS are counted up to this bound. */
     struct orphan_walk_ref ref = {.walk = walk};

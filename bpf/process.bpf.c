@@ -22,8 +22,21 @@ const struct hw_all_events *hw_layout_anchor __attribute__((unused));
 
 const volatile __u64 wakeup_bytes = 128 * 1024;
 
+/* The daemon's pid namespace (common.bpf.h); 0 and 0: the initial one. */
+const volatile __u32 pidns_level = 0;
+const volatile __u32 pidns_inum = 0;
+
 /* Bytes of argv to capture; set through rodata before load (<= HW_ARGS_MAX). */
 const volatile __u32 argv_max = HW_ARGS_MAX;
+
+static __always_inline void report_fork(struct task_struct *child, const bool in_ns) {
+    if (hidden_from_daemon(child, in_ns)) return;
+    struct hw_fork_event *e = reserve_event(HW_EV_FORK, sizeof(*e));
+    if (!e) return;
+    fill_process(&e->child, child, in_ns);
+    e->parent_start_ns = task_start_boottime_btf(child->real_parent->group_leader);
+    submit_event(e);
+}
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child) {
@@ -32,20 +45,23 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
         count_stat(HW_STAT_THREADS_CREATED);
         return 0;
     }
-    struct hw_fork_event *e = reserve_event(HW_EV_FORK, sizeof(*e));
-    if (!e) return 0;
-    fill_process(&e->child, child);
-    e->parent_start_ns = task_start_boottime_btf(child->real_parent->group_leader);
-    submit_event(e);
+    HW_BY_PIDNS(report_fork(child, false), report_fork(child, true));
     return 0;
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm) {
+static __always_inline void report_exec(struct task_struct *task, pid_t old_pid,
+                                        struct linux_binprm *bprm, const bool in_ns) {
+    if (hidden_from_daemon(task, in_ns)) return;
     struct hw_exec_event *e = reserve_event(HW_EV_EXEC, sizeof(*e));
-    if (!e) return 0;
-    fill_process(&e->proc, task);
-    e->old_pid = old_pid;
+    if (!e) return;
+    fill_process(&e->proc, task, in_ns);
+    /* exec_binprm() passes current->pid from before de_thread(): an initial
+     * namespace number. When a thread other than the leader exec'd, its old
+     * struct pid went to the released leader (exchange_tids()): unknown. */
+    if (!in_ns)
+        e->old_pid = old_pid;
+    else
+        e->old_pid = (__u32)old_pid == (__u32)task->pid ? e->proc.tid : 0;
 
     const char *filename = bprm->filename;
     long n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename);
@@ -65,15 +81,23 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
     if (len && bpf_probe_read_user(e->args, len, (const void *)arg_start) != 0) len = 0;
     e->args_len = len;
     submit_event(e);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm) {
+    HW_BY_PIDNS(report_exec(task, old_pid, bprm, false), report_exec(task, old_pid, bprm, true));
     return 0;
 }
 
 /* The exit of a whole thread group, once: the orphan walk, then the event. */
-static __always_inline void report_exit(struct task_struct *task) {
-    struct orphan_counts orphans = report_orphans(task);
+static __always_inline void report_exit(struct task_struct *task, const bool in_ns) {
+    /* Its children may be visible when it is not (a container's init, whose
+     * parent is on the host): the walk checks each one. */
+    struct orphan_counts orphans = report_orphans(task, in_ns);
+    if (hidden_from_daemon(task, in_ns)) return;
     struct hw_exit_event *e = reserve_event(HW_EV_EXIT, sizeof(*e));
     if (!e) return;
-    fill_process(&e->proc, task);
+    fill_process(&e->proc, task, in_ns);
     e->exit_code = task->exit_code;
     e->orphans = orphans.reported;
     e->orphans_overflow = orphans.overflow;
@@ -91,7 +115,7 @@ static __always_inline void report_exit(struct task_struct *task) {
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead) {
     if (!group_dead) return 0; /* a thread, or not the last one */
-    report_exit(task);
+    HW_BY_PIDNS(report_exit(task, false), report_exit(task, true));
     return 0;
 }
 
@@ -103,6 +127,6 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead) {
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit_live, struct task_struct *task) {
     if (task->signal->live.counter > 0) return 0;
-    report_exit(task);
+    HW_BY_PIDNS(report_exit(task, false), report_exit(task, true));
     return 0;
 }

@@ -27,17 +27,15 @@ static __always_inline __u32 disposition_of(struct task_struct *task, int sig) {
     return HW_DISP_HANDLED;
 }
 
-/* __send_signal_locked() fires signal_generate for every generated signal,
- * with the result it reached; `info` is the caller's: SEND_SIG_PRIV for
- * kernel-internal senders such as __tty_hangup(). */
-SEC("tp_btf/signal_generate")
-int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
-             int group, int result) {
-    if (sig <= 0 || sig >= 64 || !(signal_mask & (1ULL << sig))) return 0;
+/* The event for one generated signal, `in_ns` as in common.bpf.h. */
+static __always_inline void report_signal(unsigned long long *ctx, int sig,
+                                          struct kernel_siginfo *info, struct task_struct *task,
+                                          int group, int result, const bool in_ns) {
+    if (hidden_from_daemon(task, in_ns)) return;
 
     struct hw_signal_event *e = reserve_event(HW_EV_SIGNAL, sizeof(*e));
-    if (!e) return 0;
-    fill_process(&e->target, task);
+    if (!e) return;
+    fill_process(&e->target, task, in_ns);
 
     __s32 code = 0;
     __u32 origin;
@@ -65,11 +63,22 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struc
     e->disposition = disposition_of(task, sig);
 
     struct task_struct *current = bpf_get_current_task_btf();
-    e->sender_pid = current->tgid;
+    e->sender_pid = tgid_nr_of_btf(current, in_ns); /* 0: a sender outside the namespace */
     e->sender_start_ns = task_start_boottime_btf(current->group_leader);
     e->sender_uid = current->real_cred->uid.val;
     e->sender_loginuid = task_loginuid_btf(current);
     bpf_get_current_comm(&e->sender_comm, sizeof(e->sender_comm));
     submit_event(e);
+}
+
+/* __send_signal_locked() fires signal_generate for every generated signal,
+ * with the result it reached; `info` is the caller's: SEND_SIG_PRIV for
+ * kernel-internal senders such as __tty_hangup(). */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
+             int group, int result) {
+    if (sig <= 0 || sig >= 64 || !(signal_mask & (1ULL << sig))) return 0;
+    HW_BY_PIDNS(report_signal(ctx, sig, info, task, group, result, false),
+                report_signal(ctx, sig, info, task, group, result, true));
     return 0;
 }

@@ -46,8 +46,9 @@ struct {
     __type(value, struct eio_count);
 } eio_counts SEC(".maps");
 
-static __always_inline void on_write_eio(struct pt_regs *regs) {
+static __always_inline void on_write_eio(struct pt_regs *regs, const bool in_ns) {
     struct task_struct *task = bpf_get_current_task_btf();
+    if (hidden_from_daemon(task, in_ns)) return;
     struct eio_key key = {
         .tgid = task->tgid,
         ._pad0 = 0,
@@ -68,26 +69,21 @@ static __always_inline void on_write_eio(struct pt_regs *regs) {
 
     struct hw_output_lost_event *e = reserve_event(HW_EV_OUTPUT_LOST, sizeof(*e));
     if (!e) return;
-    fill_process(&e->proc, task);
+    fill_process(&e->proc, task, in_ns);
     e->eio_writes = writes;
     e->fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
     e->_pad0 = 0;
     submit_event(e);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret) {
-    if (ret == -HW_EIO) {
-        long nr = HW_SYSCALL_NR(regs);
-        if (nr == HW_NR_WRITE || nr == HW_NR_WRITEV) on_write_eio(regs);
-        return 0;
-    }
-    long nr = HW_SYSCALL_NR(regs);
-    if (nr != HW_NR_SETSID && nr != HW_NR_SETPGID) return 0;
+static __always_inline void report_session(struct pt_regs *regs, long ret, long nr,
+                                           const bool in_ns) {
+    struct task_struct *task = bpf_get_current_task_btf();
+    if (hidden_from_daemon(task, in_ns)) return;
 
     struct hw_session_event *e = reserve_event(HW_EV_SESSION, sizeof(*e));
-    if (!e) return 0;
-    fill_process(&e->proc, bpf_get_current_task_btf());
+    if (!e) return;
+    fill_process(&e->proc, task, in_ns);
     e->ret = ret;
     e->_pad0 = 0;
     if (nr == HW_NR_SETSID) {
@@ -101,5 +97,18 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret) {
         e->arg_pgid = PT_REGS_PARM2_CORE_SYSCALL(regs);
     }
     submit_event(e);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret) {
+    if (ret == -HW_EIO) {
+        long nr = HW_SYSCALL_NR(regs);
+        if (nr == HW_NR_WRITE || nr == HW_NR_WRITEV)
+            HW_BY_PIDNS(on_write_eio(regs, false), on_write_eio(regs, true));
+        return 0;
+    }
+    long nr = HW_SYSCALL_NR(regs);
+    if (nr != HW_NR_SETSID && nr != HW_NR_SETPGID) return 0;
+    HW_BY_PIDNS(report_session(regs, ret, nr, false), report_session(regs, ret, nr, true));
     return 0;
 }

@@ -101,7 +101,11 @@ std::string details(const ExecEvent& e) {
     std::string out = fmt::format("{} {}", escape_for_terminal(e.filename), argv_text(e.argv));
     if (e.argv_truncated) out += " (argv truncated)";
     // A non-leader thread exec'd and took over the group leader's pid.
-    if (e.old_pid != e.proc.pid) out += fmt::format(" (was thread {})", e.old_pid);
+    // 0: it did, but outside the host's pid namespace its number is unknown.
+    if (e.old_pid == 0)
+        out += " (was another thread)";
+    else if (e.old_pid != e.proc.pid)
+        out += fmt::format(" (was thread {})", e.old_pid);
     return out;
 }
 

@@ -289,6 +289,10 @@ void MetricsState::add_self_families(std::vector<MetricFamily>& families,
                 "Reparentings where the search for a child subreaper hit its "
                 "depth bound (32) and init was assumed.",
                 counters.kernel[HW_STAT_REAPER_DEPTH_OVERFLOW]);
+    add_counter(families, "hupwatch_events_hidden_by_pid_namespace_total",
+                "Events about processes not visible from hupwatch's pid namespace (host "
+                "processes, when it runs in a container's), dropped in the kernel.",
+                counters.kernel[HW_STAT_PID_NS_HIDDEN]);
     add_counter(families, "hupwatch_threads_created_total",
                 "Threads created (counted in the kernel, not reported as events).",
                 counters.kernel[HW_STAT_THREADS_CREATED]);

@@ -75,6 +75,11 @@ TEST_F(EventText, Exec) {
     EXPECT_EQ(to_text_line(Event{kKtime, x}, kClock),
               R"(08:21:24.123 exec     4242 bash      /usr/bin/sleep ["sleep","30"])"
               " (argv truncated) (was thread 4250)");
+    // Outside the host's pid namespace the old thread's number is unknown.
+    x.old_pid = 0;
+    EXPECT_EQ(to_text_line(Event{kKtime, x}, kClock),
+              R"(08:21:24.123 exec     4242 bash      /usr/bin/sleep ["sleep","30"])"
+              " (argv truncated) (was another thread)");
 }
 
 TEST_F(EventText, LocalTimeFollowsTz) {

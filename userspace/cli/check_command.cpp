@@ -23,16 +23,17 @@ int run_check() {
     for (const auto& fact : describe_environment())
         fmt::print("{:<32} {}{}\n", fact.name, fact.value, fact.ok ? "" : "  <- problem");
 
-    // A container's pid namespace stops `run`, but loading still tells
+    // A /proc of another pid namespace stops `run`, but loading still tells
     // whether the kernel, the privileges and a sandbox would allow it.
     auto failure = run_preflight();
-    if (failure.code != kExitOk && failure.code != kExitNotInitialPidNamespace)
+    if (failure.code != kExitOk && failure.code != kExitPidNamespace)
         return cannot_run(failure.code, failure.message);
     // The real proof: load and attach every program, then let go.
     CollectorError error;
     auto collector = BpfCollector::start(CollectorOptions{}, error);
     if (!collector) return cannot_run(error.code, error.message);
     fmt::print("{:<32} {}\n", "BPF programs", "loaded and attached");
+    fmt::print("{:<32} {}\n", "pids reported in", collector->pid_namespace().describe());
     // Exactly what `run` and `watch` attach by default, and what the opt-in adds.
     for (const auto& hook : collector->attached_hooks())
         fmt::print("{:<32} {}\n", "hook (default)", hook);

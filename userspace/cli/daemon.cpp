@@ -68,6 +68,10 @@ int Daemon::start() {
     // risk, and the orphan gauges count the jobs orphaned before this start.
     metrics_.set_audit(RiskAudit::audit(config_.monitor.proc_root));
     publish(boot_now_ns());
+    if (!monitor_->pid_namespace().initial())
+        say("hupwatch: pids are reported in pid namespace {}; processes outside it are not "
+            "seen (hupwatch_events_hidden_by_pid_namespace_total counts their events)",
+            monitor_->pid_namespace().describe());
     say("hupwatch: running ({} processes seeded from {}; metrics on {}{}, port {}; CapEff {})",
         monitor_->seeded(), config_.monitor.proc_root, config_.listen_address,
         config_.telemetry_path, endpoint_.port(), effective_capabilities_hex());

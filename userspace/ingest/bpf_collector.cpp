@@ -105,6 +105,14 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
     log.install();
     log.clear();
 
+    // Every pid is reported as the loader's own pid namespace numbers it.
+    std::string ns_error;
+    auto pid_namespace = find_own_pid_namespace(ns_error);
+    if (!pid_namespace) {
+        error = {kExitPidNamespace, ns_error};
+        return nullptr;
+    }
+
     struct ::hupwatch_bpf* skel = hupwatch_bpf__open();
     if (!skel) {
         error = {kExitFailure,
@@ -113,6 +121,8 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
     }
     skel->rodata->signal_mask = options.signal_mask;
     skel->rodata->argv_max = std::min<std::uint32_t>(options.argv_max, HW_ARGS_MAX);
+    skel->rodata->pidns_level = pid_namespace->level;
+    skel->rodata->pidns_inum = pid_namespace->inode;
     // The BPF side counts per CPU: all CPUs together wake the reader after
     // about options.wakeup_bytes, as one ring would.
     const int cpus = std::max(1, libbpf_num_possible_cpus());
@@ -145,7 +155,8 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
     // (--bpf-stats): BPF_ENABLE_STATS costs two clock reads per run of every
     // BPF program on the host. Without it the counters stay at 0.
     int stats_fd = options.program_stats ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
-    std::unique_ptr<BpfCollector> collector(new BpfCollector(skel, stats_fd < 0 ? -1 : stats_fd));
+    std::unique_ptr<BpfCollector> collector(
+        new BpfCollector(skel, stats_fd < 0 ? -1 : stats_fd, *pid_namespace));
     struct ::bpf_program* prog;
     bpf_object__for_each_program(prog, skel->obj) {
         if (bpf_program__autoload(prog) && bpf_program__autoattach(prog))

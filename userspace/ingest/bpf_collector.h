@@ -10,6 +10,7 @@
 
 #include "hupwatch_events.h"
 #include "monitor_counters.h"
+#include "pid_namespace.h"
 #include "preflight.h"
 
 struct hupwatch_bpf;  // the generated skeleton
@@ -76,12 +77,16 @@ class BpfCollector {
     // counts them: start() enables BPF statistics (BPF_ENABLE_STATS) for as
     // long as the collector lives; it costs two clock reads per run.
     std::vector<BpfProgramStats> read_program_stats() const;
+    // The namespace whose pids every event carries: the loader's own.
+    const PidNamespace& pid_namespace() const { return pid_namespace_; }
 
    private:
-    BpfCollector(struct ::hupwatch_bpf* skel, int stats_fd) : skel_(skel), stats_fd_(stats_fd) {}
+    BpfCollector(struct ::hupwatch_bpf* skel, int stats_fd, PidNamespace pid_namespace)
+        : skel_(skel), stats_fd_(stats_fd), pid_namespace_(pid_namespace) {}
     struct ::hupwatch_bpf* skel_;
     std::vector<std::string> hooks_;
     int stats_fd_ = -1;  // holds BPF statistics on; -1 when the kernel refused
+    PidNamespace pid_namespace_;
 };
 
 // Does this kernel's sched_process_exit pass group_dead (Linux 6.16+)? Read

@@ -6,6 +6,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "pid_namespace.h"
+
 namespace hupwatch {
 namespace {
 
@@ -29,24 +31,6 @@ bool has_ring_buffer() {
     return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
 }
 
-// The initial pid namespace's inode number, PROC_PID_INIT_INO in the
-// kernel's include/linux/proc_ns.h (fixed since Linux 3.8).
-constexpr const char* kInitialPidNamespace = "pid:[4026531836]";
-
-std::string pid_namespace_of(const char* link) {
-    char buf[64] = {};
-    ssize_t n = readlink(link, buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-}
-
-// BPF reports every pid as the initial pid namespace numbers it
-// (pid->numbers[0]); /proc, signals and the store speak the namespace the
-// daemon runs in. Only in the initial one are they the same numbers.
-bool in_initial_pid_namespace() {
-    std::string ns = pid_namespace_of("/proc/self/ns/pid");
-    return ns.empty() || ns == kInitialPidNamespace;
-}
-
 std::string kernel_release() {
     struct utsname u {};
     if (uname(&u) != 0) return "unknown";
@@ -63,11 +47,14 @@ PreflightFailure run_preflight(const std::string& btf_path) {
         return {kExitNoBtf, fmt::format("hupwatch: no kernel BTF at {}: the kernel needs "
                                         "CONFIG_DEBUG_INFO_BTF=y",
                                         btf_path)};
-    if (!in_initial_pid_namespace())
-        return {kExitNotInitialPidNamespace,
-                "hupwatch: runs only in the host's pid namespace (this is a container's): run it "
-                "on the host, or in a container that shares the host's pids (docker/podman "
-                "--pid=host, Kubernetes hostPID: true)"};
+    // Pids are reported in hupwatch's own namespace (pid_namespace.h), and
+    // /proc must number processes the same way.
+    if (auto proc = check_proc_pid_namespace(); !proc.same)
+        return {kExitPidNamespace,
+                fmt::format("hupwatch: /proc belongs to another pid namespace than hupwatch's "
+                            "({}): mount this namespace's /proc (unshare --pid --fork "
+                            "--mount-proc), or run hupwatch where /proc was mounted",
+                            proc.detail)};
     if (!has_ring_buffer())
         return {kExitNoRingBuffer,
                 "hupwatch: this kernel has no BPF ring buffer (needs Linux 5.8 or later)"};
@@ -84,10 +71,19 @@ std::vector<EnvironmentFact> describe_environment(const std::string& btf_path) {
     facts.push_back({"CAP_BPF", has_effective_cap(CAP_BPF) ? "yes" : "no", true});
     facts.push_back({"CAP_PERFMON", has_effective_cap(CAP_PERFMON) ? "yes" : "no", true});
     facts.push_back({"CAP_SYS_ADMIN", has_effective_cap(CAP_SYS_ADMIN) ? "yes" : "no", true});
-    bool initial_ns = in_initial_pid_namespace();
+    auto inode = own_pid_namespace_inode();
+    bool initial_ns = !inode || *inode == kInitialPidNamespaceInode;
     facts.push_back({"pid namespace",
-                     initial_ns ? "initial (host)" : "a container's (needs the host's)",
-                     initial_ns});
+                     initial_ns ? "initial (host)"
+                                : fmt::format("pid:[{}], not the host's: pids as it numbers them; "
+                                              "processes outside it are not seen",
+                                              *inode),
+                     true});
+    auto proc = check_proc_pid_namespace();
+    facts.push_back(
+        {"/proc",
+         proc.same ? "this pid namespace's" : "another pid namespace's (" + proc.detail + ")",
+         proc.same});
     bool priv = has_bpf_privilege();
     facts.push_back(
         {"BPF privilege", priv ? "yes" : "no (needs root or CAP_BPF+CAP_PERFMON)", priv});

@@ -18,7 +18,10 @@ enum ExitCode : int {
     kExitVerifierRejected = 13,
     kExitAttachFailed = 14,
     // 15 (kExitDatabase) is the store's, declared with it.
-    kExitNotInitialPidNamespace = 16,
+    // A pid namespace hupwatch cannot report in: /proc is another
+    // namespace's, or the kernel would not tell its level. (It once meant
+    // any namespace but the host's; pids are now translated.)
+    kExitPidNamespace = 16,
 };
 
 struct PreflightFailure {

@@ -44,6 +44,8 @@ class LiveMonitor {
     MonitorCounters counters() const;
     const ProcessTable& table() const { return table_; }
     std::size_t seeded() const { return seeded_; }
+    // The namespace whose pids the events carry (BpfCollector's).
+    const PidNamespace& pid_namespace() const { return collector_->pid_namespace(); }
     // The /proc seed, argv redacted, once (for the store); empty after.
     std::vector<ProcSnapshot> take_seed() { return std::move(seed_); }
 
