@@ -5,13 +5,13 @@
 
 #include <string>
 
+#include "exit_codes.h"
+
 struct sqlite3;
 
 namespace hupwatch {
 
 inline constexpr int kStoreSchemaVersion = 1;
-// Exit code of every command that fails on the database (docs/cli.md).
-inline constexpr int kExitDatabase = 15;
 // The store hupwatch run writes and replay, why and tree read.
 inline constexpr const char* kDefaultDbPath = "/var/lib/hupwatch/hupwatch.db";
 

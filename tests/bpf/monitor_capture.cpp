@@ -47,10 +47,21 @@ MonitorCapture::~MonitorCapture() {
 }
 
 void MonitorCapture::on_event(const Event& event) {
-    if (event.type() != EventType::Exit) return;
     std::lock_guard lock(mutex_);
+    if (keep_events_) events_.push_back(event);
+    if (event.type() != EventType::Exit) return;
     exits_.push_back(event.subject());
     changed_.notify_all();
+}
+
+void MonitorCapture::keep_events() {
+    std::lock_guard lock(mutex_);
+    keep_events_ = true;
+}
+
+std::vector<Event> MonitorCapture::events() {
+    std::lock_guard lock(mutex_);
+    return events_;
 }
 
 std::vector<ProcessInfo> MonitorCapture::exits() {

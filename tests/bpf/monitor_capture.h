@@ -44,6 +44,10 @@ class MonitorCapture : public EventSink {
     // The exit events the sink saw (after the live path's checks), as the
     // exiting processes were then.
     std::vector<ProcessInfo> exits();
+    // Every event the sink saw from now on, in order (for replaying them
+    // through the correlator; off by default: the host is busy).
+    void keep_events();
+    std::vector<Event> events();
     // Waits until an exit event of pid reached the sink.
     bool wait_exit(std::uint32_t pid, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     MonitorCounters counters();
@@ -61,6 +65,8 @@ class MonitorCapture : public EventSink {
     std::condition_variable changed_;
     std::vector<Finding> findings_;
     std::vector<ProcessInfo> exits_;
+    bool keep_events_ = false;
+    std::vector<Event> events_;
     std::mutex poll_mutex_;  // the monitor's own state: poll() vs counters()
 };
 

@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <thread>
@@ -16,6 +18,8 @@
 
 #include "finding_format.h"
 #include "monitor_capture.h"
+#include "proc_scanner.h"
+#include "replay_correlator.h"
 #include "skip_or_fail.h"
 #include "sshd_fixture.h"
 #include "tty_names.h"
@@ -59,6 +63,8 @@ TEST(SshDisconnect, KillingTheClientHangsUpTheRemoteShellAndItsJobsGetVerdicts) 
             "OpenSSH missing:" << names << " (install openssh-server and openssh-client)");
     }
     HUPWATCH_START_MONITOR(monitor);
+    monitor->keep_events();                  // for the reanalysis below
+    const auto seed = ProcScanner().scan();  // what the live path was seeded with, near enough
     std::string error;
     auto server = SshdServer::start(error);
     ASSERT_TRUE(server) << error;
@@ -187,6 +193,39 @@ TEST(SshDisconnect, KillingTheClientHangsUpTheRemoteShellAndItsJobsGetVerdicts) 
     // A session leader's death gets no verdict (the disconnect tells it).
     auto about_shell = monitor->wait_verdicts(sid, 1, std::chrono::milliseconds(100));
     EXPECT_TRUE(about_shell.empty()) << "verdicts about the remote shell:" << describe(about_shell);
+
+    // `replay --reanalyze` as a proof: the correlator run again over the
+    // events the live path saw draws the same findings about this session.
+    RecordedHostProbe probe;
+    ReplayCorrelator again({}, &probe);
+    again.seed(seed);
+    std::vector<Finding> reanalyzed;
+    for (const auto& e : monitor->events())
+        for (auto& f : again.on_event(e)) reanalyzed.push_back(std::move(f));
+    for (auto& f : again.finish()) reanalyzed.push_back(std::move(f));
+    auto of_session = [&](const std::vector<Finding>& findings) {
+        std::map<std::pair<std::string, std::uint32_t>, std::string> out;
+        for (const auto& f : findings) {
+            auto j = nlohmann::json::parse(to_json_line(f, clock));
+            if (j["sid"] != sid) continue;
+            // What only the live host could tell (/proc at the moment: the
+            // cgroup, the open files on the dead terminal); the store keeps
+            // the live verdicts (replay_correlator.h, RecordedHostProbe).
+            for (const char* live_only : {"supervision", "dead_fds", "output_lost"})
+                j.erase(live_only);
+            out[{j["event"].get<std::string>(), j["pid"].get<std::uint32_t>()}] = j.dump();
+        }
+        return out;
+    };
+    auto live = of_session(monitor->findings());
+    auto derived = of_session(reanalyzed);
+    EXPECT_EQ(live.size(), 4u) << "the disconnect and three verdicts";
+    for (const auto& [key, line] : live) {
+        auto it = derived.find(key);
+        ASSERT_NE(it, derived.end()) << "reanalysis lacks " << key.first << " " << key.second;
+        EXPECT_EQ(it->second, line) << "live and reanalyzed differ";
+    }
+    EXPECT_EQ(derived.size(), live.size());
 }
 
 }  // namespace

@@ -5,24 +5,9 @@
 #include <string>
 #include <vector>
 
-namespace hupwatch {
+#include "exit_codes.h"
 
-// Exit codes of the CLI; documented in docs/cli.md.
-enum ExitCode : int {
-    kExitOk = 0,
-    kExitFailure = 1,
-    kExitUsage = 2,
-    kExitNoPrivilege = 10,
-    kExitNoBtf = 11,
-    kExitNoRingBuffer = 12,
-    kExitVerifierRejected = 13,
-    kExitAttachFailed = 14,
-    // 15 (kExitDatabase) is the store's, declared with it.
-    // A pid namespace hupwatch cannot report in: /proc is another
-    // namespace's, or the kernel would not tell its level. (It once meant
-    // any namespace but the host's; pids are now translated.)
-    kExitPidNamespace = 16,
-};
+namespace hupwatch {
 
 struct PreflightFailure {
     ExitCode code = kExitOk;
