@@ -96,6 +96,36 @@ const char* const kReportJs = R"JS(
     e.preventDefault();
     layout();
   });
+  // Folded rows are drawn when first unfolded (report_svg.h, folded_rows_json).
+  const esc = (s) => s.replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
+  function unfold(d) {
+    if (d.dataset.built) return;
+    d.dataset.built = '1';
+    const rows = JSON.parse(d.querySelector('script.rows').textContent);
+    const top = 26, h = 18, height = top + rows.length * h + 4, id = 'cf' + d.dataset.sid;
+    let labels = '', plot = '';
+    rows.forEach(([key, label, depth, t0, t1, td], i) => {
+      const y = top + i * h, a = x(t0), b = Math.max(x(t1), a + 1);
+      labels += `<text class="lbl" data-key="${key}" x="${4 + depth * 12}" y="${y + 13}">` +
+        `${esc(label)}</text>`;
+      plot += `<g class="p" data-key="${key}" data-pid="${key.split(':')[0]}"><rect class="bar" ` +
+        `data-t0="${t0}" data-t1="${t1}" x="${a.toFixed(1)}" y="${y + 4}" ` +
+        `width="${(b - a).toFixed(1)}" height="10"/>`;
+      if (td !== null)
+        plot += `<g class="death" data-t="${td}" transform="translate(${x(td).toFixed(1)},0)">` +
+          `<path d="M-4 ${y + 5}l8 8M4 ${y + 5}l-8 8"/></g>`;
+      plot += '</g>';
+    });
+    d.insertAdjacentHTML('beforeend', `<svg class="tl" width="${L + W + 8}" height="${height}">` +
+      `<clipPath id="${id}"><rect x="${L}" y="0" width="${W + 8}" height="${height}"/></clipPath>` +
+      `${labels}<g clip-path="url(#${id})">${plot}</g></svg>`);
+  }
+  document.addEventListener('toggle', (e) => {
+    if (e.target.classList && e.target.classList.contains('fold') && e.target.open) unfold(e.target);
+  }, true);
+  // page.html#unfold-all opens every fold (to print everything, and for tests).
+  if (location.hash === '#unfold-all')
+    for (const d of document.querySelectorAll('details')) { d.open = true; if (d.classList.contains('fold')) unfold(d); }
   const panel = document.getElementById('why');
   let why = null, pinned = null;
   function add(parent, tag, text, cls) {

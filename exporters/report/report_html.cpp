@@ -116,22 +116,25 @@ const char* const kDefs =
     "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/><line x1=\"0\" "
     "y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999\" stroke-width=\"2\"/></pattern></defs></svg>";
 
+std::string folded_rows_json(const Lane& lane, const ReportPage& page);
+
 std::string lane_section(const Lane& lane, const ReportPage& page) {
     std::string out = fmt::format("<section class=\"lane\" data-sid=\"{}\">", lane.sid);
     const std::string title =
         fmt::format("{} &middot; {} drawn, {} folded", html_escape(lane.title), lane.rows.size(),
                     lane.folded.size());
     if (lane.eventful) {
-        out += fmt::format("<h2>{}</h2>", title) + lane_svg(lane, page, false);
+        out += fmt::format("<h2>{}</h2>", title) + lane_svg(lane, page);
     } else {
         out += fmt::format("<details class=\"quiet\"><summary><h2>{}</h2></summary>", title) +
-               lane_svg(lane, page, false) + "</details>";
+               lane_svg(lane, page) + "</details>";
     }
     if (!lane.folded.empty())
         out += fmt::format(
-                   "<details class=\"fold\"><summary>{} other process{} of session {}</summary>",
-                   lane.folded.size(), lane.folded.size() == 1 ? "" : "es", lane.sid) +
-               lane_svg(lane, page, true) + "</details>";
+            "<details class=\"fold\" data-sid=\"{}\"><summary>{} other process{} of session "
+            "{}</summary><script type=\"application/json\" class=\"rows\">{}</script></details>",
+            lane.sid, lane.folded.size(), lane.folded.size() == 1 ? "" : "es", lane.sid,
+            folded_rows_json(lane, page));
     return out + "</section>";
 }
 
@@ -155,6 +158,20 @@ std::string script_safe(const std::string& json) {
     return out;
 }
 
+// Each row: ["pid:start_ns", label, depth, t0 ms, t1 ms, death ms or null].
+std::string folded_rows_json(const Lane& lane, const ReportPage& page) {
+    const Geometry g{page.since_wall_ns, page.until_wall_ns};
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& bar : lane.folded) {
+        nlohmann::json death = nullptr;
+        if (bar.death_wall_ns && *bar.death_wall_ns <= page.until_wall_ns)
+            death = g.ms(*bar.death_wall_ns);
+        rows.push_back({fmt::format("{}:{}", bar.key.pid, bar.key.start_ns), bar.label, bar.depth,
+                        g.ms(bar.from_wall_ns), g.ms(bar.to_wall_ns), death});
+    }
+    return script_safe(rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 std::string why_data(const ReportPage& page) {
     nlohmann::json all = nlohmann::json::object();
     for (const auto& lane : page.lanes) {
@@ -169,7 +186,10 @@ std::string why_data(const ReportPage& page) {
 std::string render_report_html(const ReportPage& page) {
     std::string out = fmt::format(
         "<!DOCTYPE html>\n<html lang=\"en\" data-span-ms=\"{:.3f}\" data-label-width=\"{}\" "
-        "data-plot-width=\"{}\"><head><meta charset=\"utf-8\"><title>hupwatch report: {}</title>"
+        "data-plot-width=\"{}\"><head><meta charset=\"utf-8\">"
+        // Nothing to fetch, and nothing may be: the page stays whole offline.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'\"><title>hupwatch report: {}</title>"
         "<style>{}</style></head><body>",
         static_cast<double>(page.until_wall_ns - page.since_wall_ns) / 1e6, Geometry::kLabelWidth,
         Geometry::kPlotWidth, html_escape(page.window), kReportCss);

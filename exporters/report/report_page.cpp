@@ -17,23 +17,25 @@ namespace {
 constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr std::size_t kMaxTicks = 12;
 
-// An open end closes on the data: the first and last thing recorded.
+// An open start closes on the first thing recorded; an open end on now
+// while a run still records, else on the last thing recorded.
 std::pair<std::int64_t, std::int64_t> close_window(const ReportInput& input,
                                                    std::int64_t now_wall_ns) {
     std::int64_t first = INT64_MAX, last = INT64_MIN;
-    for (const auto& e : input.events)
-        first = std::min(first, e.wall_ns), last = std::max(last, e.wall_ns);
-    for (const auto& f : input.findings)
-        first = std::min(first, f.wall_ns), last = std::max(last, f.wall_ns);
+    auto see = [&](std::int64_t t) { first = std::min(first, t), last = std::max(last, t); };
+    for (const auto& e : input.events) see(e.wall_ns);
+    for (const auto& f : input.findings) see(f.wall_ns);
     if (first == INT64_MAX) first = last = now_wall_ns;
-    std::int64_t since = input.since_wall_ns == INT64_MIN ? first : input.since_wall_ns;
-    std::int64_t until =
-        input.until_wall_ns == INT64_MAX ? std::min(last, now_wall_ns) : input.until_wall_ns;
+    const bool recording = std::any_of(input.runs.begin(), input.runs.end(), [](const auto& r) {
+        return r.covered_until_wall_ns == INT64_MAX;
+    });
+    const std::int64_t since = input.since_wall_ns == INT64_MIN ? first : input.since_wall_ns;
+    std::int64_t until = input.until_wall_ns;
+    if (until == INT64_MAX) until = recording ? std::max(last, now_wall_ns) : last;
     if (until <= since) until = since + kSecond;  // one instant still gets a width
-    if (input.until_wall_ns == INT64_MAX && input.since_wall_ns == INT64_MIN) {
-        const std::int64_t margin = std::max<std::int64_t>((until - since) / 50, kSecond / 10);
-        since -= margin;
-        until += margin;
+    if (input.since_wall_ns == INT64_MIN) {
+        // Room before the first bar, so it does not start on the edge.
+        return {since - std::max<std::int64_t>((until - since) / 50, kSecond / 10), until};
     }
     return {since, until};
 }
@@ -132,8 +134,9 @@ ReportPage build_report_page(const ReportInput& input, const ReportQuery& query,
     ReportPage page;
     std::tie(page.since_wall_ns, page.until_wall_ns) = close_window(input, now_wall_ns);
     page.utc_offset = utc_offset_label(page.since_wall_ns);
-    page.window = fmt::format("{} to {} ({})", local_date_time(page.since_wall_ns),
-                              local_date_time(page.until_wall_ns), page.utc_offset);
+    const bool short_window = page.until_wall_ns - page.since_wall_ns < 60 * kSecond;
+    page.window = fmt::format("{} to {} ({})", local_date_time(page.since_wall_ns, short_window),
+                              local_date_time(page.until_wall_ns, short_window), page.utc_offset);
     page.ticks = time_ticks(page.since_wall_ns, page.until_wall_ns, kMaxTicks);
     page.gaps = record_gaps(input.runs, page.since_wall_ns, page.until_wall_ns);
 

@@ -26,8 +26,9 @@ ProcessLife& ProcessHistory::life_of(const ProcessInfo& info, const TimedEvent& 
         p.start_wall_ns = static_cast<std::int64_t>(info.start_ns) + at.clock_offset_ns;
         by_pid_.emplace(info.pid, key);
     }
-    // It stays in the lane of the session it was born in (a setsid() is
-    // drawn there); its name and group are the latest (exec, setpgid).
+    // Its latest session (a new session's leader called setsid() after its
+    // fork), group (setpgid) and name (exec).
+    p.sid = info.sid;
     p.pgid = info.pgid;
     p.comm = info.comm;
     p.events.push_back(&at);

@@ -120,25 +120,23 @@ std::string marker(const Geometry& g, const LaneMarker& m, int height) {
 
 }  // namespace
 
-std::string lane_svg(const Lane& lane, const ReportPage& page, bool folded) {
+std::string lane_svg(const Lane& lane, const ReportPage& page) {
     const Geometry g{page.since_wall_ns, page.until_wall_ns};
-    const auto& rows = folded ? lane.folded : lane.rows;
-    const int height = G::row_y(rows.size()) + (folded ? 4 : 14);
+    const auto& rows = lane.rows;
+    const int height = G::row_y(rows.size()) + 14;
     const int width = G::kLabelWidth + G::kPlotWidth + 8;
     std::string out = fmt::format(
         "<svg class=\"tl\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\">"
         "<clipPath id=\"c{2}{3}\"><rect x=\"{4}\" y=\"0\" width=\"{5}\" "
         "height=\"{1}\"/></clipPath>",
-        width, height, lane.sid, folded ? "f" : "", G::kLabelWidth, G::kPlotWidth + 8);
+        width, height, lane.sid, "", G::kLabelWidth, G::kPlotWidth + 8);
     for (std::size_t i = 0; i < rows.size(); ++i) out += label(rows[i], i);
-    out += fmt::format("<g clip-path=\"url(#c{}{})\">", lane.sid, folded ? "f" : "");
+    out += fmt::format("<g clip-path=\"url(#c{})\">", lane.sid);
     out += axis(g, page, height);
     for (std::size_t i = 0; i < rows.size(); ++i) out += row(g, rows[i], i);
     out += gaps(g, page, height);
-    if (!folded) {
-        for (const auto& m : lane.markers) out += marker(g, m, height);
-        for (const auto& a : lane.arrows) out += arrow(g, a);
-    }
+    for (const auto& m : lane.markers) out += marker(g, m, height);
+    for (const auto& a : lane.arrows) out += arrow(g, a);
     out += "</g>";
     return out + "</svg>";
 }

@@ -33,9 +33,11 @@ struct Geometry {
 // &, <, >, " and ' as entities.
 std::string html_escape(std::string_view text);
 
-// One lane's SVG: axis, gaps, rows, markers and arrows. `folded` draws its
-// folded rows instead (no markers or arrows).
-std::string lane_svg(const Lane& lane, const ReportPage& page, bool folded);
+// One lane's SVG: axis, gaps, its drawn rows, markers and arrows.
+// Its folded rows go as JSON, drawn by the page's script when unfolded
+// (report_html.cpp): 10,000 rows as SVG would double the page's parse time
+// for rows nobody opened.
+std::string lane_svg(const Lane& lane, const ReportPage& page);
 
 // The inline stylesheet and script of the page.
 extern const char* const kReportCss;

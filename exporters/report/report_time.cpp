@@ -37,10 +37,10 @@ std::string utc_offset_label(std::int64_t wall_ns) {
     return fmt::format("UTC{}{:02}:{:02}", sign, off / 3600, (off % 3600) / 60);
 }
 
-std::string local_date_time(std::int64_t wall_ns) {
+std::string local_date_time(std::int64_t wall_ns, bool with_ms) {
     std::tm tm = local_tm(wall_ns);
-    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1,
-                       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return fmt::format("{:04}-{:02}-{:02} {}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       local_clock(wall_ns, with_ms));
 }
 
 std::string local_clock(std::int64_t wall_ns, bool with_ms) {

@@ -13,8 +13,8 @@ namespace hupwatch {
 
 // "UTC+01:00", "UTC-03:30", "UTC+00:00": the local zone (TZ) at wall_ns.
 std::string utc_offset_label(std::int64_t wall_ns);
-// "2026-11-28 14:03:07" in local time.
-std::string local_date_time(std::int64_t wall_ns);
+// "2026-11-28 14:03:07" in local time, with ".123" when `with_ms`.
+std::string local_date_time(std::int64_t wall_ns, bool with_ms = false);
 // "14:03:07", with milliseconds when `with_ms`.
 std::string local_clock(std::int64_t wall_ns, bool with_ms = false);
 
