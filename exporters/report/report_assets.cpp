@@ -102,7 +102,7 @@ const char* const kReportJs = R"JS(
     if (d.dataset.built) return;
     d.dataset.built = '1';
     const rows = JSON.parse(d.querySelector('script.rows').textContent);
-    const top = 26, h = 18, height = top + rows.length * h + 4, id = 'cf' + d.dataset.sid;
+    const top = +root.dataset.topHeight, h = 18, height = top + rows.length * h + 4, id = 'cf' + d.dataset.sid;
     let labels = '', plot = '';
     rows.forEach(([key, label, depth, t0, t1, td], i) => {
       const y = top + i * h, a = x(t0), b = Math.max(x(t1), a + 1);

@@ -186,13 +186,13 @@ std::string why_data(const ReportPage& page) {
 std::string render_report_html(const ReportPage& page) {
     std::string out = fmt::format(
         "<!DOCTYPE html>\n<html lang=\"en\" data-span-ms=\"{:.3f}\" data-label-width=\"{}\" "
-        "data-plot-width=\"{}\"><head><meta charset=\"utf-8\">"
+        "data-plot-width=\"{}\" data-top-height=\"{}\"><head><meta charset=\"utf-8\">"
         // Nothing to fetch, and nothing may be: the page stays whole offline.
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'\"><title>hupwatch report: {}</title>"
         "<style>{}</style></head><body>",
         static_cast<double>(page.until_wall_ns - page.since_wall_ns) / 1e6, Geometry::kLabelWidth,
-        Geometry::kPlotWidth, html_escape(page.window), kReportCss);
+        Geometry::kPlotWidth, Geometry::kTopHeight, html_escape(page.window), kReportCss);
     out += kDefs;
     out += "<header><h1>hupwatch report</h1>" + summary_table(page) + "</header>";
     out += "<div class=\"legend\">" + std::string(kLegend) + "</div>";

@@ -93,21 +93,25 @@ std::string row(const Geometry& g, const ProcessBar& bar, std::size_t index) {
     return out + death(g, bar, y) + "</g>";
 }
 
-std::string arrow(const Geometry& g, const LaneArrow& a) {
+// An arrow between rows is named on hover (its <title>); one from or to
+// outside the lane also in its label, on one of three lines above the rows so
+// that arrows of one instant (a hangup's) do not write over each other.
+std::string arrow(const Geometry& g, const LaneArrow& a, std::size_t nth_outside) {
     const int top = 16;
     const int y0 = a.from_row ? G::row_y(*a.from_row) + G::kRowHeight / 2 : top;
     const int y1 = a.to_row ? G::row_y(*a.to_row) + G::kRowHeight / 2 : top;
     std::string cls = a.kind == ArrowKind::Signal
                           ? fmt::format("arrow sig o-{} r-{}", a.origin, a.result)
                           : std::string("arrow reparent");
-    std::string children = fmt::format("<line y1=\"{}\" y2=\"{}\" marker-end=\"url(#head)\"/>", y0,
-                                       y1 + (y1 > y0 ? -3 : 3));
-    const int label_y = std::min(y0, y1) - 2;
     std::string label = a.label;
+    if (a.kind == ArrowKind::Signal) label += fmt::format(" ({}, {})", a.origin, a.result);
+    if (a.kind == ArrowKind::Signal && !a.outside.empty()) label += " from " + a.outside;
+    std::string children =
+        fmt::format("<title>{}</title><line y1=\"{}\" y2=\"{}\" marker-end=\"url(#head)\"/>",
+                    html_escape(label), y0, y1 + (y1 > y0 ? -3 : 3));
     if (!a.outside.empty())
-        label = a.kind == ArrowKind::Signal ? a.label + " from " + a.outside : a.label;
-    children +=
-        fmt::format("<text x=\"3\" y=\"{}\">{}</text>", std::max(label_y, 24), html_escape(label));
+        children += fmt::format("<text x=\"3\" y=\"{}\">{}</text>",
+                                21 + 9 * static_cast<int>(nth_outside % 3), html_escape(label));
     return at_time(g, a.wall_ns, cls, children);
 }
 
@@ -136,7 +140,8 @@ std::string lane_svg(const Lane& lane, const ReportPage& page) {
     for (std::size_t i = 0; i < rows.size(); ++i) out += row(g, rows[i], i);
     out += gaps(g, page, height);
     for (const auto& m : lane.markers) out += marker(g, m, height);
-    for (const auto& a : lane.arrows) out += arrow(g, a);
+    std::size_t outside = 0;
+    for (const auto& a : lane.arrows) out += arrow(g, a, a.outside.empty() ? 0 : outside++);
     out += "</g>";
     return out + "</svg>";
 }

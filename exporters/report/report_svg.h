@@ -16,7 +16,7 @@ struct Geometry {
     static constexpr int kLabelWidth = 300;
     static constexpr int kPlotWidth = 1000;
     static constexpr int kRowHeight = 18;
-    static constexpr int kTopHeight = 26;  // the axis and outside-lane labels
+    static constexpr int kTopHeight = 40;  // the axis and outside-lane labels
     static constexpr int kIndent = 12;
 
     std::int64_t since_wall_ns = 0;

@@ -19,8 +19,11 @@ with exact pids:
   is one line and exit 1.
 
 A PNG screenshot is kept in the build directory: test-artifacts/report_e2e.png.
+With --screenshot PATH (scripts/report-screenshot.sh, for README.md) the
+jobs run a few seconds before the hangup, so the picture shows their bars,
+and the screenshot is also written to PATH.
 
-Usage: report_e2e.py HUPWATCH_BINARY   (as root)
+Usage: report_e2e.py HUPWATCH_BINARY [--screenshot PATH]   (as root)
 """
 import ctypes
 import os
@@ -31,6 +34,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from html.parser import HTMLParser
 
 import report_browser
@@ -110,9 +114,10 @@ def check_page(html_path, killed, survivor, bash):
 
 
 def main():
-    if len(sys.argv) != 2:
-        fail("usage: report_e2e.py HUPWATCH_BINARY")
+    if len(sys.argv) not in (2, 4) or (len(sys.argv) == 4 and sys.argv[2] != "--screenshot"):
+        fail("usage: report_e2e.py HUPWATCH_BINARY [--screenshot PATH]")
     binary = sys.argv[1]
+    picture = sys.argv[3] if len(sys.argv) == 4 else None
     require_root()
     report_browser.chromium()
     report_browser.check_detector()
@@ -138,6 +143,8 @@ def main():
         jobs = [killed, survivor]
         for pid in jobs:
             wait_for(lambda: cmdline(pid) == JOB, 10, f"job {pid} to run {JOB}")
+        if picture:
+            time.sleep(3)  # for the picture only: bars with a length before the hangup
         status = shell.hang_up()
         if not (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGHUP):
             fail(f"the shell did not die of SIGHUP (status {status})")
@@ -162,6 +169,9 @@ def main():
         report_browser.screenshot(page, png)
         shutil.copy(page, os.path.join(artifacts, "report_e2e.html"))
         ok(f"screenshot: {png}")
+        if picture:
+            report_browser.screenshot(page, picture, size="1340,560")
+            ok(f"screenshot for the README: {picture}")
 
         proc = subprocess.run([binary, "report", "--db", db, "-o", "/proc/hupwatch-nope/r.html"],
                               capture_output=True, text=True, timeout=60)
