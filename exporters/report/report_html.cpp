@@ -66,8 +66,8 @@ std::string summary_table(const ReportPage& page) {
     std::string lost =
         fmt::format("{} gap{} in the record", page.gaps.size(), page.gaps.size() == 1 ? "" : "s");
     if (s.undecodable)
-        lost += fmt::format("; {} stored lines did not decode ({})", s.undecodable,
-                            html_escape(s.first_undecodable));
+        lost += fmt::format("; {} stored line{} did not decode (first: {})", s.undecodable,
+                            s.undecodable == 1 ? "" : "s", html_escape(s.first_undecodable));
     auto row = [](const char* id, const char* name, const std::string& value) {
         return fmt::format("<tr id=\"{}\"><th>{}</th><td>{}</td></tr>", id, name, value);
     };

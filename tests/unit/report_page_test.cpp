@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "event_store_reader.h"
 #include "report_fixture.h"
 #include "report_html.h"
@@ -161,6 +163,29 @@ TEST_F(ReportPageTest, GapsAreWhereNoRunRecorded) {
     EXPECT_EQ(gaps[0].from_wall_ns, at(300));
     EXPECT_EQ(gaps[0].to_wall_ns, at(600));
     EXPECT_EQ(record_gaps({}, at(0), at(10)).size(), 1u);  // no run at all: one gap
+}
+
+TEST_F(ReportPageTest, ALineThatDoesNotDecodeIsCountedAndSkipped) {
+    const std::string copy = temp_db("report-bad.db");
+    std::filesystem::copy_file(path_, copy);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(copy.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "UPDATE events SET json = 'not json' WHERE id = "
+                           "(SELECT id FROM events WHERE pid = 1001 AND type = 'exec')",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    EventStoreReader store(copy);
+    const ReportInput in =
+        read_report_input(store, incident_.since_wall_ns, incident_.until_wall_ns);
+    EXPECT_EQ(in.undecodable, 1u);
+    EXPECT_EQ(in.first_undecodable.rfind("event ", 0), 0u) << in.first_undecodable;
+    const ReportPage p = build_report_page(in, {}, wall_now_ns());
+    EXPECT_EQ(p.summary.undecodable, 1u);
+    EXPECT_EQ(p.summary.processes, 11u);  // sleep 1001 still drawn, from its fork
+    EXPECT_NE(render_report_html(p).find("1 stored line did not decode (first: event "),
+              std::string::npos);
 }
 
 TEST(ReportTimeTest, TicksFallOnRoundLocalTimesWithTheOffsetShown) {
