@@ -63,8 +63,12 @@ std::string counts_cell(const std::map<std::string, int>& counts) {
 
 std::string summary_table(const ReportPage& page) {
     const auto& s = page.summary;
-    std::string lost =
-        fmt::format("{} gap{} in the record", page.gaps.size(), page.gaps.size() == 1 ? "" : "s");
+    // The store keeps no loss counts: events lost before it are counted
+    // where they happen, in the daemon's metrics.
+    std::string lost = fmt::format(
+        "{} gap{} in the record; events lost in the kernel or the store's queue are counted by "
+        "the daemon's metrics (hupwatch_events_lost_total, hupwatch_store_dropped_total)",
+        page.gaps.size(), page.gaps.size() == 1 ? "" : "s");
     if (s.undecodable)
         lost += fmt::format("; {} stored line{} did not decode (first: {})", s.undecodable,
                             s.undecodable == 1 ? "" : "s", html_escape(s.first_undecodable));
