@@ -43,6 +43,11 @@ int main(int argc, char** argv) {
     auto* tree_cmd = app.add_subcommand("tree", "The process forest as stored at a past time");
     hupwatch::add_tree_options(*tree_cmd, tree);
 
+    hupwatch::ReportOptions report;
+    auto* report_cmd = app.add_subcommand(
+        "report", "A window of the store as one self-contained HTML page: sessions as timelines");
+    hupwatch::add_report_options(*report_cmd, report);
+
     // CLI11 would only say that a subcommand is required: name the word.
     auto is_command = [&](CLI::App* cmd) { return cmd->check_name(argv[1]); };
     if (argc > 1 && argv[1][0] != '-' && app.get_subcommands(is_command).empty()) {
@@ -71,6 +76,7 @@ int main(int argc, char** argv) {
         if (*replay_cmd) return hupwatch::run_replay(replay);
         if (*why_cmd) return hupwatch::run_why(why);
         if (*tree_cmd) return hupwatch::run_tree(tree);
+        if (*report_cmd) return hupwatch::run_report(report);
     } catch (const std::system_error&) {
         // A write to a stream that is gone (fmt::print on a closed pipe):
         // nothing more can be said, and the output is incomplete.

@@ -22,7 +22,7 @@ expect_exit() {
 version=$("$bin" --version) || fail "--version failed"
 [[ "$version" =~ ^hupwatch\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version printed '$version'"
 
-for sub in "" watch run check ps replay why tree; do
+for sub in "" watch run check ps replay why tree report; do
     out=$("$bin" $sub --help 2>&1) || fail "'$sub --help' failed"
     [[ "$out" == *Usage* || "$out" == *USAGE* || "$out" == *Options* || "$out" == *OPTIONS* ]] ||
         fail "'$sub --help' printed no usage"
@@ -63,6 +63,19 @@ err=$(expect_exit 15 1 "$bin" replay --reanalyze --json --db "$work/missing.db")
 err=$(expect_exit 2 1 "$bin" replay --reanalyze --db "$work/text.db" --until 25:99)
 [[ "$err" == "hupwatch: --until: bad time '25:99'"* ]] || fail "reanalyze bad time: $err"
 expect_exit 2 1 "$bin" replay --reanalyze=maybe --db "$work/text.db" >/dev/null
+# report: the readers' contract, and a bad -o or --user is one line too.
+err=$(expect_exit 15 1 "$bin" report --db "$work/missing.db" -o "$work/r.html")
+[[ "$err" == "hupwatch: cannot open database $work/missing.db"* ]] || fail "report missing db: $err"
+err=$(expect_exit 15 1 "$bin" report --db "$work/text.db")
+[ "$err" = "hupwatch: $work/text.db is not a SQLite database" ] || fail "report text db: $err"
+err=$(expect_exit 2 1 "$bin" report --db "$work/text.db" --since garbage)
+[[ "$err" == "hupwatch: --since: bad time 'garbage'"* ]] || fail "report bad time: $err"
+expect_exit 2 1 "$bin" report --db "$work/text.db" --since 10:40 --until 10:30 >/dev/null
+expect_exit 2 1 "$bin" report --db "$work/text.db" --pid abc >/dev/null
+expect_exit 2 1 "$bin" report --db "$work/text.db" -o "" >/dev/null
+err=$(expect_exit 2 1 "$bin" report --db "$work/text.db" --user no-such-user-hupwatch)
+[ "$err" = "hupwatch: --user: no user 'no-such-user-hupwatch'" ] || fail "report bad user: $err"
+[ -e "$work/r.html" ] && fail "report wrote a page after an error"
 if [ "$(id -u)" -eq 0 ]; then
     # An unwritable --db at start-up: exit 15, one line.
     err=$(expect_exit 15 1 "$bin" run --db /proc/hupwatch-nope/h.db --web.listen-address 127.0.0.1:0)
@@ -77,7 +90,7 @@ err=$(expect_exit 2 1 "$bin" replay --db "$work/text.db" --since 10:40 --until 1
 # The contract page lists every option every subcommand's --help shows
 # (issue 15), so an option added without documenting it fails here.
 docs=$(dirname "$0")/../../docs/cli.md
-for sub in watch run check ps replay why tree; do
+for sub in watch run check ps replay why tree report; do
     for opt in $("$bin" $sub --help 2>&1 | grep -oE '^ +(-[A-Za-z],)?--[a-z][a-z0-9.-]*|^ +-[A-Za-z]\b' |
                  tr ',' '\n' | tr -d ' '); do
         [ "$opt" = "--help" ] || [ "$opt" = "-h" ] && continue

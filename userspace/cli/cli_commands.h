@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,22 @@ void add_replay_options(CLI::App& cmd, ReplayOptions& options);
 int run_replay(const ReplayOptions& options);
 struct StoreFilter;
 int run_reanalyze(const std::string& db_path, const StoreFilter& filter, bool json);
+
+// `hupwatch report`: one self-contained HTML page of a window (docs/cli.md).
+struct ReportOptions {
+    std::string db_path = kDefaultDbPath;
+    std::string since;
+    std::string until;
+    long long pid = -1;
+    long long session = -1;
+    std::string user;
+    std::string output = "-";  // a file, or - for stdout
+};
+void add_report_options(CLI::App& cmd, ReportOptions& options);
+int run_report(const ReportOptions& options);
+
+// A --user value (name or uid) as a uid; nullopt for an unknown name.
+std::optional<std::uint32_t> uid_of_user(const std::string& text);
 
 struct WhyOptions {
     std::string db_path = kDefaultDbPath;

@@ -1,6 +1,9 @@
 // The daemon's store flags parsed into the writer's options: the store takes
 // options, the command line is the CLI's business.
 #include <fmt/format.h>
+#include <pwd.h>
+
+#include <algorithm>
 
 #include "cli_commands.h"
 #include "size_arg.h"
@@ -33,6 +36,22 @@ bool store_options_from_cli(const std::string& path, const std::string& retentio
     out.max_size = *size;
     out.version = HUPWATCH_VERSION;
     return true;
+}
+
+std::optional<std::uint32_t> uid_of_user(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        if (text.size() > 10) return std::nullopt;
+        const unsigned long long uid = std::stoull(text);
+        if (uid > UINT32_MAX) return std::nullopt;
+        return static_cast<std::uint32_t>(uid);
+    }
+    passwd pw{};
+    passwd* found = nullptr;
+    char buffer[4096];
+    if (getpwnam_r(text.c_str(), &pw, buffer, sizeof(buffer), &found) == 0 && found)
+        return pw.pw_uid;
+    return std::nullopt;
 }
 
 }  // namespace hupwatch

@@ -1,0 +1,118 @@
+// One place for what the page says about a process (report_facts.h). The
+// sentences come from the formatters watch, replay and why use.
+#include "report_facts.h"
+
+#include <fmt/format.h>
+
+#include "event_text.h"
+#include "finding_format.h"
+#include "process_classification.h"
+#include "report_time.h"
+#include "signal_names.h"
+
+namespace hupwatch {
+
+const Verdict* last_verdict(const ProcessLife& p) {
+    if (p.verdicts.empty()) return nullptr;
+    return std::get_if<Verdict>(&p.verdicts.back()->finding);
+}
+
+std::string verdict_cause(const Verdict& v) {
+    if (v.kind == VerdictKind::Killed && v.kill) return std::string(kill_cause_name(v.kill->cause));
+    if (v.survived_because) return std::string(survival_reason_name(*v.survived_because));
+    return "";
+}
+
+std::string killed_key(const Verdict& v) {
+    switch (v.kind) {
+        case VerdictKind::KilledByDisconnect:
+        case VerdictKind::KilledByLogout:
+        case VerdictKind::DiedAfterDisconnect:
+            return std::string(verdict_kind_name(v.kind));
+        case VerdictKind::Killed:
+            return fmt::format("killed: {}", verdict_cause(v));
+        default:
+            return "";
+    }
+}
+
+std::string orphaned_key(const Verdict& v) {
+    if (v.kind == VerdictKind::Daemonized) return "daemonized";
+    if (v.kind != VerdictKind::Orphaned) return "";
+    return v.survived_because ? std::string(survival_reason_name(*v.survived_because)) : "unknown";
+}
+
+std::string death_label(const ProcessLife& p) {
+    if (!p.end_wall_ns) return "";
+    ExitEvent e;
+    e.raw_status = p.raw_status;
+    if (e.term_signal() != 0) return signal_name(e.term_signal());
+    return fmt::format("exit {}", e.exit_code().value_or(0));
+}
+
+bool is_job(const ProcessLife& p) {
+    if (!p.verdicts.empty()) return true;
+    return p.tty_dev != 0 && p.pgid == p.key.pid && p.key.pid != p.sid;
+}
+
+bool at_risk_at_end(const ProcessHistory& history, const ProcessLife& p, bool session_hung_up) {
+    if (p.end_wall_ns || session_hung_up || !p.verdicts.empty()) return false;
+    std::vector<std::string> ancestors;
+    for (const ProcessLife* a = history.parent_of(p); a && ancestors.size() < 64;
+         a = history.parent_of(*a))
+        ancestors.push_back(a->comm);
+    RiskFacts facts;
+    facts.is_init = p.key.pid == 1;
+    facts.has_tty = p.tty_dev != 0;
+    facts.in_interactive_session = p.tty_dev != 0;
+    facts.is_session_leader = p.key.pid == p.sid;
+    facts.is_shell = is_shell_comm(p.comm);
+    facts.orphaned = p.reparent_wall_ns.has_value() || p.own_session;
+    for (const auto& s : p.signals)
+        if (s.event->sig == 1 && s.event->result == SignalResult::Ignored)
+            facts.sighup = SighupDisposition::Ignored;
+    facts.supervision = classify_supervision("", ancestors);
+    return assess_risk(facts).risk == Risk::AtRisk;
+}
+
+std::string process_label(const ProcessLife& p) {
+    return fmt::format("{} {}", p.comm, p.key.pid);
+}
+
+namespace {
+
+std::string end_of(const ProcessLife& p) {
+    if (!p.end_wall_ns) return "running at the end of the window";
+    const std::string how = death_label(p);
+    const std::string at = local_clock(*p.end_wall_ns, true);
+    if (how.rfind("exit ", 0) == 0) return fmt::format("exited {} at {}", how.substr(5), at);
+    return fmt::format("killed by {} at {}", how, at);
+}
+
+}  // namespace
+
+WhyCard why_card(const ProcessHistory& history, const ProcessLife& p) {
+    WhyCard card;
+    std::size_t guard = 0;
+    for (const ProcessLife* a = history.parent_of(p); a && guard++ < 64; a = history.parent_of(*a))
+        card.lineage.push_back(process_label(*a));
+    if (const Verdict* v = last_verdict(p); v && card.lineage.empty())
+        for (const auto& ref : v->lineage)
+            card.lineage.push_back(fmt::format("{} {}", ref.comm, ref.pid));
+    card.command = command_for_terminal(p.argv, p.comm);
+    card.end = end_of(p);
+    for (const TimedFinding* f : p.verdicts) {
+        const BootClock clock(f->clock_offset_ns);
+        card.verdicts.push_back(to_text_line(f->finding, clock));
+        if (const auto* v = std::get_if<Verdict>(&f->finding))
+            for (const auto& e : v->evidence)
+                card.evidence.push_back(fmt::format(
+                    "{} {}: {}", clock.local_time_of_day(e.ktime_ns), e.kind, e.detail));
+    }
+    for (const TimedEvent* e : p.events)
+        if (e->event.type() != EventType::Fork && e->event.type() != EventType::Exec)
+            card.evidence.push_back(to_text_line(e->event, BootClock(e->clock_offset_ns)));
+    return card;
+}
+
+}  // namespace hupwatch

@@ -1,0 +1,52 @@
+// What a report is drawn from: the stored events and findings of a window,
+// decoded into the types the live path uses (json_decoder.h), with the
+// runs' host and the stretches of time nothing was recorded.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "events.h"
+#include "findings.h"
+
+namespace hupwatch {
+
+class EventStoreReader;
+
+struct TimedEvent {
+    std::int64_t wall_ns = 0;
+    std::int64_t clock_offset_ns = 0;  // wall - boot of its run: maps ktime and start_ns
+    Event event;
+};
+
+struct TimedFinding {
+    std::int64_t wall_ns = 0;
+    std::int64_t clock_offset_ns = 0;
+    Finding finding;
+};
+
+struct RecordedRun {
+    std::int64_t started_wall_ns = 0;
+    // The end of what it recorded: its clean stop, its last write after an
+    // unclean one, or open (INT64_MAX) while it still runs.
+    std::int64_t covered_until_wall_ns = INT64_MAX;
+    std::string hostname;
+};
+
+struct ReportInput {
+    std::int64_t since_wall_ns = INT64_MIN;  // the window asked for; open ends
+    std::int64_t until_wall_ns = INT64_MAX;  // are closed on the data (page model)
+    std::vector<RecordedRun> runs;
+    std::vector<TimedEvent> events;  // in time order
+    std::vector<TimedFinding> findings;
+    std::uint64_t undecodable = 0;  // stored lines that did not decode: counted, skipped
+    std::string first_undecodable;
+};
+
+// Every event and finding of the window, through decode_stored (the one
+// read path). Throws StoreError as the reader does.
+ReportInput read_report_input(EventStoreReader& store, std::int64_t since_wall_ns,
+                              std::int64_t until_wall_ns);
+
+}  // namespace hupwatch
