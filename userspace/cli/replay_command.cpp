@@ -1,7 +1,6 @@
 // `hupwatch replay`: the stored story in time order, in plain sentences (or
 // the stored JSON lines), with hupwatch's own starts, stops and blind spots.
 #include <fmt/format.h>
-#include <pwd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -14,22 +13,6 @@
 #include "time_arg.h"
 
 namespace hupwatch {
-namespace {
-
-std::optional<std::uint32_t> parse_user(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        return static_cast<std::uint32_t>(std::stoul(text));
-    passwd pw{};
-    passwd* found = nullptr;
-    char buffer[4096];
-    if (getpwnam_r(text.c_str(), &pw, buffer, sizeof(buffer), &found) == 0 && found)
-        return pw.pw_uid;
-    return std::nullopt;
-}
-
-}  // namespace
-
 void add_replay_options(CLI::App& cmd, ReplayOptions& options) {
     cmd.add_option("--db", options.db_path, "The event store")->capture_default_str();
     cmd.add_option("--since", options.since, std::string("From this time (") + kTimeForms + ")");
@@ -59,7 +42,7 @@ int run_replay(const ReplayOptions& options) {
     if (options.pid >= 0) filter.pid = static_cast<std::uint32_t>(options.pid);
     if (options.session >= 0) filter.sid = static_cast<std::uint32_t>(options.session);
     if (!options.user.empty()) {
-        filter.uid = parse_user(options.user);
+        filter.uid = uid_of_user(options.user);
         if (!filter.uid) {
             fmt::print(stderr, "hupwatch: --user: no user '{}'\n", options.user);
             return kExitUsage;
