@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Soak: hupwatch run's memory and tables under a long stream of short
+processes and short pty sessions (issue 10).
+
+Phases, each followed by a settle (the table forgets exited processes 60 s
+after their exit, the correlator forgets sessions 15 s after their end):
+  1. warm-up: WARM processes and WARM_SESSIONS pty sessions;
+  2. processes: PROCESSES short processes (spawn_storm, vfork + _exit);
+  3. sessions: SESSIONS pty sessions, each a shell leading its own pty that
+     leaves a short background job (an orphan) and exits.
+After each phase and its settle it samples the daemon's RssAnon, tracked
+processes, correlator sessions, and lost events, and prints a markdown table.
+Targets: RssAnon grows <= 512 kB after the warm-up; tracked processes back
+to their baseline; 0 events lost.
+
+Usage (root): bench/soak.py BUILD_DIR [PROCESSES=1000000] [SESSIONS=100000]
+"""
+import os
+import pty
+import subprocess
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+from e2e_common import Daemon, free_port, wait_for  # noqa: E402
+
+SETTLE_S = 75  # the table's 60 s exit grace, the correlator's 15 s, and a prune
+
+
+def metrics(port):
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#") and "{" not in line:
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+        elif line.startswith("hupwatch_events_lost_total"):
+            out["lost"] = out.get("lost", 0) + float(line.rsplit(" ", 1)[1])
+    return out
+
+
+def rss_anon_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    return -1
+
+
+def processes(storm, count):
+    made = 0
+    while made < count:
+        out = subprocess.run([storm, "5"], capture_output=True, text=True, check=True).stdout
+        made += int(float(out.split()[0]) * 5)
+    return made
+
+
+def one_session():
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv("/bin/sh", ["sh", "-c", "sleep 0.05 & exit 0"])
+    try:
+        while os.read(fd, 1024):
+            pass
+    except OSError:  # EIO: the slave side closed
+        pass
+    os.close(fd)
+    os.waitpid(pid, 0)
+
+
+def sessions(count):
+    for _ in range(count):
+        one_session()
+    return count
+
+
+def main():
+    if os.geteuid() != 0:
+        sys.exit("soak: needs root")
+    build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
+    n_proc = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+    n_sess = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
+    storm = os.path.join(build, "bench", "spawn_storm")
+    port = free_port()
+    log = f"/tmp/hupwatch-soak-{os.getpid()}.log"
+    daemon = Daemon(os.path.join(build, "hupwatch"), log,
+                    [f"--web.listen-address=127.0.0.1:{port}", "--no-db"])
+    rows = []
+    try:
+        daemon.wait_running()
+        base = metrics(port)
+
+        def sample(phase, made, seconds):
+            time.sleep(SETTLE_S)
+            m = metrics(port)
+            rows.append((phase, made, seconds, rss_anon_kb(daemon.pid),
+                         int(m["hupwatch_tracked_processes"]),
+                         int(m["hupwatch_correlator_sessions"]), int(m.get("lost", 0))))
+            print(f"soak: {rows[-1]}", file=sys.stderr, flush=True)
+
+        rows.append(("start", 0, 0, rss_anon_kb(daemon.pid),
+                     int(base["hupwatch_tracked_processes"]),
+                     int(base["hupwatch_correlator_sessions"]), int(base.get("lost", 0))))
+        for phase, work in (("warm-up", lambda: processes(storm, 50_000) + sessions(1_000)),
+                            ("processes", lambda: processes(storm, n_proc)),
+                            ("sessions", lambda: sessions(n_sess))):
+            t = time.monotonic()
+            made = work()
+            sample(phase, made, time.monotonic() - t)
+        daemon.stop()
+    finally:
+        daemon.kill()
+
+    print("| after | made | seconds | RssAnon kB | tracked processes | sessions | events lost |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]:,} | {r[2]:.0f} | {r[3]:,} | {r[4]:,} | {r[5]:,} | {r[6]:,} |")
+    warm = rows[1][3]
+    growth = max(r[3] for r in rows[2:]) - warm
+    print(f"\nRssAnon growth after the warm-up: {growth} kB (target <= 512); "
+          f"tracked at the end {rows[-1][4]} (baseline {rows[0][4]})")
+
+
+if __name__ == "__main__":
+    main()
