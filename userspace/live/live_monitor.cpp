@@ -1,7 +1,9 @@
 #include "live_monitor.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "boot_clock.h"
@@ -12,6 +14,8 @@ namespace hupwatch {
 namespace {
 
 constexpr std::uint64_t kEvictionPeriodNs = 1'000'000'000ULL;
+// Entries forgotten since the table's peak before the heap is trimmed.
+constexpr std::size_t kTrimAfterEntries = 8192;
 
 }  // namespace
 
@@ -66,8 +70,22 @@ int LiveMonitor::poll(int timeout_ms) {
     if (now - last_eviction_ns_ >= kEvictionPeriodNs) {
         table_.evict(now);
         last_eviction_ns_ = now;
+        trim_heap_after_storm();
     }
     return rc;
+}
+
+// A spawn storm fills the table with a minute of exits; once they are
+// forgotten, malloc keeps the freed pages, and RssAnon would stay at the
+// storm's peak for good. Returning them when the table has shrunk a lot
+// keeps the daemon's memory what its tables hold (bench/soak.py).
+void LiveMonitor::trim_heap_after_storm() {
+    const std::size_t size = table_.size();
+    table_peak_ = std::max(table_peak_, size);
+    if (table_peak_ - size < kTrimAfterEntries) return;
+    malloc_trim(0);
+    ++counters_.heap_trims;
+    table_peak_ = size;
 }
 
 void LiveMonitor::on_event(const Event& event) {

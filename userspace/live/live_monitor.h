@@ -54,6 +54,7 @@ class LiveMonitor {
                 EventSink& sink);
     void on_event(const Event& event);
     void accept(const Event& event);
+    void trim_heap_after_storm();
     void handle(const Event& event);
     void emit(std::vector<Finding> findings);
 
@@ -70,6 +71,7 @@ class LiveMonitor {
     std::unique_ptr<ArgvRedactor> redactor_;
     ProcScanCounters seed_scan_;
     std::uint64_t last_eviction_ns_ = 0;
+    std::size_t table_peak_ = 0;   // the table's largest size since the heap was last trimmed
     bool derive_sessions_ = true;  // no syscall hook reports them
 };
 

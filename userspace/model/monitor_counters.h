@@ -60,6 +60,8 @@ struct MonitorCounters {
     std::uint64_t duplicate_exits = 0;
     // setsid/setpgid derived from a process's new sid/pgid (no syscall hook).
     std::uint64_t session_changes_derived = 0;
+    // Heap trims after the table shrank from a storm's peak (malloc_trim).
+    std::uint64_t heap_trims = 0;
     // Hung-up terminal scans (iter/task_file) run, and those that failed.
     std::uint64_t hung_up_scans = 0;
     std::uint64_t hung_up_scan_failures = 0;
