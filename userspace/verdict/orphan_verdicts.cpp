@@ -21,14 +21,16 @@ bool writes_to_tty(const std::string& link, std::uint32_t tty_dev) {
 }  // namespace
 
 // Is its output lost? Asked of the kernel: which of its fds are hung-up
-// terminals (an iterator over its files, at this moment). Where the kernel
+// terminals or widowed pipes (an iterator over its files, at this moment). Where the kernel
 // cannot be asked, its stdout and stderr's names against the session's line.
 void DisconnectCorrelator::add_output_facts(Verdict& v, const ProcessInfo& child,
                                             std::uint32_t tty) const {
     if (probe_) {
         if (auto dead = probe_->hung_up_fds(child.pid, child.start_ns)) {
             for (const auto& f : *dead) {
-                v.dead_fds.push_back(f.fd);
+                // dead_fds lists terminals only (docs/events.md); a widowed
+                // pipe on stdout or stderr loses the output all the same.
+                if (f.kind == DeadFdKind::HungUpTerminal) v.dead_fds.push_back(f.fd);
                 if (f.fd == 1 || f.fd == 2) v.output_lost = true;
             }
         } else if (tty != 0) {
