@@ -241,6 +241,10 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
     auto key = Key{proc.pid, proc.start_ns};
     // Who killed it, if a signal did; used only when nothing below explains it.
     std::optional<KillAttribution> kill = kills_.attribute(event, exit, table);
+    // An orphan's login is in the lineage it had before reparenting (a
+    // nohup job left by a logout, then stopped with its session's scope).
+    if (kill && !kill->is_job)
+        kill->is_job = KillAttributor::leads_to_login(original_lineage(proc, table));
 
     if (proc.pid == proc.sid) {
         // A session leader's exit ends its session. Without a hangup it is a
