@@ -54,6 +54,11 @@ std::optional<Finding> DisconnectCorrelator::settle_orphan(const PendingOrphan& 
     std::uint64_t when = pending.reparent.ktime_ns;
     const SessionState* session = disconnected_session(parent_sid, when);
     if (!session) session = disconnected_session(child.sid, when);
+    bool nested = false;  // the disconnect of a session around the parent's
+    if (!session) {
+        session = enclosing_disconnect(child, parent_sid, when, table);
+        nested = session != nullptr;
+    }
 
     // The table's view is newer than the event's, and /proc's newer still: a
     // forked server may call setsid() just after its parent exits (tmux
@@ -78,6 +83,7 @@ std::optional<Finding> DisconnectCorrelator::settle_orphan(const PendingOrphan& 
         ProcessRef{r.new_ppid, r.new_parent_start_ns, new_parent ? new_parent->info.comm : ""};
     v.reaper = r.reaper;
     if (session) add_disconnect_evidence(v, *session);
+    if (nested) extend_lineage_to(v, info, session->disconnect->sid, table);
     v.evidence.push_back(
         {when, "reparent",
          fmt::format("parent {} {} exited; {} {} reparented to {} ({})", old_comm, r.old_ppid,
