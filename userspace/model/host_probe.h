@@ -38,6 +38,11 @@ class HostProbe {
    public:
     virtual ~HostProbe() = default;
     virtual std::optional<std::string> cgroup_path(std::uint32_t pid) = 0;
+    // The cgroup v2 path of a cgroup id (an event's cgroup_id), while that
+    // cgroup exists, even after the process is gone; nullopt when unknown.
+    virtual std::optional<std::string> cgroup_path_of_id(std::uint64_t /*id*/) {
+        return std::nullopt;
+    }
     virtual std::optional<SignalMasks> signal_masks(std::uint32_t pid) = 0;
     virtual std::optional<OutputTargets> output_targets(std::uint32_t pid) = 0;
     virtual std::string user_name(std::uint32_t uid) = 0;

@@ -64,7 +64,10 @@ void KillAttributor::observe(const Event& event) {
         auto& notes = notes_[{s->target.pid, s->target.start_ns}];
         notes.signals.push_back({event.ktime_ns, *s});
         if (notes.signals.size() > kSignalsKept) notes.signals.erase(notes.signals.begin());
-        // The victim's cgroup names its unit; it is gone from /proc soon.
+        // The victim's cgroup names its unit; it is gone from /proc soon,
+        // often before this event is read (systemd's SIGTERM kills at
+        // once): its cgroup id at the signal names it while the unit lives.
+        if (probe_ && !notes.cgroup) notes.cgroup = probe_->cgroup_path_of_id(s->target.cgroup_id);
         if (probe_ && !notes.cgroup) notes.cgroup = probe_->cgroup_path(s->target.pid);
     } else if (const auto* oom = std::get_if<OomVictimEvent>(&event.body)) {
         notes_[{oom->proc.pid, oom->proc.start_ns}].oom = std::make_pair(event.ktime_ns, *oom);
