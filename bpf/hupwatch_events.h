@@ -221,15 +221,23 @@ struct hw_oom_victim_event {
     char memcg_path[2 * HW_CGROUP_PATH_MAX];
 };
 
-/* One fd of a process whose file is a hung-up terminal (its f_op was
- * swapped to hung_up_tty_fops by __tty_hangup()). Not a ring-buffer event:
- * the iter/task_file program writes these to its seq file, read on demand. */
+/* What makes an fd of hw_hung_up_fd dead. */
+enum hw_dead_fd_kind {
+    HW_DEAD_FD_HUNG_UP_TTY = 0,  /* f_op swapped to hung_up_tty_fops */
+    HW_DEAD_FD_WIDOWED_PIPE = 1, /* a pipe's write end with no reader left */
+};
+
+/* One fd of a process whose writes cannot reach anyone: a hung-up terminal
+ * (its f_op was swapped to hung_up_tty_fops by __tty_hangup()), or a pipe
+ * whose every reader closed (pipe_write() then raises SIGPIPE). Not a
+ * ring-buffer event: the iter/task_file program writes these to its seq
+ * file, read on demand. */
 struct hw_hung_up_fd {
     __u64 start_ns; /* the process's identity: start_ns of its leader */
     __u32 pid;      /* tgid */
     __u32 fd;
     __u32 tty_dev; /* the terminal it was (kernel dev_t); 0 if unknown */
-    __u32 _pad0;
+    __u32 kind;    /* enum hw_dead_fd_kind */
 };
 
 #endif /* HUPWATCH_EVENTS_H */

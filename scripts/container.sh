@@ -20,7 +20,9 @@
 # (default /var/cache/hupwatch-test/rootfs), and is rebuilt only when the
 # package list below changes. Extra packages: HUPWATCH_CONTAINER_EXTRA="a b".
 # They share the host network: the rootfs's sshd listens on 127.0.0.1:2222,
-# so only one container at a time should start sshd.
+# so only one container at a time should start sshd with it; a container
+# started with HUPWATCH_CONTAINER_SSH_PORT=N has its sshd on 127.0.0.1:N
+# from boot instead (a config bound over the rootfs's).
 # The container shares the host network (no --private-network) and can load
 # BPF: nspawn's seccomp filter gets bpf and perf_event_open, and the bounding
 # set gets CAP_BPF and CAP_PERFMON (nspawn drops both by default).
@@ -112,11 +114,16 @@ cmd_start() {
   [ -f "$root/.hupwatch-stamp" ] || die "no rootfs at $root: run '$0 build' first"
   running && die "already running (nspawn pid $(nspawn_pid))"
   mkdir -p "$state_dir"
+  local extra=()
+  if [ -n "${HUPWATCH_CONTAINER_SSH_PORT:-}" ]; then
+    printf 'Port %s\nListenAddress 127.0.0.1\n' "$HUPWATCH_CONTAINER_SSH_PORT" >"$state_dir/sshd-port.conf"
+    extra+=(--bind-ro="$state_dir/sshd-port.conf:/etc/ssh/sshd_config.d/hupwatch-test.conf")
+  fi
   # --keep-unit/--register=no: no machined on the host (PID 1 is not systemd).
   setsid systemd-nspawn -q -D "$root" --ephemeral -b --register=no --keep-unit \
     --system-call-filter='bpf perf_event_open' \
     --capability=CAP_BPF,CAP_PERFMON,CAP_SYS_RESOURCE \
-    --bind-ro=/sys/kernel/btf \
+    --bind-ro=/sys/kernel/btf "${extra[@]}" \
     </dev/null >"$state_dir/console.log" 2>&1 &
   echo $! >"$state_dir/nspawn.pid"
   # Bounded wait for systemd to finish booting (degraded is fine: a unit

@@ -247,6 +247,15 @@ std::string kill_sentence(const Verdict& v) {
         case KillCause::Operator:
             return fmt::format("killed by {} from {}{}", sig,
                                k.killer ? killer_phrase(*k.killer) : "?", core);
+        case KillCause::SessionStop:
+            return fmt::format("killed by {} from systemd stopping login session scope {}", sig,
+                               k.unit.value_or("?"));
+        case KillCause::ServiceManager:
+            return fmt::format("killed by {} from systemd stopping unit {}", sig,
+                               k.unit.value_or("?"));
+        case KillCause::OomUserspace:
+            return fmt::format("killed by {} from the userspace OOM killer {}", sig,
+                               k.killer ? killer_phrase(*k.killer) : "?");
         case KillCause::Unknown:
             break;
     }

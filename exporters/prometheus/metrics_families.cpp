@@ -89,7 +89,8 @@ void append_bound_metrics(const MonitorCounters& c, std::vector<MetricFamily>& f
 
 // Processes that were not jobs, killed by a signal (no verdict), by cause;
 // OOM kills of non-jobs do get a verdict and are counted there.
-void append_other_kills(const MonitorCounters& c, std::uint64_t non_job_oom_kills,
+void append_other_kills(const MonitorCounters& c,
+                        const std::array<std::uint64_t, kKillCauseCount>& non_job_verdicts,
                         std::vector<MetricFamily>& families) {
     auto others = family("hupwatch_other_processes_killed_total", MetricType::Counter,
                          "Processes that were not jobs (no login in their lineage) killed by a "
@@ -97,7 +98,7 @@ void append_other_kills(const MonitorCounters& c, std::uint64_t non_job_oom_kill
     for (std::size_t i = 0; i < kKillCauseCount; ++i) {
         auto cause = static_cast<KillCause>(i);
         add(others, {{"cause", std::string(kill_cause_name(cause))}},
-            as_value(c.non_job_kills[i] + (cause == KillCause::OomKernel ? non_job_oom_kills : 0)));
+            as_value(c.non_job_kills[i] + non_job_verdicts[i]));
     }
     families.push_back(std::move(others));
 }
@@ -113,7 +114,7 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
     add_stream_families(out.families, counters);
     add_output_families(out.families);
     add_self_families(out.families, counters, tracked_processes);
-    append_other_kills(counters, non_job_oom_kills_, out.families);
+    append_other_kills(counters, non_job_verdict_kills_, out.families);
     append_bound_metrics(counters, out.families);
     if (!options_.proc_root.empty())
         append_process_self_metrics(read_process_self_stats(options_.proc_root), out.families);

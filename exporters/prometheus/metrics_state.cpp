@@ -81,8 +81,8 @@ void MetricsState::on_verdict(const Verdict& verdict) {
         case VerdictKind::Killed:
             if (verdict.kill && verdict.kill->job)
                 ++killed_by_cause_[static_cast<std::size_t>(verdict.kill->cause)];
-            else if (verdict.kill)
-                ++non_job_oom_kills_;  // only OOM kills give a non-job a verdict
+            else if (verdict.kill)  // only OOM kills give a non-job a verdict
+                ++non_job_verdict_kills_[static_cast<std::size_t>(verdict.kill->cause)];
             break;
     }
 }

@@ -145,7 +145,8 @@ class MetricsState : public EventSink {
     std::uint64_t killed_by_disconnect_ = 0;
     std::uint64_t killed_by_logout_ = 0;
     std::array<std::uint64_t, kKillCauseCount> killed_by_cause_{};  // `killed` verdicts of jobs
-    std::uint64_t non_job_oom_kills_ = 0;  // `killed` verdicts of processes that are not jobs
+    // `killed` verdicts of processes that are not jobs (OOM kills), by cause
+    std::array<std::uint64_t, kKillCauseCount> non_job_verdict_kills_{};
     std::uint64_t deaths_after_disconnect_ = 0;
     std::uint64_t daemonized_ = 0;
     std::uint64_t orphans_[2][2] = {};  // [OrphanCause][ReaperKind]

@@ -228,5 +228,124 @@ TEST(SshDisconnect, KillingTheClientHangsUpTheRemoteShellAndItsJobsGetVerdicts) 
     EXPECT_EQ(derived.size(), live.size());
 }
 
+// `ssh -T host CMD`: no pty, so no hangup. The client is SIGKILLed; the
+// sshd session process sees the connection drop and exits without a signal
+// to the command, whose pipes to it lose their reader. A command that
+// writes dies of SIGPIPE (killed_by_disconnect, via the vanished sshd); one
+// that does not survives as an orphan whose output is lost.
+TEST(SshDisconnect, ACommandWithoutAPtyLosesItsSshdAndDiesOfSigpipeOrIsOrphaned) {
+    if (auto missing = missing_openssh_programs(); !missing.empty())
+        HUPWATCH_SKIP_OR_FAIL_UNDER_CI(
+            "OpenSSH missing (install openssh-server and openssh-client)");
+    HUPWATCH_START_MONITOR(monitor);
+    std::string error;
+    auto server = SshdServer::start(error);
+    ASSERT_TRUE(server) << error;
+    JobKiller jobs;
+    const std::string tag = std::to_string(getpid());
+    // $$ is the remote shell, which execs the command: one process, the
+    // leader of the session sshd's child made with setsid().
+    SshCommand writer(*server,
+                      "echo W=$$; exec sh -c 'while :; do echo tick; sleep 0.3; done' hw" + tag);
+    SshCommand quiet(*server, "echo Q=$$; exec sleep 3003" + tag);
+    ASSERT_TRUE(writer.started() && quiet.started());
+    auto writer_pid = writer.wait_pid("W");
+    auto quiet_pid = quiet.wait_pid("Q");
+    ASSERT_TRUE(writer_pid && quiet_pid)
+        << writer.transcript() << quiet.transcript() << "\nsshd stderr:\n"
+        << server->log();
+    jobs.add(*writer_pid);
+    jobs.add(*quiet_pid);
+    ASSERT_TRUE(writer.wait_for("tick\n", std::chrono::seconds(10))) << writer.transcript();
+    auto comm_is = [](pid_t pid, const std::string& comm) {
+        auto s = read_proc_stat(pid);
+        return s && s->comm == comm;
+    };
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!comm_is(*quiet_pid, "sleep") && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto writer_stat = read_proc_stat(*writer_pid);
+    auto quiet_stat = read_proc_stat(*quiet_pid);
+    ASSERT_TRUE(writer_stat && quiet_stat);
+    ASSERT_EQ(quiet_stat->comm, "sleep");
+    ASSERT_EQ(writer_stat->sid, *writer_pid) << "sshd makes the command a session leader";
+    ASSERT_EQ(quiet_stat->sid, *quiet_pid);
+    // Their sshd session processes, children of our listener.
+    const pid_t writer_sshd = writer_stat->ppid;
+    const pid_t quiet_sshd = quiet_stat->ppid;
+    for (pid_t sshd : {writer_sshd, quiet_sshd}) {
+        auto s = read_proc_stat(sshd);
+        ASSERT_TRUE(s);
+        EXPECT_EQ(s->comm, "sshd");
+        EXPECT_EQ(s->ppid, server->pid());
+    }
+
+    int status = writer.kill_client();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    status = quiet.kill_client();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+    for (pid_t pid : {*writer_pid, *quiet_pid}) {
+        SCOPED_TRACE("command " + std::to_string(pid));
+        auto d = monitor->wait_disconnect(static_cast<std::uint32_t>(pid));
+        ASSERT_TRUE(d) << "no disconnect; sshd stderr:\n" << server->log();
+        EXPECT_EQ(d->leader.pid, static_cast<std::uint32_t>(pid));
+        EXPECT_EQ(d->tty_dev, 0u);
+        EXPECT_EQ(d->hung_up_by_comm, "sshd");
+        EXPECT_EQ(d->hung_up_by_pid,
+                  static_cast<std::uint32_t>(pid == *writer_pid ? writer_sshd : quiet_sshd));
+        EXPECT_EQ(d->user, "root");
+    }
+    BootClock clock;
+    auto describe = [&](const std::vector<Verdict>& verdicts) {
+        std::string out;
+        for (const auto& v : verdicts) out += "\n  " + to_json_line(Finding{v}, clock);
+        return out;
+    };
+    auto only_verdict = [&](pid_t pid) -> std::optional<Verdict> {
+        auto first = monitor->wait_verdicts(static_cast<std::uint32_t>(pid), 1);
+        auto all = first.empty() ? first
+                                 : monitor->wait_verdicts(static_cast<std::uint32_t>(pid), 2,
+                                                          std::chrono::milliseconds(800));
+        EXPECT_EQ(all.size(), 1u) << "verdicts about " << pid << ":" << describe(all);
+        if (all.size() != 1) return std::nullopt;
+        return all[0];
+    };
+    {
+        SCOPED_TRACE("writer " + std::to_string(*writer_pid));
+        auto v = only_verdict(*writer_pid);
+        ASSERT_TRUE(v);
+        EXPECT_EQ(v->kind, VerdictKind::KilledByDisconnect);
+        EXPECT_EQ(v->signal, SIGPIPE);
+        EXPECT_EQ(v->process.comm, "sh");
+        EXPECT_EQ(v->sid, static_cast<std::uint32_t>(*writer_pid));
+        EXPECT_EQ(v->disconnect_sid, static_cast<std::uint32_t>(*writer_pid));
+        ASSERT_TRUE(v->via) << "via the vanished sshd session";
+        EXPECT_EQ(v->via->pid, static_cast<std::uint32_t>(writer_sshd));
+        EXPECT_EQ(v->via->comm, "sshd");
+        ASSERT_FALSE(v->lineage.empty());
+        EXPECT_EQ(v->lineage.front().pid, static_cast<std::uint32_t>(writer_sshd));
+    }
+    {
+        SCOPED_TRACE("quiet " + std::to_string(*quiet_pid));
+        auto v = only_verdict(*quiet_pid);
+        ASSERT_TRUE(v);
+        EXPECT_EQ(v->kind, VerdictKind::Orphaned);
+        EXPECT_EQ(v->cause, OrphanCause::Disconnect);
+        EXPECT_EQ(v->disconnect_sid, static_cast<std::uint32_t>(*quiet_pid));
+        EXPECT_EQ(v->survived_because, SurvivalReason::NotSignalled);
+        EXPECT_TRUE(v->output_lost)
+            << "its stdout and stderr are pipes whose reader, sshd, is gone";
+        EXPECT_TRUE(v->dead_fds.empty()) << "dead_fds lists hung-up terminals only";
+        EXPECT_EQ(v->process.comm, "sleep");
+        ASSERT_FALSE(v->lineage.empty());
+        EXPECT_EQ(v->lineage.front().pid, static_cast<std::uint32_t>(quiet_sshd));
+        auto now = read_proc_stat(*quiet_pid);
+        ASSERT_TRUE(now) << "the orphan died";
+        ASSERT_TRUE(v->new_parent);
+        EXPECT_EQ(v->new_parent->pid, static_cast<std::uint32_t>(now->ppid));
+    }
+}
+
 }  // namespace
 }  // namespace hupwatch::test

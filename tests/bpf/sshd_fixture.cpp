@@ -94,6 +94,35 @@ bool accepts_connections(int port) {
     return ok;
 }
 
+// The client's command line: -F /dev/null, no user or system client config;
+// known hosts go nowhere, so ~/.ssh is neither read nor written.
+std::vector<std::string> ssh_client_args(const SshdServer& server, const std::string& mode,
+                                         const std::vector<std::string>& command) {
+    std::vector<std::string> args{kSshPath,
+                                  mode,
+                                  "-F",
+                                  "/dev/null",
+                                  "-i",
+                                  server.client_key(),
+                                  "-p",
+                                  std::to_string(server.port()),
+                                  "-o",
+                                  "StrictHostKeyChecking=no",
+                                  "-o",
+                                  "UserKnownHostsFile=/dev/null",
+                                  "-o",
+                                  "BatchMode=yes",
+                                  "-o",
+                                  "IdentitiesOnly=yes",
+                                  "-o",
+                                  "LogLevel=ERROR",
+                                  "-o",
+                                  "ConnectTimeout=5",
+                                  "root@127.0.0.1"};
+    args.insert(args.end(), command.begin(), command.end());
+    return args;
+}
+
 }  // namespace
 
 std::vector<std::string> missing_openssh_programs() {
@@ -264,30 +293,9 @@ SshClientPty::SshClientPty(const SshdServer& server) {
     size.ws_col = 200;  // long command lines stay on one line
     ioctl(master_, TIOCSWINSZ, &size);
 
-    // -F /dev/null: no user or system client config; known hosts go nowhere,
-    // so ~/.ssh is neither read nor written. TERM=dumb keeps the remote
-    // readline plain (no bracketed paste, no escape sequences).
-    ExecArgs argv({kSshPath,
-                   "-tt",
-                   "-F",
-                   "/dev/null",
-                   "-i",
-                   server.client_key(),
-                   "-p",
-                   std::to_string(server.port()),
-                   "-o",
-                   "StrictHostKeyChecking=no",
-                   "-o",
-                   "UserKnownHostsFile=/dev/null",
-                   "-o",
-                   "BatchMode=yes",
-                   "-o",
-                   "IdentitiesOnly=yes",
-                   "-o",
-                   "LogLevel=ERROR",
-                   "-o",
-                   "ConnectTimeout=5",
-                   "root@127.0.0.1"});
+    // TERM=dumb keeps the remote readline plain (no bracketed paste, no
+    // escape sequences).
+    ExecArgs argv(ssh_client_args(server, "-tt", {}));
     ExecArgs envp({"TERM=dumb", "PATH=/usr/bin:/bin", "HOME=/root", "LANG=C"});
     client_ = fork();
     if (client_ == 0) {
@@ -377,6 +385,70 @@ std::optional<std::string> SshClientPty::wait_for(const std::string& marker,
         buffer_.append(chunk, static_cast<std::size_t>(n));
         transcript_.append(chunk, static_cast<std::size_t>(n));
     }
+}
+
+SshCommand::SshCommand(const SshdServer& server, const std::string& command) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return;
+    ExecArgs argv(ssh_client_args(server, "-T", {command}));
+    ExecArgs envp({"PATH=/usr/bin:/bin", "HOME=/root", "LANG=C"});
+    client_ = fork();
+    if (client_ == 0) {
+        int null_fd = open("/dev/null", O_RDONLY);
+        if (null_fd < 0) _exit(126);
+        dup2(null_fd, 0);
+        dup2(fds[1], 1);
+        dup2(fds[1], 2);
+        execve(argv.get()[0], argv.get(), envp.get());
+        _exit(127);
+    }
+    close(fds[1]);
+    out_ = fds[0];
+}
+
+SshCommand::~SshCommand() {
+    if (client_ > 0) kill_client();
+    if (out_ >= 0) close(out_);
+}
+
+std::optional<std::string> SshCommand::wait_for(const std::string& marker,
+                                                std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    for (;;) {
+        auto at = buffer_.find(marker);
+        if (at != std::string::npos) {
+            std::string out = buffer_.substr(0, at + marker.size());
+            buffer_.erase(0, at + marker.size());
+            return out;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0 || out_ < 0) return std::nullopt;
+        pollfd p{out_, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+        char chunk[4096];
+        ssize_t n = read(out_, chunk, sizeof(chunk));
+        if (n <= 0) return std::nullopt;  // the client is gone
+        buffer_.append(chunk, static_cast<std::size_t>(n));
+        transcript_.append(chunk, static_cast<std::size_t>(n));
+    }
+}
+
+std::optional<pid_t> SshCommand::wait_pid(const std::string& name) {
+    if (!wait_for(name + "=", std::chrono::seconds(15))) return std::nullopt;
+    auto rest = wait_for("\n", std::chrono::seconds(5));
+    if (!rest) return std::nullopt;
+    std::string v = rest->substr(0, rest->size() - 1);
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return static_cast<pid_t>(std::stol(v));
+}
+
+int SshCommand::kill_client() {
+    int status = -1;
+    if (client_ <= 0) return status;
+    kill(client_, SIGKILL);
+    waitpid(client_, &status, 0);
+    client_ = -1;
+    return status;
 }
 
 }  // namespace hupwatch::test

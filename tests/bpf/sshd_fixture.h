@@ -107,4 +107,32 @@ class SshClientPty {
     bool ok_ = false;
 };
 
+// `ssh -T root@127.0.0.1 CMD`: no pty on either side, as scp, rsync and
+// Ansible run commands. Its stdout and stderr come back through a pipe the
+// test reads; stdin is /dev/null.
+class SshCommand {
+   public:
+    SshCommand(const SshdServer& server, const std::string& command);
+    ~SshCommand();
+    SshCommand(const SshCommand&) = delete;
+    SshCommand& operator=(const SshCommand&) = delete;
+
+    bool started() const { return client_ > 0; }
+    pid_t client_pid() const { return client_; }
+    // Waits until `marker` shows in the output; returns the output up to it.
+    std::optional<std::string> wait_for(const std::string& marker,
+                                        std::chrono::milliseconds timeout);
+    // The value after "NAME=" on a line of the output, as a pid.
+    std::optional<pid_t> wait_pid(const std::string& name);
+    // SIGKILLs the client and reaps it (the connection drops without a word).
+    int kill_client();
+    const std::string& transcript() const { return transcript_; }
+
+   private:
+    int out_ = -1;
+    pid_t client_ = -1;
+    std::string buffer_;
+    std::string transcript_;
+};
+
 }  // namespace hupwatch::test

@@ -22,6 +22,7 @@ class FakeUsers : public HostProbe {
    public:
     std::optional<std::string> cgroup_path(std::uint32_t pid) override {
         if (pid == 901) return "/user.slice/user-1000.slice/session-4.scope";
+        if (pid == 911) return "/system.slice/hwtest.scope";  // systemd-run --scope
         return std::nullopt;
     }
     std::optional<SignalMasks> signal_masks(std::uint32_t) override { return std::nullopt; }
@@ -313,6 +314,104 @@ TEST(KillAttributor, UnitIsTheDeepestServiceOrScope) {
               "x.scope");
     EXPECT_EQ(unit_of_cgroup("/"), std::nullopt);
     EXPECT_EQ(unit_of_cgroup("/hwtest"), std::nullopt);
+}
+
+// systemd (PID 1 of a container, or a user's systemd --user) stopping the
+// login's scope: SIGTERM, SIGCONT, SIGHUP, all kill() from systemd, which
+// has also become the orphaned job's parent.
+TEST(KillAttributor, SystemdStoppingTheSessionScopeIsASessionStop) {
+    KillStory s;
+    auto systemd = s.proc(1, kSec / 4, 0, 1, 0, "systemd", 0);
+    s.fork(systemd, 0, kSec / 4);
+    auto job = s.job(901, "sleep");
+    s.signal(20 * kSec, job, systemd, SIGTERM, SignalOrigin::User);
+    s.signal(20 * kSec + 1, job, systemd, SIGCONT, SignalOrigin::User);
+    s.signal(20 * kSec + 2, job, systemd, SIGHUP, SignalOrigin::User);
+    s.die(20 * kSec + 5, job, SIGTERM);
+    auto v = s.killed(901);
+    ASSERT_TRUE(v.kill);
+    EXPECT_EQ(v.kill->cause, KillCause::SessionStop);
+    EXPECT_EQ(v.signal, SIGTERM);
+    EXPECT_EQ(v.kill->unit, "session-4.scope");
+    ASSERT_TRUE(v.kill->killer);
+    EXPECT_EQ(v.kill->killer->process.pid, 1u);
+    EXPECT_EQ(kill_sentence(v),
+              "killed by SIGTERM from systemd stopping login session scope session-4.scope");
+}
+
+TEST(KillAttributor, SystemdStoppingAnotherUnitIsTheServiceManagerNamingIt) {
+    KillStory s;
+    auto systemd = s.proc(1, kSec / 4, 0, 1, 0, "systemd", 0);
+    s.fork(systemd, 0, kSec / 4);
+    auto job = s.job(911, "sleep");
+    s.signal(20 * kSec, job, systemd, SIGTERM, SignalOrigin::User);
+    s.die(20 * kSec + 5, job, SIGTERM);
+    auto v = s.killed(911);
+    ASSERT_TRUE(v.kill);
+    EXPECT_EQ(v.kill->cause, KillCause::ServiceManager);
+    EXPECT_EQ(v.kill->unit, "hwtest.scope");
+    EXPECT_EQ(kill_sentence(v), "killed by SIGTERM from systemd stopping unit hwtest.scope");
+}
+
+TEST(KillAttributor, UserspaceOomKillersAreToldApartByTheirExecutable) {
+    for (const std::string killer : {"systemd-oomd", "earlyoom", "nohang"}) {
+        SCOPED_TRACE(killer);
+        KillStory s;
+        auto oomd = s.proc(600, kSec / 4, 1, 600, 0, killer, 0);
+        s.fork(oomd, 0, kSec / 4);
+        s.exec(oomd, {"/usr/bin/" + killer}, kSec / 4);
+        auto job = s.job(901, "python3");
+        s.signal(20 * kSec, job, oomd, SIGKILL, SignalOrigin::User);
+        s.die(20 * kSec + 5, job, SIGKILL);
+        auto v = s.killed(901);
+        ASSERT_TRUE(v.kill);
+        EXPECT_EQ(v.kill->cause, KillCause::OomUserspace);
+        ASSERT_TRUE(v.kill->killer);
+        EXPECT_EQ(v.kill->killer->process.comm, killer);
+        EXPECT_EQ(kill_sentence(v), "killed by SIGKILL from the userspace OOM killer `/usr/bin/" +
+                                        killer + "` (pid 600) run by root");
+    }
+}
+
+TEST(KillAttributor, AUserspaceOomKillOfANonJobStillGetsAVerdict) {
+    KillStory s;
+    auto oomd = s.proc(600, kSec / 4, 1, 600, 0, "earlyoom", 0);
+    s.fork(oomd, 0, kSec / 4);
+    auto daemon = s.proc(700, kSec / 2, 1, 700, 0, "java", 0);
+    s.fork(daemon, 0, kSec / 2);
+    s.signal(20 * kSec, daemon, oomd, SIGKILL, SignalOrigin::User);
+    s.die(20 * kSec + 5, daemon, SIGKILL);
+    auto v = s.killed(700);
+    ASSERT_TRUE(v.kill);
+    EXPECT_EQ(v.kill->cause, KillCause::OomUserspace);
+    EXPECT_FALSE(v.kill->job);
+}
+
+// A nohup job left by a logout is reparented away from its login; killed
+// later, its login is still in the lineage it had.
+TEST(KillAttributor, AnOrphanKilledLaterIsStillAJobByItsOriginalLineage) {
+    KillStory s;
+    auto subreaper = s.proc(2, kSec / 4, 0, 2, 0, "reaper", 0);
+    s.fork(subreaper, 0, kSec / 4);
+    auto sh = s.proc(905, 10 * kSec, 900, 900, 0, "sh");
+    sh.loginuid = UINT32_MAX;
+    s.fork(sh, s.bash.start_ns, 10 * kSec);
+    auto job = s.proc(906, 11 * kSec, 905, 900, 0, "sleep");
+    s.fork(job, sh.start_ns, 11 * kSec);
+    s.die(15 * kSec, sh, 0);
+    auto moved = job;
+    moved.ppid = 905;
+    s.feed(15 * kSec,
+           ReparentEvent{moved, 905, sh.start_ns, 2, subreaper.start_ns, ReaperKind::Subreaper});
+    auto killer = s.proc(950, 20 * kSec, 2, 2, 0, "pkill", 0);
+    s.fork(killer, subreaper.start_ns, 20 * kSec);
+    s.signal(30 * kSec, job, killer, SIGTERM, SignalOrigin::User);
+    s.die(30 * kSec + 5, job, SIGTERM);
+    auto v = s.verdicts_for(906);
+    ASSERT_FALSE(v.empty());
+    EXPECT_EQ(v.back().kind, VerdictKind::Killed);
+    ASSERT_TRUE(v.back().kill);
+    EXPECT_TRUE(v.back().kill->job);
 }
 
 }  // namespace

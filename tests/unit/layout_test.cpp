@@ -95,7 +95,7 @@ std::vector<StructLayout> cxx_layouts() {
         {"hw_hung_up_fd",
          sizeof(hw_hung_up_fd),
          {MEMBER(hw_hung_up_fd, start_ns), MEMBER(hw_hung_up_fd, pid), MEMBER(hw_hung_up_fd, fd),
-          MEMBER(hw_hung_up_fd, tty_dev), MEMBER(hw_hung_up_fd, _pad0)}},
+          MEMBER(hw_hung_up_fd, tty_dev), MEMBER(hw_hung_up_fd, kind)}},
     };
 }
 

@@ -172,6 +172,19 @@ TEST(Risk, ACommandRunAsATmuxOrScreenWindowIsAProtectedJob) {
     EXPECT_FALSE(is_shell_comm("bashful"));
 }
 
+// `ssh host CMD` (no pty): sshd's child made the command a session leader
+// without a terminal. It is a job (its output goes back over the
+// connection), not a login's own leader.
+TEST(Risk, AnSshCommandWithoutAPtyIsAJob) {
+    RiskFacts command;
+    command.is_session_leader = true;
+    command.has_tty = false;
+    command.in_interactive_session = false;
+    EXPECT_FALSE(risk_is(command, Risk::NotAJob, "session_leader"));
+    EXPECT_TRUE(risk_is(command, Risk::Protected, "own_session"))
+        << "no terminal to hang up: no SIGHUP reaches it";
+}
+
 TEST(Output, TerminalLinks) {
     EXPECT_TRUE(is_terminal_link("/dev/pts/3"));
     EXPECT_TRUE(is_terminal_link("/dev/pts/1024"));

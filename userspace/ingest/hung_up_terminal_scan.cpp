@@ -50,7 +50,9 @@ std::optional<std::vector<HungUpFd>> HungUpTerminalScan::scan(std::uint32_t pid,
             const auto& r = records[i];
             // A pid reused between the caller's look and ours is another process.
             if (r.pid != pid || r.start_ns != start_ns) continue;
-            out.push_back({static_cast<int>(r.fd), r.tty_dev});
+            out.push_back({static_cast<int>(r.fd), r.tty_dev,
+                           r.kind == HW_DEAD_FD_WIDOWED_PIPE ? DeadFdKind::WidowedPipe
+                                                             : DeadFdKind::HungUpTerminal});
         }
     }
     close(fd);

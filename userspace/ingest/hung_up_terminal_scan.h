@@ -1,5 +1,6 @@
 // Runs the iter/task_file program (bpf/hung_up_files.bpf.c) over one
-// process: which of its fds are hung-up terminals, as the kernel sees them.
+// process: which of its fds are hung-up terminals or widowed pipes, as the
+// kernel sees them.
 // Costs a link, an iterator fd and a read per call; nothing between calls.
 #pragma once
 

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "cgroup_id_resolver.h"
 #include "host_probe.h"
 #include "hung_up_terminal_scan.h"
 
@@ -13,6 +14,9 @@ class ProcHostProbe : public HostProbe {
    public:
     explicit ProcHostProbe(std::string proc_root = "/proc") : proc_root_(std::move(proc_root)) {}
     std::optional<std::string> cgroup_path(std::uint32_t pid) override;
+    std::optional<std::string> cgroup_path_of_id(std::uint64_t id) override {
+        return cgroups_.path_of(id);
+    }
     std::optional<SignalMasks> signal_masks(std::uint32_t pid) override;
     std::optional<OutputTargets> output_targets(std::uint32_t pid) override;
     std::string user_name(std::uint32_t uid) override;
@@ -28,6 +32,7 @@ class ProcHostProbe : public HostProbe {
    private:
     std::string proc_root_;
     HungUpTerminalScan* scan_ = nullptr;
+    CgroupIdResolver cgroups_;
 };
 
 }  // namespace hupwatch

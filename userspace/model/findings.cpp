@@ -21,6 +21,9 @@ constexpr NameTable<KillCause, kKillCauseCount> kKillCauses{{
     {KillCause::BrokenPipe, "broken_pipe"},
     {KillCause::OomKernel, "oom_kernel"},
     {KillCause::CgroupKill, "cgroup_kill"},
+    {KillCause::SessionStop, "session_stop"},
+    {KillCause::ServiceManager, "service_manager"},
+    {KillCause::OomUserspace, "oom_userspace"},
     {KillCause::Unknown, "unknown"},
 }};
 constexpr NameTable<OrphanCause, 2> kOrphanCauses{{

@@ -44,9 +44,12 @@ enum class KillCause {
     BrokenPipe,
     OomKernel,
     CgroupKill,
+    SessionStop,     // systemd stopping a login's session-N.scope (logout, terminate-session)
+    ServiceManager,  // systemd stopping any other unit
+    OomUserspace,    // systemd-oomd, earlyoom, nohang
     Unknown
 };
-inline constexpr std::size_t kKillCauseCount = 8;
+inline constexpr std::size_t kKillCauseCount = 11;
 
 // The public names (docs/events.md), one table each in findings.cpp.
 std::string_view verdict_kind_name(VerdictKind kind);

@@ -22,10 +22,13 @@ struct OutputTargets {
     std::string stderr_path;
 };
 
-// An fd whose file is a hung-up terminal (its writes fail with EIO).
+// An fd whose writes reach nobody: a hung-up terminal (they fail with EIO),
+// or a pipe whose readers all closed (they raise SIGPIPE).
+enum class DeadFdKind { HungUpTerminal, WidowedPipe };
 struct HungUpFd {
     int fd = 0;
-    std::uint32_t tty_dev = 0;  // the terminal it was; 0 if unknown
+    std::uint32_t tty_dev = 0;  // the terminal it was; 0 if unknown or a pipe
+    DeadFdKind kind = DeadFdKind::HungUpTerminal;
 };
 
 // The passwd name of uid, or the number when it has none.
@@ -35,13 +38,18 @@ class HostProbe {
    public:
     virtual ~HostProbe() = default;
     virtual std::optional<std::string> cgroup_path(std::uint32_t pid) = 0;
+    // The cgroup v2 path of a cgroup id (an event's cgroup_id), while that
+    // cgroup exists, even after the process is gone; nullopt when unknown.
+    virtual std::optional<std::string> cgroup_path_of_id(std::uint64_t /*id*/) {
+        return std::nullopt;
+    }
     virtual std::optional<SignalMasks> signal_masks(std::uint32_t pid) = 0;
     virtual std::optional<OutputTargets> output_targets(std::uint32_t pid) = 0;
     virtual std::string user_name(std::uint32_t uid) = 0;
     // utime + stime of a live process, in seconds.
     virtual std::optional<double> cpu_seconds(std::uint32_t pid) = 0;
-    // Every fd of process (pid, start_ns) that is a hung-up terminal, asked
-    // of the kernel itself; nullopt when it cannot be asked (no BPF
+    // Every fd of process (pid, start_ns) that is a hung-up terminal or a
+    // widowed pipe, asked of the kernel itself; nullopt when it cannot be asked (no BPF
     // iterator, replay), and the caller falls back to output_targets().
     virtual std::optional<std::vector<HungUpFd>> hung_up_fds(std::uint32_t /*pid*/,
                                                              std::uint64_t /*start_ns*/) {

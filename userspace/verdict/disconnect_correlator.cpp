@@ -93,6 +93,7 @@ std::vector<Finding> DisconnectCorrelator::on_event(const Event& event, const Pr
             if (inserted || it->second != old_parent || !orphan_pending(r->child))
                 pending_orphans_.push_back({event.ktime_ns + options_.orphan_settle_ns, event});
         }
+        if (auto d = on_vanished_sshd(event, *r, table)) now.push_back(std::move(*d));
     } else if (const auto* lost = std::get_if<OutputLostEvent>(&event.body)) {
         notes_[{lost->proc.pid, lost->proc.start_ns}].eio_writes = lost->eio_writes;
     }
@@ -229,9 +230,13 @@ void DisconnectCorrelator::add_disconnect_evidence(Verdict& v, const SessionStat
     const auto& d = *session.disconnect;
     v.disconnect_ktime_ns = d.ktime_ns;
     v.disconnect_sid = d.sid;
-    v.evidence.push_back({d.ktime_ns, "disconnect",
-                          fmt::format("session {} of {} on {} hung up by {} {}", d.sid, d.user,
-                                      tty_label(d.tty_dev), d.hung_up_by_comm, d.hung_up_by_pid)});
+    v.evidence.push_back(
+        {d.ktime_ns, "disconnect",
+         session.vanished_sshd
+             ? fmt::format("session {} of {} (no tty) lost its sshd session process {} {}", d.sid,
+                           d.user, d.hung_up_by_comm, d.hung_up_by_pid)
+             : fmt::format("session {} of {} on {} hung up by {} {}", d.sid, d.user,
+                           tty_label(d.tty_dev), d.hung_up_by_comm, d.hung_up_by_pid)});
 }
 
 std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const ExitEvent& exit,
@@ -241,6 +246,22 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
     auto key = Key{proc.pid, proc.start_ns};
     // Who killed it, if a signal did; used only when nothing below explains it.
     std::optional<KillAttribution> kill = kills_.attribute(event, exit, table);
+    // An orphan's login is in the lineage it had before reparenting (a
+    // nohup job left by a logout, then stopped with its session's scope).
+    if (kill && !kill->is_job)
+        kill->is_job = KillAttributor::leads_to_login(original_lineage(proc, table));
+
+    if (auto v = broken_pipe_after_disconnect(event, exit, table)) {
+        if (proc.pid == proc.sid) {
+            auto& session = sessions_[proc.sid];
+            session.ended = true;
+            session.ended_ns = event.ktime_ns;
+        }
+        drop_pending_orphan(proc);
+        notes_.erase(key);
+        out.push_back(std::move(*v));
+        return out;
+    }
 
     if (proc.pid == proc.sid) {
         // A session leader's exit ends its session. Without a hangup it is a
@@ -361,13 +382,7 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
             decided = true;
         }
     }
-    if (decided) {
-        // Its death is the story: not also an orphan.
-        std::erase_if(pending_orphans_, [&](const PendingOrphan& p) {
-            const auto& c = std::get<ReparentEvent>(p.reparent.body).child;
-            return c.pid == proc.pid && c.start_ns == proc.start_ns;
-        });
-    }
+    if (decided) drop_pending_orphan(proc);  // its death is the story: not also an orphan
     if (!decided && kill) add_killed_verdict(out, std::move(*kill), event, exit, table);
     if (notes_it != notes_.end()) notes_.erase(notes_it);
     return out;
@@ -447,6 +462,13 @@ void DisconnectCorrelator::prune(std::uint64_t now_ns, const ProcessTable& table
         sessions_.erase(victim);
         ++sessions_dropped_;
     }
+}
+
+void DisconnectCorrelator::drop_pending_orphan(const ProcessInfo& proc) {
+    std::erase_if(pending_orphans_, [&](const PendingOrphan& p) {
+        const auto& c = std::get<ReparentEvent>(p.reparent.body).child;
+        return c.pid == proc.pid && c.start_ns == proc.start_ns;
+    });
 }
 
 bool DisconnectCorrelator::orphan_pending(const ProcessInfo& child) const {

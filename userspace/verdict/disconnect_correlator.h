@@ -32,6 +32,10 @@ struct CorrelatorOptions {
     // with the tick period this keeps verdicts within 1 s of the fact.
     std::uint64_t orphan_settle_ns = 400'000'000ULL;
     std::size_t max_lineage = 16;
+    // A session inside a session (script, sudo -i, su -, a nested login)
+    // that ends this soon after its enclosing session's disconnect ended
+    // because of it: its orphans trace back to the outer disconnect.
+    std::uint64_t nested_window_ns = 10'000'000'000ULL;
     // Bounds on memory. A session is forgotten this long after its leader
     // exited once no process the table knows is still in it; past
     // max_sessions the oldest ended ones go first (counted).
@@ -80,6 +84,9 @@ class DisconnectCorrelator {
         std::uint32_t loginuid = UINT32_MAX;
         std::uint32_t audit_session = UINT32_MAX;
         std::optional<DisconnectFinding> disconnect;
+        // `ssh host CMD` (no pty): the sshd session process whose exit left
+        // the command behind was the disconnect.
+        std::optional<ProcessRef> vanished_sshd;
         bool ended = false;
         std::uint64_t ended_ns = 0;
     };
@@ -131,6 +138,21 @@ class DisconnectCorrelator {
     std::vector<const ProcessEntry*> original_lineage(const ProcessInfo& info,
                                                       const ProcessTable& table) const;
     void add_disconnect_evidence(Verdict& verdict, const SessionState& session) const;
+    // ssh_command_disconnect.cpp: a command run by `ssh host CMD` outlived
+    // its sshd session process. Returns the disconnect it makes, if any.
+    std::optional<DisconnectFinding> on_vanished_sshd(const Event& event, const ReparentEvent& r,
+                                                      const ProcessTable& table);
+    // A death by SIGPIPE after such a disconnect: its output's reader is gone.
+    std::optional<Verdict> broken_pipe_after_disconnect(const Event& event, const ExitEvent& exit,
+                                                        const ProcessTable& table) const;
+    // The disconnect of a session enclosing the dead parent's own (a job of
+    // `script` or `sudo -i` run in a login that hung up), or null.
+    const SessionState* enclosing_disconnect(const ProcessInfo& child, std::uint32_t parent_sid,
+                                             std::uint64_t when, const ProcessTable& table) const;
+    // The lineage up to the leader of session `sid`, through inner sessions.
+    void extend_lineage_to(Verdict& v, const ProcessInfo& info, std::uint32_t sid,
+                           const ProcessTable& table) const;
+    void drop_pending_orphan(const ProcessInfo& proc);
     const SessionState* disconnected_session(std::uint32_t sid, std::uint64_t before_ns) const;
     std::string user_name(std::uint32_t uid) const;
     // The `killed` verdict, for a death by signal nothing above explained.

@@ -27,6 +27,18 @@ bool is_login_ancestor(const std::string& comm) {
            comm == "SCREEN" || comm == "screen";
 }
 
+// Userspace OOM killers, told apart by the sender's executable (its comm:
+// nohang is a script, whose comm is its file's name).
+bool is_userspace_oom_killer(const std::string& comm) {
+    return comm == "systemd-oomd" || comm == "earlyoom" || comm == "nohang";
+}
+
+// A login's scope: logind asks systemd for session-N.scope at each login
+// (pam_systemd), and systemd stops it at logout or terminate-session.
+bool is_session_scope(const std::optional<std::string>& unit) {
+    return unit && unit->starts_with("session-") && unit->ends_with(".scope");
+}
+
 }  // namespace
 
 std::optional<std::string> unit_of_cgroup(std::string_view path) {
@@ -52,7 +64,10 @@ void KillAttributor::observe(const Event& event) {
         auto& notes = notes_[{s->target.pid, s->target.start_ns}];
         notes.signals.push_back({event.ktime_ns, *s});
         if (notes.signals.size() > kSignalsKept) notes.signals.erase(notes.signals.begin());
-        // The victim's cgroup names its unit; it is gone from /proc soon.
+        // The victim's cgroup names its unit; it is gone from /proc soon,
+        // often before this event is read (systemd's SIGTERM kills at
+        // once): its cgroup id at the signal names it while the unit lives.
+        if (probe_ && !notes.cgroup) notes.cgroup = probe_->cgroup_path_of_id(s->target.cgroup_id);
         if (probe_ && !notes.cgroup) notes.cgroup = probe_->cgroup_path(s->target.pid);
     } else if (const auto* oom = std::get_if<OomVictimEvent>(&event.body)) {
         notes_[{oom->proc.pid, oom->proc.start_ns}].oom = std::make_pair(event.ktime_ns, *oom);
@@ -62,7 +77,11 @@ void KillAttributor::observe(const Event& event) {
 bool KillAttributor::is_job(const ProcessInfo& info, const ProcessTable& table) {
     // loginuid is set by pam_loginuid at a login and inherited by all it runs.
     if (info.loginuid != UINT32_MAX || info.tty_dev != 0) return true;
-    for (const auto* ancestor : table.lineage(info.pid, info.start_ns, kMaxAncestors)) {
+    return leads_to_login(table.lineage(info.pid, info.start_ns, kMaxAncestors));
+}
+
+bool KillAttributor::leads_to_login(const std::vector<const ProcessEntry*>& ancestors) {
+    for (const auto* ancestor : ancestors) {
         if (ancestor->info.tty_dev != 0 || ancestor->info.loginuid != UINT32_MAX ||
             is_login_ancestor(ancestor->info.comm))
             return true;
@@ -115,11 +134,12 @@ std::optional<KillAttribution> KillAttributor::attribute(const Event& event, con
                 fatal = &seen;
         }
     }
-    classify(a, proc, fatal, notes ? &*notes : nullptr, table);
-
+    // The unit first: it tells systemd's session stops from its unit stops.
     std::optional<std::string> cgroup = notes ? notes->cgroup : std::nullopt;
     if (!cgroup && probe_) cgroup = probe_->cgroup_path(proc.pid);
     if (cgroup) a.details.unit = unit_of_cgroup(*cgroup);
+
+    classify(a, proc, fatal, notes ? &*notes : nullptr, table);
 
     a.evidence.push_back({event.ktime_ns, "exit",
                           fmt::format("{} {} killed by {}{}", proc.comm, proc.pid, signal_name(sig),
@@ -175,6 +195,14 @@ void KillAttributor::classify(KillAttribution& a, const ProcessInfo& victim,
     d.killer = killer_of(s, table);
     if (s.origin == SignalOrigin::Kernel) {
         d.cause = KillCause::Unknown;
+    } else if (s.sender_comm == "systemd") {
+        // PID 1 or a user's systemd --user stopping a unit: cg_kill() sends
+        // SIGTERM (then SIGCONT, SIGHUP for scopes, SIGKILL at
+        // TimeoutStopSec) with kill(), to every process of its cgroup. It is
+        // often the victim's ancestor too (the reaper of its orphans).
+        d.cause = is_session_scope(d.unit) ? KillCause::SessionStop : KillCause::ServiceManager;
+    } else if (is_userspace_oom_killer(s.sender_comm)) {
+        d.cause = KillCause::OomUserspace;
     } else if (s.no_info && sig == SIGKILL) {
         d.cause = KillCause::CgroupKill;  // __cgroup_kill(): send_sig(SIGKILL, task, 0)
     } else {

@@ -40,9 +40,10 @@ class KillAttributor {
     // a signal. Forgets the victim.
     std::optional<KillAttribution> attribute(const Event& event, const ExitEvent& exit,
                                              const ProcessTable& table);
-    // A verdict is due for jobs, and for every OOM kill.
+    // A verdict is due for jobs, and for every OOM kill (kernel or userspace).
     static bool wants_verdict(const KillAttribution& a) {
-        return a.is_job || a.details.cause == KillCause::OomKernel;
+        return a.is_job || a.details.cause == KillCause::OomKernel ||
+               a.details.cause == KillCause::OomUserspace;
     }
     // Drops notes on processes the table no longer knows (their exit lost).
     void prune(const ProcessTable& table);
@@ -54,6 +55,8 @@ class KillAttributor {
     void count_non_job(KillCause cause) { ++non_job_kills_[static_cast<std::size_t>(cause)]; }
 
     static bool is_job(const ProcessInfo& info, const ProcessTable& table);
+    // Does one of these ancestors show a login (a terminal, a loginuid, sshd)?
+    static bool leads_to_login(const std::vector<const ProcessEntry*>& ancestors);
 
    private:
     using Key = std::pair<std::uint32_t, std::uint64_t>;  // (pid, start_ns)

@@ -21,14 +21,16 @@ bool writes_to_tty(const std::string& link, std::uint32_t tty_dev) {
 }  // namespace
 
 // Is its output lost? Asked of the kernel: which of its fds are hung-up
-// terminals (an iterator over its files, at this moment). Where the kernel
+// terminals or widowed pipes (an iterator over its files, at this moment). Where the kernel
 // cannot be asked, its stdout and stderr's names against the session's line.
 void DisconnectCorrelator::add_output_facts(Verdict& v, const ProcessInfo& child,
                                             std::uint32_t tty) const {
     if (probe_) {
         if (auto dead = probe_->hung_up_fds(child.pid, child.start_ns)) {
             for (const auto& f : *dead) {
-                v.dead_fds.push_back(f.fd);
+                // dead_fds lists terminals only (docs/events.md); a widowed
+                // pipe on stdout or stderr loses the output all the same.
+                if (f.kind == DeadFdKind::HungUpTerminal) v.dead_fds.push_back(f.fd);
                 if (f.fd == 1 || f.fd == 2) v.output_lost = true;
             }
         } else if (tty != 0) {
@@ -52,6 +54,11 @@ std::optional<Finding> DisconnectCorrelator::settle_orphan(const PendingOrphan& 
     std::uint64_t when = pending.reparent.ktime_ns;
     const SessionState* session = disconnected_session(parent_sid, when);
     if (!session) session = disconnected_session(child.sid, when);
+    bool nested = false;  // the disconnect of a session around the parent's
+    if (!session) {
+        session = enclosing_disconnect(child, parent_sid, when, table);
+        nested = session != nullptr;
+    }
 
     // The table's view is newer than the event's, and /proc's newer still: a
     // forked server may call setsid() just after its parent exits (tmux
@@ -76,6 +83,7 @@ std::optional<Finding> DisconnectCorrelator::settle_orphan(const PendingOrphan& 
         ProcessRef{r.new_ppid, r.new_parent_start_ns, new_parent ? new_parent->info.comm : ""};
     v.reaper = r.reaper;
     if (session) add_disconnect_evidence(v, *session);
+    if (nested) extend_lineage_to(v, info, session->disconnect->sid, table);
     v.evidence.push_back(
         {when, "reparent",
          fmt::format("parent {} {} exited; {} {} reparented to {} ({})", old_comm, r.old_ppid,

@@ -1,0 +1,244 @@
+// Disconnects without a hangup of the job's own line: `ssh host CMD` (no
+// pty) losing its sshd session process, and a session inside a session
+// (script, sudo -i) ending because the outer login hung up. Synthetic
+// streams, no kernel.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <map>
+
+#include "correlator_story.h"
+
+namespace hupwatch {
+namespace {
+
+using namespace test;
+
+constexpr std::uint32_t kPts4 = (136u << 20) | 4;
+
+// Answers hung_up_fds() from a table: the kernel's dead-end fds.
+class DeadFdProbe : public HostProbe {
+   public:
+    std::map<std::uint32_t, std::vector<HungUpFd>> dead;
+    std::optional<std::string> cgroup_path(std::uint32_t) override { return std::nullopt; }
+    std::optional<SignalMasks> signal_masks(std::uint32_t) override { return std::nullopt; }
+    std::optional<OutputTargets> output_targets(std::uint32_t) override { return std::nullopt; }
+    std::string user_name(std::uint32_t uid) override { return std::to_string(uid); }
+    std::optional<double> cpu_seconds(std::uint32_t) override { return std::nullopt; }
+    std::optional<std::vector<HungUpFd>> hung_up_fds(std::uint32_t pid, std::uint64_t) override {
+        auto it = dead.find(pid);
+        if (it == dead.end()) return std::vector<HungUpFd>{};
+        return it->second;
+    }
+};
+
+// sshd listener 700 -> "sshd: user@notty" 800 (its own session) -> the
+// command 900, which sshd's child made a session leader without a tty.
+struct SshCommand {
+    Story& s;
+    ProcessInfo listener, sshd, cmd;
+    SshCommand(Story& story, const std::string& comm) : s(story) {
+        listener = s.proc(700, 1 * kSec, 1, 700, 0, "sshd");
+        sshd = s.proc(800, 2 * kSec, 700, 800, 0, "sshd");
+        cmd = s.proc(900, 3 * kSec, 800, 900, 0, comm);
+        s.at(1 * kSec);
+        s.fork(listener, kSec / 2);
+        s.at(2 * kSec);
+        s.fork(sshd, listener.start_ns);
+        s.at(3 * kSec);
+        s.fork(cmd, sshd.start_ns);
+        s.exec(cmd, {comm, "job"});
+    }
+    // The client vanished: sshd exits, its command is reparented to init.
+    void sshd_exits(std::uint64_t t) {
+        s.at(t);
+        s.exit_code(sshd, 255);
+        s.reparent(cmd, sshd, 1, 0);
+    }
+};
+
+TEST(SshCommand, TheSshdSessionVanishingIsTheCommandsDisconnect) {
+    Story s;
+    SshCommand ssh(s, "sh");
+    ssh.sshd_exits(10 * kSec);
+    auto d = s.disconnects();
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].sid, 900u);
+    EXPECT_EQ(d[0].leader.pid, 900u);
+    EXPECT_EQ(d[0].tty_dev, 0u);
+    EXPECT_EQ(d[0].hung_up_by_pid, 800u);
+    EXPECT_EQ(d[0].hung_up_by_comm, "sshd");
+    EXPECT_EQ(d[0].ktime_ns, 10 * kSec);
+}
+
+TEST(SshCommand, ACommandDyingOfSigpipeAfterItsSshdVanishedIsKilledByTheDisconnect) {
+    Story s;
+    SshCommand ssh(s, "sh");
+    ssh.sshd_exits(10 * kSec);
+    s.at(10 * kSec + kSec / 5);
+    s.exit_signal(ssh.cmd, SIGPIPE);
+    s.tick(12 * kSec);
+    auto v = s.verdicts_for(900);
+    ASSERT_EQ(v.size(), 1u) << "no orphan verdict besides its death";
+    EXPECT_EQ(v[0].kind, VerdictKind::KilledByDisconnect);
+    EXPECT_EQ(v[0].signal, SIGPIPE);
+    EXPECT_EQ(v[0].disconnect_sid, 900u);
+    ASSERT_TRUE(v[0].via);
+    EXPECT_EQ(v[0].via->pid, 800u);
+    EXPECT_EQ(v[0].via->comm, "sshd");
+    ASSERT_EQ(v[0].lineage.size(), 1u);
+    EXPECT_EQ(v[0].lineage[0].pid, 800u);
+    EXPECT_FALSE(v[0].kill) << "not a `killed` verdict";
+}
+
+TEST(SshCommand, ASurvivorIsOrphanedByTheDisconnectWithItsOutputLost) {
+    DeadFdProbe probe;
+    probe.dead[900] = {{1, 0, DeadFdKind::WidowedPipe}, {2, 0, DeadFdKind::WidowedPipe}};
+    Story s({}, &probe);
+    SshCommand ssh(s, "sleep");
+    ssh.sshd_exits(10 * kSec);
+    s.tick(11 * kSec);
+    auto v = s.verdicts_for(900);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Orphaned);
+    EXPECT_EQ(v[0].cause, OrphanCause::Disconnect);
+    EXPECT_EQ(v[0].disconnect_sid, 900u);
+    EXPECT_EQ(v[0].survived_because, SurvivalReason::NotSignalled);
+    EXPECT_TRUE(v[0].output_lost);
+    EXPECT_TRUE(v[0].dead_fds.empty()) << "dead_fds are hung-up terminals only";
+}
+
+TEST(SshCommand, ASurvivorWhoseOutputStillHasAReaderKeepsIt) {
+    DeadFdProbe probe;  // no dead fds: its output goes to a file
+    Story s({}, &probe);
+    SshCommand ssh(s, "sleep");
+    ssh.sshd_exits(10 * kSec);
+    s.tick(11 * kSec);
+    auto v = s.verdicts_for(900);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].cause, OrphanCause::Disconnect);
+    EXPECT_FALSE(v[0].output_lost);
+}
+
+TEST(SshCommand, AnSshdKilledByASignalIsNoDisconnect) {
+    Story s;
+    SshCommand ssh(s, "sleep");
+    s.at(10 * kSec);
+    s.exit_signal(ssh.sshd, SIGTERM);  // systemd stopping the session's scope
+    s.reparent(ssh.cmd, ssh.sshd, 1, 0);
+    EXPECT_TRUE(s.disconnects().empty());
+}
+
+TEST(SshCommand, ACommandThatEndsBeforeItsSshdIsNoDisconnect) {
+    Story s;
+    SshCommand ssh(s, "sh");
+    s.at(10 * kSec);
+    s.exit_code(ssh.cmd, 0);
+    s.exit_code(ssh.sshd, 0);
+    s.tick(12 * kSec);
+    EXPECT_TRUE(s.disconnects().empty());
+    EXPECT_TRUE(s.verdicts_for(900).empty());
+}
+
+TEST(SshCommand, ASigpipeWithoutAVanishedSshdIsABrokenPipe) {
+    Story s;
+    SshCommand ssh(s, "sh");
+    s.at(10 * kSec);
+    s.exit_signal(ssh.cmd, SIGPIPE);
+    auto v = s.verdicts_for(900);
+    for (const auto& verdict : v) EXPECT_NE(verdict.kind, VerdictKind::KilledByDisconnect);
+}
+
+TEST(SshCommand, APtyLoginsShellReparentedAfterItsHangupIsNotASecondDisconnect) {
+    Story s;
+    Login login(s);
+    login.hang_up(10 * kSec);
+    s.at(10 * kSec + 1000);
+    s.exit_code(login.sshd, 255);
+    auto shell = login.bash;
+    shell.tty_dev = 0;  // cleared by the hangup
+    s.reparent(shell, login.sshd, 1, 0);
+    EXPECT_EQ(s.disconnects().size(), 1u);
+}
+
+// Outer login: sshd 800 -> bash 900 (pts/3). `script` 910 in it runs an
+// inner bash 920 leading session 920 on pts/4, whose job 930 survives.
+struct NestedScript {
+    Story& s;
+    Login login;
+    ProcessInfo script, inner, job;
+    explicit NestedScript(Story& story) : s(story), login(story) {
+        script = login.job(910, 5 * kSec, "script");
+        inner = s.proc(920, 6 * kSec, 910, 920, kPts4, "bash");
+        s.at(6 * kSec);
+        s.fork(inner, script.start_ns);
+        job = s.proc(930, 7 * kSec, 920, 920, kPts4, "sleep");
+        s.at(7 * kSec);
+        s.fork(job, inner.start_ns);
+        s.exec(job, {"sleep", "1000"});
+    }
+    // The outer line hangs up; bash and script die of it; the inner bash
+    // dies at `inner_dies` and its job is reparented.
+    void outer_hangup_then_inner_end(std::uint64_t inner_dies) {
+        login.hang_up(100 * kSec);
+        s.at(100 * kSec + 100);
+        s.sighup(script, login.bash, SignalOrigin::User, SignalResult::Delivered);
+        s.exit_signal(login.bash, SIGHUP);
+        s.at(100 * kSec + 200);
+        s.exit_signal(script, SIGHUP);
+        s.at(inner_dies);
+        s.exit_signal(inner, SIGTERM);
+        s.reparent(job, inner, 1, 0);
+        s.tick(inner_dies + 2 * kSec);
+    }
+};
+
+TEST(NestedSessions, AnInnerJobTracesBackToTheOuterDisconnect) {
+    Story s;
+    NestedScript n(s);
+    n.outer_hangup_then_inner_end(100 * kSec + 300);
+    auto v = s.verdicts_for(930);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Orphaned);
+    EXPECT_EQ(v[0].cause, OrphanCause::Disconnect);
+    EXPECT_EQ(v[0].disconnect_sid, 900u) << "the outer session's";
+    EXPECT_EQ(v[0].sid, 920u);
+    std::vector<std::uint32_t> chain;
+    for (const auto& p : v[0].lineage) chain.push_back(p.pid);
+    EXPECT_EQ(chain, (std::vector<std::uint32_t>{920, 910, 900}));
+}
+
+TEST(NestedSessions, AnInnerSessionEndingLongAfterTheOuterDisconnectIsItsOwnStory) {
+    Story s;
+    NestedScript n(s);
+    n.outer_hangup_then_inner_end(200 * kSec);
+    auto v = s.verdicts_for(930);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Orphaned);
+    EXPECT_EQ(v[0].cause, OrphanCause::ParentExit);
+    EXPECT_FALSE(v[0].disconnect_sid);
+    ASSERT_EQ(v[0].lineage.size(), 1u) << "up to its own session's leader";
+}
+
+TEST(NestedSessions, ADaemonsDoubleForkAfterADisconnectStaysDaemonized) {
+    Story s;
+    Login login(s);
+    auto starter = login.job(910, 5 * kSec, "start-daemon");
+    auto leader = s.proc(920, 6 * kSec, 910, 920, 0, "daemon");
+    s.at(6 * kSec);
+    s.fork(leader, starter.start_ns);
+    auto worker = s.proc(930, 7 * kSec, 920, 920, 0, "daemon");
+    s.at(7 * kSec);
+    s.fork(worker, leader.start_ns);
+    login.hang_up(100 * kSec);
+    s.at(100 * kSec + 200);
+    s.exit_code(leader, 0);
+    s.reparent(worker, leader, 1, 0);
+    s.tick(102 * kSec);
+    auto v = s.verdicts_for(930);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Daemonized);
+}
+
+}  // namespace
+}  // namespace hupwatch

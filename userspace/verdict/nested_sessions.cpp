@@ -1,0 +1,39 @@
+// Sessions inside sessions: `script`, `sudo -i` (Debian's sudoers has
+// use_pty), `su -`, a login from a jump host. Each makes a new session on a
+// new pty inside a login. When the outer login hangs up, the inner session
+// ends as a consequence (script and sudo die or exit, closing the inner
+// master), and the inner jobs are orphaned without a hangup of their own:
+// the outer disconnect is their cause.
+#include "disconnect_correlator.h"
+
+namespace hupwatch {
+
+const DisconnectCorrelator::SessionState* DisconnectCorrelator::enclosing_disconnect(
+    const ProcessInfo& child, std::uint32_t parent_sid, std::uint64_t when,
+    const ProcessTable& table) const {
+    // Only an interactive inner session (with a terminal): a daemon's
+    // double fork also leaves orphans in a session of their own.
+    auto inner = sessions_.find(parent_sid);
+    if (inner == sessions_.end() || inner->second.tty_dev == 0) return nullptr;
+    for (const auto* ancestor : original_lineage(child, table)) {
+        std::uint32_t sid = ancestor->info.sid;
+        if (sid == parent_sid || sid == 0) continue;
+        const SessionState* outer = disconnected_session(sid, when);
+        if (outer && when - outer->disconnect->ktime_ns <= options_.nested_window_ns) return outer;
+    }
+    return nullptr;
+}
+
+void DisconnectCorrelator::extend_lineage_to(Verdict& v, const ProcessInfo& info, std::uint32_t sid,
+                                             const ProcessTable& table) const {
+    std::vector<ProcessRef> chain;
+    for (const auto* ancestor : original_lineage(info, table)) {
+        chain.push_back({ancestor->info.pid, ancestor->info.start_ns, ancestor->info.comm});
+        if (ancestor->info.pid == sid) {
+            v.lineage = std::move(chain);
+            return;
+        }
+    }
+}
+
+}  // namespace hupwatch
