@@ -274,6 +274,16 @@ void MetricsState::add_output_families(std::vector<MetricFamily>& families) cons
     add_counter(families, "hupwatch_journald_errors_total",
                 "Findings journald did not take (no journald socket, or it refused).",
                 sinks_.journald_errors);
+
+    // The query socket (hupwatch run --query.socket); zeros when off.
+    auto queries = family("hupwatch_query_requests_total", MetricType::Counter,
+                          "Requests on the query socket, by outcome: answered, bad_request, "
+                          "refused (too many clients), failed (timeout, client gone).");
+    add(queries, {{"result", "answered"}}, as_value(queries_.answered));
+    add(queries, {{"result", "bad_request"}}, as_value(queries_.bad_requests));
+    add(queries, {{"result", "refused"}}, as_value(queries_.refused));
+    add(queries, {{"result", "failed"}}, as_value(queries_.failed));
+    families.push_back(std::move(queries));
 }
 
 void MetricsState::add_self_families(std::vector<MetricFamily>& families,

@@ -92,6 +92,15 @@ class MetricsState : public EventSink {
     };
     void set_sink_counters(const SinkCounters& counters) { sinks_ = counters; }
 
+    // Event thread: the query socket's requests by outcome; zeros when off.
+    struct QueryCounters {
+        std::uint64_t answered = 0;
+        std::uint64_t bad_requests = 0;
+        std::uint64_t refused = 0;  // too many clients waiting
+        std::uint64_t failed = 0;   // timed out, or the client went away
+    };
+    void set_query_counters(const QueryCounters& counters) { queries_ = counters; }
+
     // Any thread (the HTTP server). Never null: all zeros before the first
     // publish.
     std::shared_ptr<const MetricsSnapshot> snapshot() const;
@@ -136,6 +145,7 @@ class MetricsState : public EventSink {
 
     StoreCounters store_;
     SinkCounters sinks_;
+    QueryCounters queries_;
     MetricsStateOptions options_;
     std::string kernel_release_;
     CpuProbe cpu_probe_;

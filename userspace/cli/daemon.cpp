@@ -10,6 +10,7 @@
 #include "console.h"
 #include "preflight.h"
 #include "prometheus_text.h"
+#include "query_dispatch.h"
 #include "stop_signals.h"
 #include "store_schema.h"
 
@@ -50,6 +51,10 @@ int Daemon::start() {
         return kExitUsage;
     }
     if (int code = open_store(); code != kExitOk) return code;
+    if (int code = open_query_socket(); code != kExitOk) {
+        if (store_) store_->close();
+        return code;
+    }
     CollectorError start_error;
     monitor_ = LiveMonitor::start(config_.monitor, sinks_, start_error);
     if (!monitor_) {
@@ -119,6 +124,24 @@ int Daemon::open_store() {
     return kExitOk;
 }
 
+int Daemon::open_query_socket() {
+    if (config_.query_socket.empty()) return kExitOk;
+    QueryServerOptions options;
+    options.path = config_.query_socket;
+    // The same readers as the CLI, on the store this daemon writes.
+    queries_ = std::make_unique<QueryServer>(
+        options, [db = config_.store->path](const QueryRequest& r, const QueryCaller& c) {
+            return answer_query(r, c, db);
+        });
+    std::string error;
+    if (!queries_->start(error)) {
+        say("{}", error);
+        queries_.reset();
+        return kExitUsage;
+    }
+    return kExitOk;
+}
+
 int Daemon::loop() {
     std::string error;
     while (!stop_requested()) {
@@ -151,6 +174,10 @@ void Daemon::publish(std::uint64_t now_ns) {
         sinks.journald_errors = journald_sink_->errors();
     }
     metrics_.set_sink_counters(sinks);
+    if (queries_) {
+        auto q = queries_->counters();
+        metrics_.set_query_counters({q.answered, q.bad_requests, q.refused, q.failed});
+    }
     MonitorCounters counters = monitor_->counters();
     metrics_.publish(now_ns, counters, monitor_->table().size());
     if (terminal_log_) terminal_log_->tick(now_ns, counters, monitor_->table().size());
@@ -159,6 +186,7 @@ void Daemon::publish(std::uint64_t now_ns) {
 
 void Daemon::stop() {
     audit_.reset();
+    if (queries_) queries_->stop();
     if (json_sink_) json_sink_->flush();
     if (store_) {
         store_->close();
