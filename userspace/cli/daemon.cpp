@@ -51,10 +51,7 @@ int Daemon::start() {
         return kExitUsage;
     }
     if (int code = open_store(); code != kExitOk) return code;
-    if (int code = open_query_socket(); code != kExitOk) {
-        if (store_) store_->close();
-        return code;
-    }
+    open_query_socket();
     CollectorError start_error;
     monitor_ = LiveMonitor::start(config_.monitor, sinks_, start_error);
     if (!monitor_) {
@@ -124,8 +121,8 @@ int Daemon::open_store() {
     return kExitOk;
 }
 
-int Daemon::open_query_socket() {
-    if (config_.query_socket.empty()) return kExitOk;
+void Daemon::open_query_socket() {
+    if (config_.query_socket.empty()) return;
     QueryServerOptions options;
     options.path = config_.query_socket;
     // The same readers as the CLI, on the store this daemon writes.
@@ -134,12 +131,12 @@ int Daemon::open_query_socket() {
             return answer_query(r, c, db);
         });
     std::string error;
+    // Answers for ordinary users are no reason to stop monitoring (another
+    // hupwatch on the socket, a read-only /run): say it once, go on.
     if (!queries_->start(error)) {
-        say("{}", error);
+        say("{}; running without a query socket", error);
         queries_.reset();
-        return kExitUsage;
     }
-    return kExitOk;
 }
 
 int Daemon::loop() {
@@ -162,7 +159,8 @@ int Daemon::loop() {
 void Daemon::publish(std::uint64_t now_ns) {
     if (store_)
         metrics_.set_store_counters({store_->rows_written(), store_->rows_pruned(),
-                                     store_->dropped(), store_->write_errors()});
+                                     store_->dropped(), store_->write_errors(),
+                                     store_->rows_lost_to_write_errors()});
     MetricsState::SinkCounters sinks;
     if (json_sink_) {
         sinks.json_lines_written = json_sink_->lines_written();
@@ -190,8 +188,9 @@ void Daemon::stop() {
     if (json_sink_) json_sink_->flush();
     if (store_) {
         store_->close();
-        say("hupwatch: store: {} rows written, {} dropped, {} write errors", store_->rows_written(),
-            store_->dropped(), store_->write_errors());
+        say("hupwatch: store: {} rows written, {} dropped, {} write errors ({} rows lost)",
+            store_->rows_written(), store_->dropped(), store_->write_errors(),
+            store_->rows_lost_to_write_errors());
     }
     if (monitor_) say("hupwatch: stopped after {}", monitor_->counters().summary());
 }

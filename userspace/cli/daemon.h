@@ -52,7 +52,7 @@ class Daemon {
    private:
     int open_sinks();
     int open_store();
-    int open_query_socket();
+    void open_query_socket();
     void publish(std::uint64_t now_ns);
 
     DaemonConfig config_;
