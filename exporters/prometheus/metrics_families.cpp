@@ -261,6 +261,12 @@ void MetricsState::add_output_families(std::vector<MetricFamily>& families) cons
                 "Store batches that failed to commit (a full or failing disk); other "
                 "sinks go on.",
                 store_.write_errors);
+    // By addition: the rows behind hupwatch_store_write_errors_total's batches.
+    auto rows_dropped = family("hupwatch_store_rows_dropped_total", MetricType::Counter,
+                               "Rows the event store lost, by reason: write_error (the rows of "
+                               "batches that failed to commit).");
+    add(rows_dropped, {{"reason", "write_error"}}, as_value(store_.rows_lost_write_error));
+    families.push_back(std::move(rows_dropped));
 
     // The other sinks (--events.json, --events.journald); zeros when off.
     add_counter(families, "hupwatch_events_json_lines_written_total",

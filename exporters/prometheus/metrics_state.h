@@ -77,8 +77,9 @@ class MetricsState : public EventSink {
     struct StoreCounters {
         std::uint64_t rows_written = 0;
         std::uint64_t rows_pruned = 0;
-        std::uint64_t dropped = 0;       // queue full: not stored
-        std::uint64_t write_errors = 0;  // failed batches (full or failing disk)
+        std::uint64_t dropped = 0;                // queue full: not stored
+        std::uint64_t write_errors = 0;           // failed batches (full or failing disk)
+        std::uint64_t rows_lost_write_error = 0;  // the rows of those batches
     };
     void set_store_counters(const StoreCounters& counters) { store_ = counters; }
 

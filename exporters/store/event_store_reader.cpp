@@ -230,10 +230,13 @@ std::vector<StoredRun> EventStoreReader::runs() {
 
 std::vector<StoredGap> EventStoreReader::gaps() {
     std::vector<StoredGap> out;
-    for_each_row("SELECT run_id, from_wall_ns, to_wall_ns FROM gaps ORDER BY from_wall_ns", {},
-                 [&](sqlite3_stmt* s) {
-                     out.push_back({i64(s, 0), i64(s, 1), i64(s, 2)});
-                 });
+    // Stores written before gaps.reason existed have none: unclean stops.
+    std::string sql =
+        fmt::format("SELECT run_id, from_wall_ns, to_wall_ns, {} FROM gaps ORDER BY from_wall_ns",
+                    store_has_column(db_, "gaps", "reason") ? "reason" : "NULL");
+    for_each_row(sql, {}, [&](sqlite3_stmt* s) {
+        out.push_back({i64(s, 0), i64(s, 1), i64(s, 2), text(s, 3)});
+    });
     return out;
 }
 

@@ -82,6 +82,7 @@ struct StoredGap {
     std::int64_t run_id = 0;  // the run that started after the gap
     std::int64_t from_wall_ns = 0;
     std::int64_t to_wall_ns = 0;
+    std::string reason;  // empty: an unclean stop; else e.g. "store write errors: disk full"
 };
 
 struct StoredSeed {
