@@ -136,7 +136,12 @@ void QueryServer::accept_loop() {
         if (fds[1].revents != 0) return;
         if ((fds[0].revents & POLLIN) == 0) continue;
         int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd < 0) continue;
+        if (fd < 0) {
+            // Out of descriptors: the connection stays queued; do not spin.
+            if (errno == EMFILE || errno == ENFILE)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            continue;
+        }
         std::unique_lock lock(mutex_);
         if (waiting_.size() >= options_.max_waiting) {
             lock.unlock();
