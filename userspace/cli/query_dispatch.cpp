@@ -12,7 +12,6 @@
 
 #include "cli_commands.h"
 #include "console.h"
-#include "preflight.h"
 #include "query_client.h"
 
 namespace hupwatch {

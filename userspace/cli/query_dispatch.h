@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "exit_codes.h"
 #include "query_protocol.h"
 #include "query_server.h"
 
@@ -16,10 +17,6 @@ class App;
 }
 
 namespace hupwatch {
-
-// Exit code when the store is not readable by the caller and no daemon
-// answers on the query socket (docs/cli.md).
-inline constexpr int kExitNoDaemon = 17;
 
 // The daemon's side: one request, by one caller, on the store at db_path.
 // Never throws; a bad command or option is an answer with exit code 2.
