@@ -12,7 +12,8 @@ shift || true
 build_dir=${HUPWATCH_FUZZ_BUILD_DIR:-build-fuzz}
 work=${HUPWATCH_FUZZ_DIR:-$(mktemp -d /tmp/hupwatch-fuzz.XXXXXX)}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(record_decoder arguments metrics_request store_reader)
+[ ${#targets[@]} -eq 0 ] &&
+  targets=(record_decoder arguments metrics_request store_reader json_roundtrip query_protocol)
 
 echo "fuzz: building ${targets[*]} in $build_dir (clang, ASan, UBSan)" >&2
 CC=clang CXX=clang++ cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -6,6 +6,7 @@
 
 #include "cli_commands.h"
 #include "preflight.h"
+#include "query_dispatch.h"
 #include "version.h"
 
 int main(int argc, char** argv) {
@@ -42,6 +43,15 @@ int main(int argc, char** argv) {
     hupwatch::TreeOptions tree;
     auto* tree_cmd = app.add_subcommand("tree", "The process forest as stored at a past time");
     hupwatch::add_tree_options(*tree_cmd, tree);
+    // The readers ask the daemon when the store is not theirs to read.
+    std::string query_socket = hupwatch::kDefaultQuerySocket;
+    for (auto* reader : {replay_cmd, why_cmd, tree_cmd})
+        hupwatch::add_query_client_option(*reader, query_socket);
+    auto read_or_ask = [&](CLI::App* cmd, const std::string& db_path, auto read) {
+        if (!hupwatch::store_needs_daemon(db_path)) return read();
+        return hupwatch::ask_daemon_for(cmd->get_name(), hupwatch::forwarded_args(argc, argv),
+                                        query_socket, db_path);
+    };
 
     hupwatch::ReportOptions report;
     auto* report_cmd = app.add_subcommand(
@@ -73,9 +83,10 @@ int main(int argc, char** argv) {
         if (*run_cmd) return hupwatch::run_daemon(run);
         if (*check_cmd) return hupwatch::run_check();
         if (*ps_cmd) return hupwatch::run_ps(ps);
-        if (*replay_cmd) return hupwatch::run_replay(replay);
-        if (*why_cmd) return hupwatch::run_why(why);
-        if (*tree_cmd) return hupwatch::run_tree(tree);
+        if (*replay_cmd)
+            return read_or_ask(replay_cmd, replay.db_path, [&] { return run_replay(replay); });
+        if (*why_cmd) return read_or_ask(why_cmd, why.db_path, [&] { return run_why(why); });
+        if (*tree_cmd) return read_or_ask(tree_cmd, tree.db_path, [&] { return run_tree(tree); });
         if (*report_cmd) return hupwatch::run_report(report);
     } catch (const std::system_error&) {
         // A write to a stream that is gone (fmt::print on a closed pipe):

@@ -265,6 +265,12 @@ void MetricsState::add_output_families(std::vector<MetricFamily>& families) cons
                 "Store batches that failed to commit (a full or failing disk); other "
                 "sinks go on.",
                 store_.write_errors);
+    // By addition: the rows behind hupwatch_store_write_errors_total's batches.
+    auto rows_dropped = family("hupwatch_store_rows_dropped_total", MetricType::Counter,
+                               "Rows the event store lost, by reason: write_error (the rows of "
+                               "batches that failed to commit).");
+    add(rows_dropped, {{"reason", "write_error"}}, as_value(store_.rows_lost_write_error));
+    families.push_back(std::move(rows_dropped));
 
     // The other sinks (--events.json, --events.journald); zeros when off.
     add_counter(families, "hupwatch_events_json_lines_written_total",
@@ -278,6 +284,16 @@ void MetricsState::add_output_families(std::vector<MetricFamily>& families) cons
     add_counter(families, "hupwatch_journald_errors_total",
                 "Findings journald did not take (no journald socket, or it refused).",
                 sinks_.journald_errors);
+
+    // The query socket (hupwatch run --query.socket); zeros when off.
+    auto queries = family("hupwatch_query_requests_total", MetricType::Counter,
+                          "Requests on the query socket, by outcome: answered, bad_request, "
+                          "refused (too many clients), failed (timeout, client gone).");
+    add(queries, {{"result", "answered"}}, as_value(queries_.answered));
+    add(queries, {{"result", "bad_request"}}, as_value(queries_.bad_requests));
+    add(queries, {{"result", "refused"}}, as_value(queries_.refused));
+    add(queries, {{"result", "failed"}}, as_value(queries_.failed));
+    families.push_back(std::move(queries));
 }
 
 void MetricsState::add_self_families(std::vector<MetricFamily>& families,

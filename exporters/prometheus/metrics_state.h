@@ -77,8 +77,9 @@ class MetricsState : public EventSink {
     struct StoreCounters {
         std::uint64_t rows_written = 0;
         std::uint64_t rows_pruned = 0;
-        std::uint64_t dropped = 0;       // queue full: not stored
-        std::uint64_t write_errors = 0;  // failed batches (full or failing disk)
+        std::uint64_t dropped = 0;                // queue full: not stored
+        std::uint64_t write_errors = 0;           // failed batches (full or failing disk)
+        std::uint64_t rows_lost_write_error = 0;  // the rows of those batches
     };
     void set_store_counters(const StoreCounters& counters) { store_ = counters; }
 
@@ -91,6 +92,15 @@ class MetricsState : public EventSink {
         std::uint64_t journald_errors = 0;
     };
     void set_sink_counters(const SinkCounters& counters) { sinks_ = counters; }
+
+    // Event thread: the query socket's requests by outcome; zeros when off.
+    struct QueryCounters {
+        std::uint64_t answered = 0;
+        std::uint64_t bad_requests = 0;
+        std::uint64_t refused = 0;  // too many clients waiting
+        std::uint64_t failed = 0;   // timed out, or the client went away
+    };
+    void set_query_counters(const QueryCounters& counters) { queries_ = counters; }
 
     // Any thread (the HTTP server). Never null: all zeros before the first
     // publish.
@@ -136,6 +146,7 @@ class MetricsState : public EventSink {
 
     StoreCounters store_;
     SinkCounters sinks_;
+    QueryCounters queries_;
     MetricsStateOptions options_;
     std::string kernel_release_;
     CpuProbe cpu_probe_;

@@ -58,7 +58,8 @@ std::string where(const StoreFilter& f, std::vector<std::int64_t>& binds, const 
 
 }  // namespace
 
-EventStoreReader::EventStoreReader(const std::string& path) : path_(path) {
+EventStoreReader::EventStoreReader(const std::string& path, StoreVisibility visibility)
+    : path_(path), visibility_(visibility) {
     // sqlite3 says only "unable to open database file"; stat says why.
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
@@ -91,6 +92,18 @@ void EventStoreReader::fail(int rc) {
         line = fmt::format("hupwatch: cannot open database {}: {}", path_,
                            db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
     throw StoreError(line);
+}
+
+std::string EventStoreReader::visible(Table table, std::vector<std::int64_t>& binds,
+                                      const char* alias) const {
+    if (!visibility_.uid) return "";
+    const std::int64_t uid = *visibility_.uid;
+    binds.push_back(uid);
+    if (table == Table::Seeds) return fmt::format(" AND {}uid = ?", alias);
+    // loginuid survives su and sudo: a job started as root from the
+    // caller's login is theirs too. Events carry it in their JSON only.
+    binds.push_back(uid);
+    return fmt::format(" AND ({0}uid = ? OR json_extract({0}json, '$.loginuid') = ?)", alias);
 }
 
 sqlite3_stmt* EventStoreReader::prepare(const std::string& sql) {
@@ -140,9 +153,11 @@ std::vector<StoredEvent> EventStoreReader::read_events(const std::string& sql,
 
 void EventStoreReader::for_each_event_of_run(std::int64_t run_id, std::int64_t until_wall_ns,
                                              const std::function<void(const StoredEvent&)>& visit) {
-    for_each_row(fmt::format("SELECT {} FROM events WHERE run_id = ? AND wall_ns <= ? ORDER BY id",
-                             kEventColumns),
-                 {run_id, until_wall_ns}, [&](sqlite3_stmt* s) { visit(event_row(s)); });
+    std::vector<std::int64_t> binds{run_id, until_wall_ns};
+    std::string sql =
+        fmt::format("SELECT {} FROM events WHERE run_id = ? AND wall_ns <= ?{} ORDER BY id",
+                    kEventColumns, visible(Table::Events, binds));
+    for_each_row(sql, binds, [&](sqlite3_stmt* s) { visit(event_row(s)); });
 }
 
 std::vector<StoredFinding> EventStoreReader::read_findings(const std::string& sql,
@@ -215,10 +230,13 @@ std::vector<StoredRun> EventStoreReader::runs() {
 
 std::vector<StoredGap> EventStoreReader::gaps() {
     std::vector<StoredGap> out;
-    for_each_row("SELECT run_id, from_wall_ns, to_wall_ns FROM gaps ORDER BY from_wall_ns", {},
-                 [&](sqlite3_stmt* s) {
-                     out.push_back({i64(s, 0), i64(s, 1), i64(s, 2)});
-                 });
+    // Stores written before gaps.reason existed have none: unclean stops.
+    std::string sql =
+        fmt::format("SELECT run_id, from_wall_ns, to_wall_ns, {} FROM gaps ORDER BY from_wall_ns",
+                    store_has_column(db_, "gaps", "reason") ? "reason" : "NULL");
+    for_each_row(sql, {}, [&](sqlite3_stmt* s) {
+        out.push_back({i64(s, 0), i64(s, 1), i64(s, 2), text(s, 3)});
+    });
     return out;
 }
 
@@ -226,6 +244,7 @@ std::vector<StoredEvent> EventStoreReader::events(const StoreFilter& filter) {
     std::vector<std::int64_t> binds;
     std::string sql =
         fmt::format("SELECT {} FROM events WHERE {}", kEventColumns, where(filter, binds));
+    sql += visible(Table::Events, binds);
     if (filter.significant_only)
         sql += " AND type IN ('signal', 'reparent', 'setsid', 'output_lost')";
     sql += " ORDER BY wall_ns, id";
@@ -234,8 +253,9 @@ std::vector<StoredEvent> EventStoreReader::events(const StoreFilter& filter) {
 
 std::vector<StoredFinding> EventStoreReader::findings(const StoreFilter& filter) {
     std::vector<std::int64_t> binds;
-    std::string sql = fmt::format("SELECT {} FROM findings WHERE {} ORDER BY wall_ns, id",
-                                  kFindingColumns, where(filter, binds));
+    std::string sql =
+        fmt::format("SELECT {} FROM findings WHERE {}", kFindingColumns, where(filter, binds));
+    sql += visible(Table::Findings, binds) + " ORDER BY wall_ns, id";
     return read_findings(sql, binds);
 }
 
@@ -252,51 +272,61 @@ std::vector<StoredEvent> EventStoreReader::exits_with_verdicts(const StoreFilter
     }
     std::string sql = fmt::format(
         "SELECT DISTINCT {} FROM findings f JOIN events e ON e.pid = f.pid AND e.start_ns = "
-        "f.start_ns AND e.type = 'exit' WHERE f.kind = 'verdict' AND {} ORDER BY e.wall_ns, e.id",
+        "f.start_ns AND e.type = 'exit' WHERE f.kind = 'verdict' AND {}",
         columns, where(filter, binds, "f."));
+    sql += visible(Table::Findings, binds, "f.") + " ORDER BY e.wall_ns, e.id";
     return read_events(sql, binds);
 }
 
 std::vector<StoredEvent> EventStoreReader::events_of_pid(std::uint32_t pid) {
-    return read_events(
-        fmt::format("SELECT {} FROM events WHERE pid = ? ORDER BY wall_ns, id", kEventColumns),
-        {pid});
+    std::vector<std::int64_t> binds{pid};
+    std::string sql = fmt::format("SELECT {} FROM events WHERE pid = ?{} ORDER BY wall_ns, id",
+                                  kEventColumns, visible(Table::Events, binds));
+    return read_events(sql, binds);
 }
 
 std::vector<StoredSeed> EventStoreReader::seeds_of_pid(std::uint32_t pid) {
-    return read_seeds(fmt::format("SELECT {} FROM seeds WHERE pid = ? ORDER BY id", kSeedColumns),
-                      {pid});
+    std::vector<std::int64_t> binds{pid};
+    std::string sql = fmt::format("SELECT {} FROM seeds WHERE pid = ?{} ORDER BY id", kSeedColumns,
+                                  visible(Table::Seeds, binds));
+    return read_seeds(sql, binds);
 }
 
 std::vector<StoredFinding> EventStoreReader::findings_of_pid(std::uint32_t pid) {
-    return read_findings(
-        fmt::format("SELECT {} FROM findings WHERE pid = ? ORDER BY wall_ns, id", kFindingColumns),
-        {pid});
+    std::vector<std::int64_t> binds{pid};
+    std::string sql = fmt::format("SELECT {} FROM findings WHERE pid = ?{} ORDER BY wall_ns, id",
+                                  kFindingColumns, visible(Table::Findings, binds));
+    return read_findings(sql, binds);
 }
 
 std::optional<StoredFinding> EventStoreReader::disconnect_of(std::uint32_t sid,
                                                              std::int64_t wall_ns) {
-    auto found =
-        read_findings(fmt::format("SELECT {} FROM findings WHERE kind = 'disconnect' AND sid = ? "
-                                  "ORDER BY abs(wall_ns - ?) LIMIT 1",
-                                  kFindingColumns),
-                      {sid, wall_ns});
+    std::vector<std::int64_t> binds{sid};
+    std::string sql = fmt::format(
+        "SELECT {} FROM findings WHERE kind = 'disconnect' AND sid = ?{} ORDER BY "
+        "abs(wall_ns - ?) LIMIT 1",
+        kFindingColumns, visible(Table::Findings, binds));
+    binds.push_back(wall_ns);
+    auto found = read_findings(sql, binds);
     if (found.empty()) return std::nullopt;
     return found.front();
 }
 
 std::vector<StoredSeed> EventStoreReader::seeds_of_run(std::int64_t run_id) {
-    return read_seeds(
-        fmt::format("SELECT {} FROM seeds WHERE run_id = ? ORDER BY id", kSeedColumns), {run_id});
+    std::vector<std::int64_t> binds{run_id};
+    std::string sql = fmt::format("SELECT {} FROM seeds WHERE run_id = ?{} ORDER BY id",
+                                  kSeedColumns, visible(Table::Seeds, binds));
+    return read_seeds(sql, binds);
 }
 
 std::vector<StoredEvent> EventStoreReader::lifecycle(std::int64_t run_id, std::int64_t from_wall_ns,
                                                      std::int64_t until_wall_ns) {
-    return read_events(
-        fmt::format("SELECT {} FROM events WHERE wall_ns BETWEEN ? AND ? AND run_id = ? AND type "
-                    "IN ('fork', 'exec', 'exit', 'reparent', 'setsid') ORDER BY wall_ns, id",
-                    kEventColumns),
-        {from_wall_ns, until_wall_ns, run_id});
+    std::vector<std::int64_t> binds{from_wall_ns, until_wall_ns, run_id};
+    std::string sql = fmt::format(
+        "SELECT {} FROM events WHERE wall_ns BETWEEN ? AND ? AND run_id = ? AND type "
+        "IN ('fork', 'exec', 'exit', 'reparent', 'setsid'){} ORDER BY wall_ns, id",
+        kEventColumns, visible(Table::Events, binds));
+    return read_events(sql, binds);
 }
 
 namespace {

@@ -82,6 +82,7 @@ struct StoredGap {
     std::int64_t run_id = 0;  // the run that started after the gap
     std::int64_t from_wall_ns = 0;
     std::int64_t to_wall_ns = 0;
+    std::string reason;  // empty: an unclean stop; else e.g. "store write errors: disk full"
 };
 
 struct StoredSeed {
@@ -114,11 +115,19 @@ struct StoreFilter {
     bool significant_only = false;
 };
 
+// Whose processes a reader sees. Everyone's for those who can open the
+// database (root, the daemon's user); one caller's for the query socket
+// (docs/cli.md): the events, findings and seeds of processes whose uid or
+// loginuid is theirs. Runs and gaps are no one's and always shown.
+struct StoreVisibility {
+    std::optional<std::uint32_t> uid;  // nullopt: every row
+};
+
 class EventStoreReader {
    public:
     // Throws StoreError: missing or unreadable file, not SQLite, corrupt,
     // not a hupwatch store, newer schema.
-    explicit EventStoreReader(const std::string& path);
+    explicit EventStoreReader(const std::string& path, StoreVisibility visibility = {});
     ~EventStoreReader();
     EventStoreReader(const EventStoreReader&) = delete;
     EventStoreReader& operator=(const EventStoreReader&) = delete;
@@ -161,8 +170,14 @@ class EventStoreReader {
     std::vector<StoredSeed> read_seeds(const std::string& sql,
                                        const std::vector<std::int64_t>& binds);
     [[noreturn]] void fail(int rc);
+    // " AND ..." limiting rows to the visible ones (empty when all are), its
+    // values appended to binds. Seeds have no loginuid: uid alone.
+    enum class Table { Events, Findings, Seeds };
+    std::string visible(Table table, std::vector<std::int64_t>& binds,
+                        const char* alias = "") const;
 
     std::string path_;
+    StoreVisibility visibility_;
     sqlite3* db_ = nullptr;
 };
 

@@ -14,6 +14,7 @@
 #include "finding_format.h"
 #include "private_files.h"
 #include "store_schema.h"
+#include "store_sql.h"
 #include "tty_names.h"
 
 namespace hupwatch {
@@ -25,8 +26,6 @@ constexpr std::size_t kEarlyBatch = 8'192;
 // The run's last-seen time is refreshed at least this often when idle, so a
 // crash's gap starts close to the crash.
 constexpr auto kHeartbeat = std::chrono::seconds(5);
-// Age pruning runs at most this often; size pruning after every commit.
-constexpr auto kAgePruneInterval = std::chrono::seconds(1);
 constexpr auto kLogEvery = std::chrono::seconds(10);
 
 std::string read_boot_id() {
@@ -42,48 +41,16 @@ std::string host_name() {
     return name;
 }
 
-void bind_i64(sqlite3_stmt* stmt, int index, std::int64_t value) {
-    sqlite3_bind_int64(stmt, index, value);
-}
-void bind_u64(sqlite3_stmt* stmt, int index, std::uint64_t value) {
-    sqlite3_bind_int64(stmt, index, static_cast<sqlite3_int64>(value));
-}
-void bind_text(sqlite3_stmt* stmt, int index, const std::string& text) {
-    sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-}
-void bind_tty(sqlite3_stmt* stmt, int index, std::uint32_t dev) {
-    if (auto name = tty_name(dev))
-        bind_text(stmt, index, *name);
-    else
-        sqlite3_bind_null(stmt, index);
-}
-
-bool step_done(sqlite3_stmt* stmt) {
-    int rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    return rc == SQLITE_DONE;
-}
-
-std::int64_t query_int(sqlite3* db, const char* sql, std::int64_t fallback = 0) {
-    sqlite3_stmt* stmt = nullptr;
-    std::int64_t value = fallback;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL)
-        value = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return value;
-}
-
-// The event's other process, for joins without parsing JSON: fork's parent,
-// signal's sender, reparent's new parent.
-std::optional<std::pair<std::uint32_t, std::uint64_t>> peer_of(const Event& event) {
-    if (auto* f = std::get_if<ForkEvent>(&event.body)) return {{f->child.ppid, f->parent_start_ns}};
-    if (auto* s = std::get_if<SignalEvent>(&event.body))
-        return {{s->sender_pid, s->sender_start_ns}};
-    if (auto* r = std::get_if<ReparentEvent>(&event.body))
-        return {{r->new_ppid, r->new_parent_start_ns}};
-    return std::nullopt;
+// The gap's words: what replay prints after "no data between A and B".
+std::string outage_reason(int code, const char* message) {
+    switch (code & 0xff) {
+        case SQLITE_FULL:
+            return "store write errors: disk full";
+        case SQLITE_IOERR:
+            return "store write errors: I/O error";
+        default:
+            return fmt::format("store write errors: {}", message);
+    }
 }
 
 }  // namespace
@@ -94,7 +61,7 @@ SqliteStore::SqliteStore(const StoreOptions& options, const BootClock& clock)
 std::unique_ptr<SqliteStore> SqliteStore::open(const StoreOptions& options, std::string& error,
                                                const BootClock& clock) {
     std::unique_ptr<SqliteStore> store(new SqliteStore(options, clock));
-    if (!store->open_database(error) || !store->prepare_statements(error) ||
+    if (!store->open_database(error) || !store->rows_.prepare(store->db_, options.path, error) ||
         !store->begin_run(error)) {
         store->finalize();
         return nullptr;
@@ -124,6 +91,7 @@ bool SqliteStore::open_database(std::string& error) {
     }
     if (!tighten_store_files(options_.path, error)) return false;
     if (state == SchemaState::Empty && !create_store_schema(db_, error)) return false;
+    if (state == SchemaState::Current && !upgrade_store_schema(db_, error)) return false;
     // WAL: readers (replay, why, tree) never block the writer nor it them.
     // synchronous=NORMAL: a kill -9 loses nothing committed; a power cut at
     // most the last transactions, never the file's integrity. The WAL is
@@ -135,32 +103,8 @@ bool SqliteStore::open_database(std::string& error) {
         error = store_error_line(db_, sqlite3_errcode(db_), options_.path);
         return false;
     }
-    return true;
-}
-
-bool SqliteStore::prepare_statements(std::string& error) {
-    struct Statement {
-        sqlite3_stmt** stmt;
-        const char* sql;
-    } statements[] = {
-        {&insert_event_,
-         "INSERT INTO events(run_id, ktime_ns, wall_ns, type, pid, start_ns, ppid, sid, uid, tty, "
-         "comm, peer_pid, peer_start_ns, json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
-        {&insert_finding_,
-         "INSERT INTO findings(run_id, ktime_ns, wall_ns, kind, verdict, pid, start_ns, sid, uid, "
-         "json) VALUES(?,?,?,?,?,?,?,?,?,?)"},
-        {&insert_seed_,
-         "INSERT INTO seeds(run_id, wall_ns, pid, start_ns, start_tick_ns, ppid, pgid, sid, uid, "
-         "tty, comm, argv, exe) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"},
-        {&heartbeat_, "UPDATE runs SET last_wall_ns = ? WHERE id = ?"},
-    };
-    for (auto& s : statements) {
-        int rc = sqlite3_prepare_v3(db_, s.sql, -1, SQLITE_PREPARE_PERSISTENT, s.stmt, nullptr);
-        if (rc != SQLITE_OK) {
-            error = store_error_line(db_, rc, options_.path);
-            return false;
-        }
-    }
+    pruner_.emplace(
+        db_, StorePrunerOptions{options_.retention_ns, options_.max_size, options_.prune_batch});
     return true;
 }
 
@@ -196,16 +140,12 @@ bool SqliteStore::begin_run(std::string& error) {
         return false;
     }
     run_id_ = sqlite3_last_insert_rowid(db_);
-    if (gap_from) {
-        // The previous run never recorded a clean stop: nothing is known
-        // between its last commit and now.
-        std::string sql =
-            fmt::format("INSERT INTO gaps(run_id, from_wall_ns, to_wall_ns) VALUES({}, {}, {})",
-                        run_id_, *gap_from, now);
-        if (!exec(sql.c_str())) {
-            error = store_error_line(db_, sqlite3_errcode(db_), options_.path);
-            return false;
-        }
+    last_commit_wall_ns_ = now;
+    // The previous run never recorded a clean stop: nothing is known between
+    // its last commit and now.
+    if (gap_from && !rows_.gap(run_id_, *gap_from, now, "")) {
+        error = store_error_line(db_, sqlite3_errcode(db_), options_.path);
+        return false;
     }
     return true;
 }
@@ -239,9 +179,8 @@ void SqliteStore::stop_writer() {
 }
 
 void SqliteStore::finalize() {
-    for (auto* stmt : {insert_event_, insert_finding_, insert_seed_, heartbeat_})
-        sqlite3_finalize(stmt);
-    insert_event_ = insert_finding_ = insert_seed_ = heartbeat_ = nullptr;
+    rows_.finalize();
+    pruner_.reset();
     if (db_) sqlite3_close_v2(db_);
     db_ = nullptr;
     closed_ = true;
@@ -357,12 +296,7 @@ void SqliteStore::writer_loop() {
             write_batch(batch);
             last_commit = now;
         }
-        if (batch.prune_fully) {
-            while (prune_step(true) > 0) {
-            }
-        } else {
-            prune_step(false);
-        }
+        prune(batch.prune_fully);
 
         batch.items.clear();
         batch.encoded.clear();
@@ -377,29 +311,45 @@ void SqliteStore::writer_loop() {
 }
 
 void SqliteStore::write_batch(const Batch& batch) {
-    if (!exec("BEGIN")) {
-        count_error("BEGIN");
-        return;
-    }
-    std::size_t written = 0;
-    for (std::size_t i = 0; i < batch.items.size(); ++i) {
-        if (!write_item(batch.items[i], batch.encoded[i])) {
-            count_error("insert");
-            exec("ROLLBACK");
-            return;
-        }
+    std::size_t rows = 0;
+    for (const auto& item : batch.items) {
         // A /proc seed is one queued item but a row per process.
-        const auto* seed = std::get_if<Seed>(&batch.items[i]);
-        written += seed ? seed->snapshots.size() : 1;
+        const auto* seed = std::get_if<Seed>(&item);
+        rows += seed ? seed->snapshots.size() : 1;
     }
-    bind_i64(heartbeat_, 1, wall_now_ns());
-    bind_i64(heartbeat_, 2, run_id_);
-    if (!step_done(heartbeat_) || !exec("COMMIT")) {
-        count_error("COMMIT");
-        exec("ROLLBACK");
-        return;
+    if (!exec("BEGIN")) return lose_batch("BEGIN", rows);
+    for (std::size_t i = 0; i < batch.items.size(); ++i)
+        if (!write_item(batch.items[i], batch.encoded[i])) return lose_batch("insert", rows);
+    const std::int64_t now = wall_now_ns();
+    // The hole the errors left, in the transaction that ends it.
+    if (outage_ && !rows_.gap(run_id_, outage_->from_wall_ns, outage_->to_wall_ns, outage_->reason))
+        return lose_batch("recording a gap", rows);
+    if (!rows_.heartbeat(run_id_, now) || !exec("COMMIT")) return lose_batch("COMMIT", rows);
+    rows_written_ += rows;
+    last_commit_wall_ns_ = now;
+    if (outage_) {
+        ++write_error_gaps_;
+        spdlog::warn(
+            "hupwatch: event store {} writes again after {} s of {}; {} rows lost so far, "
+            "recorded as a gap",
+            options_.path, (now - outage_->from_wall_ns) / 1'000'000'000, outage_->reason,
+            rows_lost_.load());
+        outage_.reset();
     }
-    rows_written_ += written;
+}
+
+void SqliteStore::lose_batch(const char* what, std::size_t rows) {
+    // Read before ROLLBACK replaces them.
+    const int code = sqlite3_extended_errcode(db_);
+    const std::string message = sqlite3_errmsg(db_);
+    count_error(what);
+    exec("ROLLBACK");
+    // A failed heartbeat alone loses nothing: no hole to record.
+    if (rows == 0) return;
+    rows_lost_ += rows;
+    const std::int64_t now = wall_now_ns();
+    if (!outage_) outage_ = Outage{last_commit_wall_ns_, now, outage_reason(code, message.c_str())};
+    outage_->to_wall_ns = now;
 }
 
 bool SqliteStore::write_item(const Item& item, const Encoded& encoded) {
@@ -407,159 +357,22 @@ bool SqliteStore::write_item(const Item& item, const Encoded& encoded) {
         [&](const auto& value) {
             using T = std::decay_t<decltype(value)>;
             if constexpr (std::is_same_v<T, Event>)
-                return write_event(value, encoded);
+                return rows_.event(run_id_, value, clock_, encoded.json, encoded.tty);
             else if constexpr (std::is_same_v<T, Finding>)
-                return write_finding(value, encoded);
+                return rows_.finding(run_id_, value, clock_, encoded.json);
             else
-                return write_seed(value);
+                return rows_.seed(run_id_, value.wall_ns, value.snapshots);
         },
         item);
 }
 
-bool SqliteStore::write_event(const Event& event, const Encoded& encoded) {
-    const ProcessInfo& p = event.subject();
-    sqlite3_stmt* s = insert_event_;
-    bind_i64(s, 1, run_id_);
-    bind_u64(s, 2, event.ktime_ns);
-    bind_i64(s, 3, clock_.wall_ns(event.ktime_ns));
-    auto type = output_event_name(event);
-    sqlite3_bind_text(s, 4, type.data(), static_cast<int>(type.size()), SQLITE_STATIC);
-    bind_i64(s, 5, p.pid);
-    bind_u64(s, 6, p.start_ns);
-    bind_i64(s, 7, p.ppid);
-    bind_i64(s, 8, p.sid);
-    bind_i64(s, 9, p.uid);
-    // The batch outlives the step: no copies.
-    if (encoded.tty)
-        sqlite3_bind_text(s, 10, encoded.tty->data(), static_cast<int>(encoded.tty->size()),
-                          SQLITE_STATIC);
-    sqlite3_bind_text(s, 11, p.comm.data(), static_cast<int>(p.comm.size()), SQLITE_STATIC);
-    if (auto peer = peer_of(event)) {
-        bind_i64(s, 12, peer->first);
-        bind_u64(s, 13, peer->second);
-    }
-    sqlite3_bind_text(s, 14, encoded.json.data(), static_cast<int>(encoded.json.size()),
-                      SQLITE_STATIC);
-    return step_done(s);
-}
-
-bool SqliteStore::write_finding(const Finding& finding, const Encoded& encoded) {
-    sqlite3_stmt* s = insert_finding_;
-    struct Columns {
-        std::uint64_t ktime_ns;
-        const char* kind;
-        std::optional<std::string_view> verdict;
-        const ProcessRef* process;
-        std::uint32_t sid, uid;
-    };
-    Columns c = std::visit(
-        [](const auto& f) -> Columns {
-            using T = std::decay_t<decltype(f)>;
-            if constexpr (std::is_same_v<T, DisconnectFinding>)
-                return {f.ktime_ns, "disconnect", std::nullopt, &f.leader, f.sid, f.uid};
-            else if constexpr (std::is_same_v<T, SessionEndFinding>)
-                return {f.ktime_ns, "session_end", std::nullopt, &f.leader, f.sid, f.uid};
-            else
-                return {f.ktime_ns, "verdict", verdict_kind_name(f.kind), &f.process, f.sid, f.uid};
-        },
-        finding);
-    bind_i64(s, 1, run_id_);
-    bind_u64(s, 2, c.ktime_ns);
-    bind_i64(s, 3, clock_.wall_ns(c.ktime_ns));
-    sqlite3_bind_text(s, 4, c.kind, -1, SQLITE_STATIC);
-    if (c.verdict)
-        sqlite3_bind_text(s, 5, c.verdict->data(), static_cast<int>(c.verdict->size()),
-                          SQLITE_STATIC);
-    bind_i64(s, 6, c.process->pid);
-    bind_u64(s, 7, c.process->start_ns);
-    bind_i64(s, 8, c.sid);
-    bind_i64(s, 9, c.uid);
-    sqlite3_bind_text(s, 10, encoded.json.data(), static_cast<int>(encoded.json.size()),
-                      SQLITE_STATIC);
-    return step_done(s);
-}
-
-bool SqliteStore::write_seed(const Seed& seed) {
-    sqlite3_stmt* s = insert_seed_;
-    for (const auto& snap : seed.snapshots) {
-        const ProcessInfo& p = snap.info;
-        bind_i64(s, 1, run_id_);
-        bind_i64(s, 2, seed.wall_ns);
-        bind_i64(s, 3, p.pid);
-        bind_u64(s, 4, p.start_ns);
-        bind_u64(s, 5, snap.start_tick_ns);
-        bind_i64(s, 6, p.ppid);
-        bind_i64(s, 7, p.pgid);
-        bind_i64(s, 8, p.sid);
-        bind_i64(s, 9, p.uid);
-        bind_tty(s, 10, p.tty_dev);
-        bind_text(s, 11, p.comm);
-        bind_text(s, 12,
-                  nlohmann::json(snap.argv).dump(-1, ' ', false,
-                                                 nlohmann::json::error_handler_t::replace));
-        bind_text(s, 13, snap.exe);
-        if (!step_done(s)) return false;
-    }
-    return true;
-}
-
-std::uint64_t SqliteStore::used_bytes() {
-    std::int64_t pages = query_int(db_, "PRAGMA page_count");
-    std::int64_t free_pages = query_int(db_, "PRAGMA freelist_count");
-    std::int64_t page_size = query_int(db_, "PRAGMA page_size");
-    return static_cast<std::uint64_t>((pages - free_pages) * page_size);
-}
-
-std::size_t SqliteStore::prune_table(const char* table, std::int64_t cutoff_wall_ns,
-                                     bool oldest_batch) {
-    // By id range, not by a scan of wall_ns: ids follow time, and a bounded
-    // range keeps each step short whatever the table's size.
-    std::string lowest = fmt::format("SELECT min(id) FROM {}", table);
-    std::int64_t lo = query_int(db_, lowest.c_str(), -1);
-    if (lo < 0) return 0;
-    std::string sql =
-        oldest_batch
-            ? fmt::format("DELETE FROM {} WHERE id < {}", table,
-                          lo + static_cast<std::int64_t>(options_.prune_batch))
-            : fmt::format("DELETE FROM {} WHERE id < {} AND wall_ns < {}", table,
-                          lo + static_cast<std::int64_t>(options_.prune_batch), cutoff_wall_ns);
-    if (!exec(sql.c_str())) {
-        count_error("pruning");
-        return 0;
-    }
-    return static_cast<std::size_t>(sqlite3_changes(db_));
-}
-
-std::size_t SqliteStore::prune_step(bool force) {
+void SqliteStore::prune(bool fully) {
+    const std::uint64_t errors_before = pruner_->errors();
     std::size_t deleted = 0;
-    auto now = std::chrono::steady_clock::now();
-    if (options_.retention_ns > 0 && (force || now - last_prune_ >= kAgePruneInterval)) {
-        last_prune_ = now;
-        const std::int64_t cutoff = wall_now_ns() - options_.retention_ns;
-        for (const char* table : {"events", "findings", "seeds"})
-            deleted += prune_table(table, cutoff, false);
-        std::string gaps = fmt::format("DELETE FROM gaps WHERE to_wall_ns < {}", cutoff);
-        exec(gaps.c_str());
-    }
-    if (options_.max_size > 0 && used_bytes() > options_.max_size) {
-        // Oldest events first; findings and seeds go once no event as old
-        // remains, and only when there are no events left do they go alone.
-        std::size_t events = prune_table("events", 0, true);
-        deleted += events;
-        std::int64_t oldest = query_int(
-            db_, "SELECT wall_ns FROM events WHERE id = (SELECT min(id) FROM events)", INT64_MAX);
-        for (const char* table : {"findings", "seeds"}) {
-            std::size_t n =
-                events > 0 ? prune_table(table, oldest, false) : prune_table(table, 0, true);
-            deleted += n;
-        }
-    }
-    if (deleted > 0) {
-        rows_pruned_ += deleted;
-        // Hand the freed pages back a little at a time.
-        exec("PRAGMA incremental_vacuum(4096)");
-    }
-    return deleted;
+    for (std::size_t n = pruner_->step(fully); n > 0; n = fully ? pruner_->step(true) : 0)
+        deleted += n;
+    rows_pruned_ += deleted;
+    if (pruner_->errors() != errors_before) count_error("pruning");
 }
 
 bool SqliteStore::exec(const char* sql) {

@@ -1,10 +1,12 @@
 // The forensic event store: every event, finding and /proc seed of a run in
 // SQLite (schema: docs/store.md). The sink only queues; an encoder thread
 // turns each batch into JSON lines, and one writer thread owns the database,
-// commits in batches at least every commit_interval and prunes in small steps
-// between batches, so the event thread never waits on the disk and the JSON
-// work overlaps the SQLite work. Failures are counted and logged, never
-// thrown.
+// commits in batches at least every commit_interval (rows: StoreRowWriter)
+// and prunes in small steps between batches (StorePruner), so the event
+// thread never waits on the disk and the JSON work overlaps the SQLite work.
+// Failures are counted and logged, never thrown. Rows a failed batch loses
+// are counted, and once a batch commits again the hole is recorded as a gap
+// with its reason ("store write errors: disk full").
 #pragma once
 
 #include <atomic>
@@ -22,9 +24,10 @@
 #include "boot_clock.h"
 #include "event_sink.h"
 #include "proc_text.h"
+#include "store_pruner.h"
+#include "store_row_writer.h"
 
 struct sqlite3;
-struct sqlite3_stmt;
 
 namespace hupwatch {
 
@@ -69,6 +72,10 @@ class SqliteStore : public EventSink {
     std::int64_t run_id() const { return run_id_; }
     std::uint64_t dropped() const { return dropped_.load(); }            // queue full
     std::uint64_t write_errors() const { return write_errors_.load(); }  // failed batches
+    // Rows of the failed batches: lost, not retried.
+    std::uint64_t rows_lost_to_write_errors() const { return rows_lost_.load(); }
+    // Gaps recorded after write errors (not those of unclean stops).
+    std::uint64_t write_error_gaps() const { return write_error_gaps_.load(); }
     std::uint64_t rows_written() const { return rows_written_.load(); }
     std::uint64_t rows_pruned() const { return rows_pruned_.load(); }
 
@@ -92,22 +99,24 @@ class SqliteStore : public EventSink {
         bool stopping = false;
     };
 
+    // Write errors since the last commit: the hole a gap will record.
+    struct Outage {
+        std::int64_t from_wall_ns = 0;  // the last commit before the errors
+        std::int64_t to_wall_ns = 0;    // the last failed batch
+        std::string reason;
+    };
+
     SqliteStore(const StoreOptions& options, const BootClock& clock);
     bool open_database(std::string& error);
     bool begin_run(std::string& error);
-    bool prepare_statements(std::string& error);
     void enqueue(Item item);
     void encoder_loop();
     void encode(Batch& batch);
     void writer_loop();
     void write_batch(const Batch& batch);
     bool write_item(const Item& item, const Encoded& encoded);
-    bool write_event(const Event& event, const Encoded& encoded);
-    bool write_finding(const Finding& finding, const Encoded& encoded);
-    bool write_seed(const Seed& seed);
-    std::size_t prune_step(bool force);
-    std::size_t prune_table(const char* table, std::int64_t cutoff_wall_ns, bool oldest_batch);
-    std::uint64_t used_bytes();
+    void lose_batch(const char* what, std::size_t rows);
+    void prune(bool fully);
     bool exec(const char* sql);
     void count_error(const char* what);
     void stop_writer();
@@ -116,11 +125,12 @@ class SqliteStore : public EventSink {
     StoreOptions options_;
     BootClock clock_;
     sqlite3* db_ = nullptr;
-    sqlite3_stmt* insert_event_ = nullptr;
-    sqlite3_stmt* insert_finding_ = nullptr;
-    sqlite3_stmt* insert_seed_ = nullptr;
-    sqlite3_stmt* heartbeat_ = nullptr;
+    StoreRowWriter rows_;
+    std::optional<StorePruner> pruner_;
     std::int64_t run_id_ = 0;
+    // Writer thread only.
+    std::int64_t last_commit_wall_ns_ = 0;
+    std::optional<Outage> outage_;
 
     std::mutex mutex_;
     std::condition_variable wake_;       // the writer: work, flush or stop
@@ -148,9 +158,10 @@ class SqliteStore : public EventSink {
     std::atomic<std::uint64_t> write_errors_{0};
     std::atomic<std::uint64_t> rows_written_{0};
     std::atomic<std::uint64_t> rows_pruned_{0};
+    std::atomic<std::uint64_t> rows_lost_{0};
+    std::atomic<std::uint64_t> write_error_gaps_{0};
     std::chrono::steady_clock::time_point last_drop_log_{};
     std::chrono::steady_clock::time_point last_error_log_{};
-    std::chrono::steady_clock::time_point last_prune_{};
 };
 
 }  // namespace hupwatch

@@ -26,7 +26,8 @@ CREATE TABLE gaps(
   id INTEGER PRIMARY KEY,
   run_id INTEGER NOT NULL,
   from_wall_ns INTEGER NOT NULL,
-  to_wall_ns INTEGER NOT NULL);
+  to_wall_ns INTEGER NOT NULL,
+  reason TEXT);
 CREATE TABLE events(
   id INTEGER PRIMARY KEY,
   run_id INTEGER NOT NULL,
@@ -94,6 +95,33 @@ bool has_table(sqlite3* db, const char* name) {
 }
 
 }  // namespace
+
+bool store_has_column(sqlite3* db, const char* table, const char* column) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &stmt,
+                           nullptr) != SQLITE_OK)
+        return false;
+    sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, column, -1, SQLITE_STATIC);
+    bool found = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+    return found;
+}
+
+bool upgrade_store_schema(sqlite3* db, std::string& error) {
+    // gaps.reason came after schema 1 was out, by addition: older readers
+    // ignore it, and a gap without one is an unclean stop.
+    if (store_has_column(db, "gaps", "reason")) return true;
+    char* message = nullptr;
+    if (sqlite3_exec(db, "ALTER TABLE gaps ADD COLUMN reason TEXT", nullptr, nullptr, &message) !=
+        SQLITE_OK) {
+        error = fmt::format("hupwatch: adding gaps.reason to the store failed: {}",
+                            message ? message : "unknown error");
+        sqlite3_free(message);
+        return false;
+    }
+    return true;
+}
 
 std::string store_error_line(sqlite3* db, int rc, const std::string& path) {
     switch (rc & 0xff) {

@@ -26,6 +26,11 @@ SchemaState check_store_schema(sqlite3* db, const std::string& path, std::string
 // Creates the tables and indexes and sets user_version, in one transaction.
 bool create_store_schema(sqlite3* db, std::string& error);
 
+// Adds what later versions added to schema 1, each by addition (a column
+// older readers ignore): gaps.reason. false with a one-line error.
+bool upgrade_store_schema(sqlite3* db, std::string& error);
+bool store_has_column(sqlite3* db, const char* table, const char* column);
+
 // One line for a failed SQLite call on `path`, mapping the codes people meet
 // (not a database, corrupt, read-only, disk full) to plain words.
 std::string store_error_line(sqlite3* db, int rc, const std::string& path);

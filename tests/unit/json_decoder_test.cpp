@@ -338,3 +338,22 @@ TEST(JsonDecoder, RandomBytesNeverThrow) {
 
 }  // namespace
 }  // namespace hupwatch
+
+namespace hupwatch {
+namespace {
+
+// json_roundtrip_fuzz: a time after 2262 overflowed the int64 nanoseconds.
+TEST(JsonDecoder, TimeBeyondInt64NanosecondsIsAnErrorNotAnOverflow) {
+    ExitEvent exit;
+    exit.proc.pid = 7;
+    std::string line = to_json_line(Event{1'000'000'000, exit}, kClock);
+    auto at = line.find("\"time\":\"2026");
+    ASSERT_NE(at, std::string::npos) << line;
+    line.replace(at + 8, 4, "4052");
+    std::string error;
+    EXPECT_FALSE(decode_json_line(line, kClock, error));
+    EXPECT_FALSE(error.empty());
+}
+
+}  // namespace
+}  // namespace hupwatch

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "console.h"
+#include "event_store_reader.h"
 #include "store_schema.h"
 
 namespace CLI {
@@ -54,6 +55,8 @@ struct RunOptions {
     std::string retention = "30d";
     std::string db_max_size = "1G";  // docs/store.md: bytes per event and per day
     bool no_db = false;
+    std::string query_socket;  // empty: the default (query_protocol.h)
+    bool no_query_socket = false;
     unsigned audit_interval_s = 30;  // the ps audit behind hupwatch_jobs_at_risk
 };
 void add_run_options(CLI::App& cmd, RunOptions& options);
@@ -84,7 +87,8 @@ struct ReplayOptions {
     long long session = -1;
     std::string user;
     bool json = false;
-    bool reanalyze = false;  // the correlator again over the stored events
+    bool reanalyze = false;      // the correlator again over the stored events
+    StoreVisibility visibility;  // not an option: the query socket's caller
 };
 void add_replay_options(CLI::App& cmd, ReplayOptions& options);
 int run_replay(const ReplayOptions& options);
@@ -112,6 +116,7 @@ struct WhyOptions {
     long long pid = -1;
     std::string at;
     bool json = false;
+    StoreVisibility visibility;  // not an option: the query socket's caller
 };
 void add_why_options(CLI::App& cmd, WhyOptions& options);
 int run_why(const WhyOptions& options);
@@ -120,7 +125,8 @@ struct TreeOptions {
     std::string db_path = kDefaultDbPath;
     std::string at;
     bool json = false;
-    bool wide = false;  // on a terminal, lines are cut to its width without it
+    bool wide = false;           // on a terminal, lines are cut to its width without it
+    StoreVisibility visibility;  // not an option: the query socket's caller
 };
 void add_tree_options(CLI::App& cmd, TreeOptions& options);
 int run_tree(const TreeOptions& options);

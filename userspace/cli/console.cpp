@@ -10,6 +10,8 @@
 namespace hupwatch {
 namespace {
 
+thread_local ConsoleCapture* capture = nullptr;
+
 bool write_all(std::FILE* stream, std::string_view text) {
     bool ok = std::fwrite(text.data(), 1, text.size(), stream) == text.size();
     if (std::fflush(stream) != 0) ok = false;
@@ -29,6 +31,14 @@ std::size_t terminal_columns() {
 }
 
 }  // namespace
+
+ConsoleCapture::ConsoleCapture() : previous_(capture) {
+    capture = this;
+}
+
+ConsoleCapture::~ConsoleCapture() {
+    capture = previous_;
+}
 
 bool stdout_reader_gone() {
     pollfd fd{STDOUT_FILENO, 0, 0};  // POLLERR and POLLHUP are always reported
@@ -56,15 +66,24 @@ std::string cut_lines(std::string_view text, std::size_t columns) {
 }
 
 std::string fit_to_terminal(std::string text, bool wide) {
-    if (wide || isatty(STDOUT_FILENO) != 1) return text;
+    // Captured output goes to a caller whose terminal is not ours.
+    if (wide || capture || isatty(STDOUT_FILENO) != 1) return text;
     return cut_lines(text, terminal_columns());
 }
 
 bool write_stdout(std::string_view text) {
+    if (capture) {
+        capture->out += text;
+        return true;
+    }
     return write_all(stdout, text);
 }
 
 bool write_stderr(std::string_view text) {
+    if (capture) {
+        capture->err += text;
+        return true;
+    }
     return write_all(stderr, text);
 }
 

@@ -12,6 +12,24 @@
 
 namespace hupwatch {
 
+// While one lives, what this thread writes through write_stdout and
+// write_stderr (and say) goes into it instead of the streams: the query
+// socket runs a reader command for a caller and sends its output back
+// (query_dispatch.h). Other threads keep writing to the streams.
+class ConsoleCapture {
+   public:
+    ConsoleCapture();
+    ~ConsoleCapture();
+    ConsoleCapture(const ConsoleCapture&) = delete;
+    ConsoleCapture& operator=(const ConsoleCapture&) = delete;
+
+    std::string out;
+    std::string err;
+
+   private:
+    ConsoleCapture* previous_;
+};
+
 // The whole text, flushed; false when any of it could not be written.
 bool write_stdout(std::string_view text);
 bool write_stderr(std::string_view text);

@@ -10,6 +10,7 @@
 #include "console.h"
 #include "preflight.h"
 #include "prometheus_text.h"
+#include "query_dispatch.h"
 #include "stop_signals.h"
 #include "store_schema.h"
 
@@ -50,6 +51,7 @@ int Daemon::start() {
         return kExitUsage;
     }
     if (int code = open_store(); code != kExitOk) return code;
+    open_query_socket();
     CollectorError start_error;
     monitor_ = LiveMonitor::start(config_.monitor, sinks_, start_error);
     if (!monitor_) {
@@ -119,6 +121,24 @@ int Daemon::open_store() {
     return kExitOk;
 }
 
+void Daemon::open_query_socket() {
+    if (config_.query_socket.empty()) return;
+    QueryServerOptions options;
+    options.path = config_.query_socket;
+    // The same readers as the CLI, on the store this daemon writes.
+    queries_ = std::make_unique<QueryServer>(
+        options, [db = config_.store->path](const QueryRequest& r, const QueryCaller& c) {
+            return answer_query(r, c, db);
+        });
+    std::string error;
+    // Answers for ordinary users are no reason to stop monitoring (another
+    // hupwatch on the socket, a read-only /run): say it once, go on.
+    if (!queries_->start(error)) {
+        say("{}; running without a query socket", error);
+        queries_.reset();
+    }
+}
+
 int Daemon::loop() {
     std::string error;
     while (!stop_requested()) {
@@ -139,7 +159,8 @@ int Daemon::loop() {
 void Daemon::publish(std::uint64_t now_ns) {
     if (store_)
         metrics_.set_store_counters({store_->rows_written(), store_->rows_pruned(),
-                                     store_->dropped(), store_->write_errors()});
+                                     store_->dropped(), store_->write_errors(),
+                                     store_->rows_lost_to_write_errors()});
     MetricsState::SinkCounters sinks;
     if (json_sink_) {
         sinks.json_lines_written = json_sink_->lines_written();
@@ -151,6 +172,10 @@ void Daemon::publish(std::uint64_t now_ns) {
         sinks.journald_errors = journald_sink_->errors();
     }
     metrics_.set_sink_counters(sinks);
+    if (queries_) {
+        auto q = queries_->counters();
+        metrics_.set_query_counters({q.answered, q.bad_requests, q.refused, q.failed});
+    }
     MonitorCounters counters = monitor_->counters();
     metrics_.publish(now_ns, counters, monitor_->table().size());
     if (terminal_log_) terminal_log_->tick(now_ns, counters, monitor_->table().size());
@@ -159,11 +184,13 @@ void Daemon::publish(std::uint64_t now_ns) {
 
 void Daemon::stop() {
     audit_.reset();
+    if (queries_) queries_->stop();
     if (json_sink_) json_sink_->flush();
     if (store_) {
         store_->close();
-        say("hupwatch: store: {} rows written, {} dropped, {} write errors", store_->rows_written(),
-            store_->dropped(), store_->write_errors());
+        say("hupwatch: store: {} rows written, {} dropped, {} write errors ({} rows lost)",
+            store_->rows_written(), store_->dropped(), store_->write_errors(),
+            store_->rows_lost_to_write_errors());
     }
     if (monitor_) say("hupwatch: stopped after {}", monitor_->counters().summary());
 }

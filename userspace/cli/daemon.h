@@ -14,6 +14,7 @@
 #include "metrics_state.h"
 #include "proc_host_probe.h"
 #include "prometheus_endpoint.h"
+#include "query_server.h"
 #include "risk_audit.h"
 #include "sqlite_store.h"
 #include "terminal_log.h"
@@ -28,6 +29,7 @@ struct DaemonConfig {
     std::optional<JsonLinesOptions> json;  // --events.json
     bool journald = false;
     std::optional<StoreOptions> store;  // nullopt: --no-db
+    std::string query_socket;           // empty: none (--no-query-socket, --no-db)
     std::chrono::seconds audit_interval{30};
     bool terminal_log = false;  // findings and a heartbeat on stderr (a tty)
 };
@@ -50,6 +52,7 @@ class Daemon {
    private:
     int open_sinks();
     int open_store();
+    void open_query_socket();
     void publish(std::uint64_t now_ns);
 
     DaemonConfig config_;
@@ -61,6 +64,7 @@ class Daemon {
     std::unique_ptr<JsonLinesSink> json_sink_;
     std::unique_ptr<JournaldSink> journald_sink_;
     std::unique_ptr<SqliteStore> store_;
+    std::unique_ptr<QueryServer> queries_;
     std::unique_ptr<LiveMonitor> monitor_;
     std::unique_ptr<RiskAudit> audit_;
     std::uint64_t last_publish_ns_ = 0;

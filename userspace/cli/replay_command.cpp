@@ -34,7 +34,7 @@ int run_replay(const ReplayOptions& options) {
     std::string error;
     auto window = parse_time_window(options.since, options.until, now, error);
     if (!window) {
-        fmt::print(stderr, "hupwatch: {}\n", error);
+        say("hupwatch: {}", error);
         return kExitUsage;
     }
     if (window->since_wall_ns) filter.since_wall_ns = *window->since_wall_ns;
@@ -44,7 +44,7 @@ int run_replay(const ReplayOptions& options) {
     if (!options.user.empty()) {
         filter.uid = uid_of_user(options.user);
         if (!filter.uid) {
-            fmt::print(stderr, "hupwatch: --user: no user '{}'\n", options.user);
+            say("hupwatch: --user: no user '{}'", options.user);
             return kExitUsage;
         }
     }
@@ -55,15 +55,15 @@ int run_replay(const ReplayOptions& options) {
 
     Story story;
     try {
-        EventStoreReader store(options.db_path);
+        EventStoreReader store(options.db_path, options.visibility);
         story = tell_story(store, filter, {options.json, now});
     } catch (const StoreError& e) {
-        fmt::print(stderr, "{}\n", e.what());
+        say("{}", e.what());
         return kExitDatabase;
     }
     if (story.undecodable != 0)
-        fmt::print(stderr, "hupwatch: {} stored lines did not decode (the last: {})\n",
-                   story.undecodable, story.last_error);
+        say("hupwatch: {} stored lines did not decode (the last: {})", story.undecodable,
+            story.last_error);
     std::string out;
     for (const auto& line : story.lines) {
         out += options.json ? line.json : line.text;

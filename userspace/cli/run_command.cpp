@@ -9,6 +9,7 @@
 
 #include "cli_commands.h"
 #include "daemon.h"
+#include "query_protocol.h"
 #include "size_arg.h"
 #include "sqlite_store.h"
 #include "stop_signals.h"
@@ -45,6 +46,11 @@ void add_run_options(CLI::App& cmd, RunOptions& options) {
                    "Prune the oldest events beyond this size (e.g. 1G, 500M; 0: unlimited)")
         ->capture_default_str();
     cmd.add_flag("--no-db", options.no_db, "Do not keep an event store");
+    cmd.add_option("--query.socket", options.query_socket,
+                   "Answer why, replay and tree for ordinary users on this unix socket "
+                   "(each sees their own processes)")
+        ->default_str(kDefaultQuerySocket);
+    cmd.add_flag("--no-query-socket", options.no_query_socket, "Do not answer on a query socket");
     cmd.add_option("--metrics.comm-limit", options.comm_label_limit,
                    "Distinct comm label values per metric family before folding into \"other\"")
         ->capture_default_str();
@@ -71,6 +77,10 @@ bool daemon_config(const RunOptions& options, DaemonConfig& config, std::string&
                                     error))
             return false;
         config.store = store;
+        // Answers come from the store: none without it.
+        if (!options.no_query_socket)
+            config.query_socket =
+                options.query_socket.empty() ? kDefaultQuerySocket : options.query_socket;
     }
     if (!options.events_json.empty())
         config.json =

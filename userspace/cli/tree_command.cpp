@@ -110,29 +110,27 @@ int run_tree(const TreeOptions& options) {
     std::string error;
     auto at = parse_time_arg(options.at, now, error);
     if (!at) {
-        fmt::print(stderr, "hupwatch: --at: {}\n", error);
+        say("hupwatch: --at: {}", error);
         return kExitUsage;
     }
     std::size_t undecodable = 0;
     try {
-        EventStoreReader store(options.db_path);
+        EventStoreReader store(options.db_path, options.visibility);
         auto runs = store.runs();
         auto covering = std::find_if(runs.rbegin(), runs.rend(),
                                      [&](const StoredRun& r) { return r.started_wall_ns <= *at; });
         if (covering == runs.rend()) {
-            fmt::print(stderr, "hupwatch: no data at {}: the store begins at {}\n",
-                       rfc3339_wall(*at),
-                       runs.empty() ? "no run" : rfc3339_wall(runs.front().started_wall_ns));
+            say("hupwatch: no data at {}: the store begins at {}", rfc3339_wall(*at),
+                runs.empty() ? "no run" : rfc3339_wall(runs.front().started_wall_ns));
             return kExitFailure;
         }
         const StoredRun& run = *covering;
         // A running daemon refreshes last_wall_ns every few seconds: only a
         // run that stopped, or went quiet, ends before T.
         if (*at > run.last_wall_ns + kRunRefreshSlackNs)
-            fmt::print(stderr,
-                       "hupwatch: run {} recorded until {}; {} is after it: showing the "
-                       "last known state\n",
-                       run.id, rfc3339_wall(run.last_wall_ns), rfc3339_wall(*at));
+            say("hupwatch: run {} recorded until {}; {} is after it: showing the "
+                "last known state",
+                run.id, rfc3339_wall(run.last_wall_ns), rfc3339_wall(*at));
         StoredProcesses history;
         std::vector<TreeRow> alive;
         for (const auto& seed : store.seeds_of_run(run.id))
@@ -143,8 +141,7 @@ int run_tree(const TreeOptions& options) {
             if (history.alive_at(*p, *at) && !is_kernel_thread(p->info))
                 alive.push_back({p, history.start_wall(*p)});
         if (undecodable != 0)
-            fmt::print(stderr, "hupwatch: {} stored events did not decode (the last: {})\n",
-                       undecodable, error);
+            say("hupwatch: {} stored events did not decode (the last: {})", undecodable, error);
         std::sort(alive.begin(), alive.end(), [](const TreeRow& a, const TreeRow& b) {
             return a.start_wall_ns != b.start_wall_ns ? a.start_wall_ns < b.start_wall_ns
                                                       : a.p->info.pid < b.p->info.pid;
@@ -153,7 +150,7 @@ int run_tree(const TreeOptions& options) {
                                        : fit_to_terminal(tree_text(alive, now), options.wide);
         return write_stdout(out) ? kExitOk : kExitFailure;
     } catch (const StoreError& e) {
-        fmt::print(stderr, "{}\n", e.what());
+        say("{}", e.what());
         return kExitDatabase;
     }
 }

@@ -31,22 +31,22 @@ int run_why(const WhyOptions& options) {
     if (!options.at.empty()) {
         at = parse_time_arg(options.at, now, error);
         if (!at) {
-            fmt::print(stderr, "hupwatch: --at: {}\n", error);
+            say("hupwatch: --at: {}", error);
             return kExitUsage;
         }
     }
     const auto pid = static_cast<std::uint32_t>(options.pid);
     std::string out;
     try {
-        EventStoreReader store(options.db_path);
+        EventStoreReader store(options.db_path, options.visibility);
         auto report = build_why_report(store, pid, at);
         if (!report) {
-            fmt::print(stderr, "hupwatch: no process with pid {} in {}\n", pid, options.db_path);
+            say("hupwatch: no process with pid {} in {}", pid, options.db_path);
             return kExitFailure;
         }
         out = options.json ? why_json(*report) : why_text(*report, now);
     } catch (const StoreError& e) {
-        fmt::print(stderr, "{}\n", e.what());
+        say("{}", e.what());
         return kExitDatabase;
     }
     return write_stdout(out) ? kExitOk : kExitFailure;

@@ -37,6 +37,14 @@ std::string meta_json(const char* event, std::int64_t wall_ns, const nlohmann::o
     return j.dump();
 }
 
+// A gap line's keys; "reason" only for gaps that have one (write errors).
+nlohmann::ordered_json gap_keys(const StoredGap& gap) {
+    nlohmann::ordered_json keys = {{"from", rfc3339_wall(gap.from_wall_ns)},
+                                   {"to", rfc3339_wall(gap.to_wall_ns)}};
+    if (!gap.reason.empty()) keys["reason"] = gap.reason;
+    return keys;
+}
+
 void add_runs(EventStoreReader& store, const StoreFilter& f, std::int64_t now,
               std::vector<Item>& items) {
     auto in_range = [&](std::int64_t t) { return t >= f.since_wall_ns && t <= f.until_wall_ns; };
@@ -60,13 +68,12 @@ void add_runs(EventStoreReader& store, const StoreFilter& f, std::int64_t now,
         items.push_back(
             {gap.from_wall_ns, 3, gap.run_id,
              // Milliseconds: a quick restart leaves a gap within one second.
-             fmt::format("no data between {} and {} ({}; hupwatch did not stop cleanly)",
+             fmt::format("no data between {} and {} ({}; {})",
                          local_stamp_ms(gap.from_wall_ns, now), local_stamp_ms(gap.to_wall_ns, now),
                          human_duration(static_cast<std::uint64_t>(
-                             std::max<std::int64_t>(0, gap.to_wall_ns - gap.from_wall_ns)))),
-             meta_json("gap", gap.from_wall_ns,
-                       {{"from", rfc3339_wall(gap.from_wall_ns)},
-                        {"to", rfc3339_wall(gap.to_wall_ns)}})});
+                             std::max<std::int64_t>(0, gap.to_wall_ns - gap.from_wall_ns))),
+                         gap.reason.empty() ? "hupwatch did not stop cleanly" : gap.reason),
+             meta_json("gap", gap.from_wall_ns, gap_keys(gap))});
     }
 }
 

@@ -169,8 +169,13 @@ std::optional<std::uint64_t> BootClock::boot_ns_of(std::string_view text) const 
     if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
         return std::nullopt;
     const std::int64_t days = days_from_civil(number(0, 4), month, day);
-    const std::int64_t wall =
-        ((days * 86400 + hour * 3600 + minute * 60 + second) * kNsPerSec) + number(20, 6) * 1000;
+    const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second;
+    // After 2262 the nanoseconds no longer fit an int64 (json_roundtrip_fuzz
+    // found it): no such time was written by hupwatch.
+    std::int64_t wall = 0;
+    if (__builtin_mul_overflow(seconds, kNsPerSec, &wall) ||
+        __builtin_add_overflow(wall, number(20, 6) * 1000, &wall))
+        return std::nullopt;
     if (wall < offset_ns_) return std::nullopt;
     return static_cast<std::uint64_t>(wall - offset_ns_);
 }

@@ -19,6 +19,9 @@ enum ExitCode : int {
     // namespace's, or the kernel would not tell its level. (It once meant
     // any namespace but the host's; pids are now translated.)
     kExitPidNamespace = 16,
+    // why, replay, tree: the store is not readable by this user and no
+    // daemon answers on the query socket.
+    kExitNoDaemon = 17,
 };
 
 }  // namespace hupwatch
