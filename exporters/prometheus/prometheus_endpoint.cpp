@@ -14,6 +14,7 @@
 #include <cstring>
 #include <exception>
 
+#include "html_escape.h"
 #include "prometheus_text.h"
 
 namespace hupwatch {
@@ -116,29 +117,6 @@ void log_from_mhd(void*, const char* format, va_list args) {
     std::string_view text(line);
     while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
     spdlog::debug("http: {}", text);
-}
-
-std::string html_escape(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
 }
 
 MHD_Result respond(MHD_Connection* connection, unsigned status, const std::string& body,

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "html_escape.h"
 #include "report_svg.h"
 
 namespace hupwatch {
@@ -14,33 +15,6 @@ double Geometry::x(std::int64_t wall_ns) const {
     const double span = static_cast<double>(until_wall_ns - since_wall_ns);
     return kLabelWidth +
            (span > 0 ? static_cast<double>(wall_ns - since_wall_ns) / span * kPlotWidth : 0.0);
-}
-
-std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
 }
 
 namespace {

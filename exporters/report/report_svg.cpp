@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "html_escape.h"
+
 namespace hupwatch {
 namespace {
 

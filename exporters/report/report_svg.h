@@ -31,7 +31,6 @@ struct Geometry {
 };
 
 // &, <, >, " and ' as entities.
-std::string html_escape(std::string_view text);
 
 // One lane's SVG: axis, gaps, its drawn rows, markers and arrows.
 // Its folded rows go as JSON, drawn by the page's script when unfolded

@@ -79,13 +79,22 @@ void add_ps_options(CLI::App& cmd, PsOptions& options);
 int run_ps(const PsOptions& options);
 
 // The event store's readers (docs/store.md): read-only, beside the daemon.
-struct ReplayOptions {
+// The window and filters replay and report share.
+struct StoreWindowOptions {
     std::string db_path = kDefaultDbPath;
     std::string since;
     std::string until;
     long long pid = -1;
     long long session = -1;
     std::string user;
+};
+// --db, --since, --until, --pid, --session and --user; what --pid and
+// --session keep is the command's to say.
+void add_store_window_options(CLI::App& cmd, StoreWindowOptions& options,
+                              const std::string& pid_help, const std::string& session_help,
+                              const std::string& user_help);
+
+struct ReplayOptions : StoreWindowOptions {
     bool json = false;
     bool reanalyze = false;      // the correlator again over the stored events
     StoreVisibility visibility;  // not an option: the query socket's caller
@@ -96,13 +105,7 @@ struct StoreFilter;
 int run_reanalyze(const std::string& db_path, const StoreFilter& filter, bool json);
 
 // `hupwatch report`: one self-contained HTML page of a window (docs/cli.md).
-struct ReportOptions {
-    std::string db_path = kDefaultDbPath;
-    std::string since;
-    std::string until;
-    long long pid = -1;
-    long long session = -1;
-    std::string user;
+struct ReportOptions : StoreWindowOptions {
     std::string output = "-";  // a file, or - for stdout
 };
 void add_report_options(CLI::App& cmd, ReportOptions& options);

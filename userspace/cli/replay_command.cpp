@@ -14,14 +14,8 @@
 
 namespace hupwatch {
 void add_replay_options(CLI::App& cmd, ReplayOptions& options) {
-    cmd.add_option("--db", options.db_path, "The event store")->capture_default_str();
-    cmd.add_option("--since", options.since, std::string("From this time (") + kTimeForms + ")");
-    cmd.add_option("--until", options.until, "Up to this time (same forms)");
-    cmd.add_option("--pid", options.pid, "Every event of this pid (any process that had it)")
-        ->check(CLI::Range(0LL, 4194304LL));
-    cmd.add_option("--session", options.session, "Every event of this session id")
-        ->check(CLI::Range(0LL, 4194304LL));
-    cmd.add_option("--user", options.user, "Only this user (name or uid)");
+    add_store_window_options(cmd, options, "Every event of this pid (any process that had it)",
+                             "Every event of this session id", "Only this user (name or uid)");
     cmd.add_flag("--json", options.json, "The stored JSON lines (docs/events.md) instead of text");
     cmd.add_flag("--reanalyze", options.reanalyze,
                  "Run the correlator again over the stored events and print the findings it "

@@ -69,15 +69,9 @@ bool query_from_options(const ReportOptions& options, ReportQuery& query, std::s
 }  // namespace
 
 void add_report_options(CLI::App& cmd, ReportOptions& options) {
-    cmd.add_option("--db", options.db_path, "The event store")->capture_default_str();
-    cmd.add_option("--since", options.since, std::string("From this time (") + kTimeForms + ")");
-    cmd.add_option("--until", options.until, "Up to this time (same forms)");
-    cmd.add_option("--session", options.session, "Only this session id")
-        ->check(CLI::Range(0LL, 4194304LL));
-    cmd.add_option("--pid", options.pid,
-                   "Only the processes that had this pid, their ancestors and descendants")
-        ->check(CLI::Range(0LL, 4194304LL));
-    cmd.add_option("--user", options.user, "Only this user's processes (name or uid)");
+    add_store_window_options(
+        cmd, options, "Only the processes that had this pid, their ancestors and descendants",
+        "Only this session id", "Only this user's processes (name or uid)");
     cmd.add_option("-o,--output", options.output, "The HTML file to write; - for stdout")
         ->capture_default_str();
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <pwd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 
 #include "cli_commands.h"
@@ -36,6 +37,17 @@ bool store_options_from_cli(const std::string& path, const std::string& retentio
     out.max_size = *size;
     out.version = HUPWATCH_VERSION;
     return true;
+}
+
+void add_store_window_options(CLI::App& cmd, StoreWindowOptions& options,
+                              const std::string& pid_help, const std::string& session_help,
+                              const std::string& user_help) {
+    cmd.add_option("--db", options.db_path, "The event store")->capture_default_str();
+    cmd.add_option("--since", options.since, std::string("From this time (") + kTimeForms + ")");
+    cmd.add_option("--until", options.until, "Up to this time (same forms)");
+    cmd.add_option("--pid", options.pid, pid_help)->check(CLI::Range(0LL, 4194304LL));
+    cmd.add_option("--session", options.session, session_help)->check(CLI::Range(0LL, 4194304LL));
+    cmd.add_option("--user", options.user, user_help);
 }
 
 std::optional<std::uint32_t> uid_of_user(const std::string& text) {

@@ -77,6 +77,10 @@ struct ProcessRef {
     bool operator==(const ProcessRef&) const = default;
 };
 
+inline ProcessRef ref_of(const ProcessInfo& info) {
+    return {info.pid, info.start_ns, info.comm};
+}
+
 // One fact that led to a verdict, in time order.
 struct Evidence {
     std::uint64_t ktime_ns = 0;

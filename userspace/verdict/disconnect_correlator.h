@@ -123,8 +123,17 @@ class DisconnectCorrelator {
 
     void learn_session(const ProcessInfo& info);
     std::vector<Finding> on_signal(const Event& event, const SignalEvent& signal);
+    // death_verdicts.cpp: what an exit means, asked in order.
     std::vector<Finding> on_exit(const Event& event, const ExitEvent& exit,
                                  const ProcessTable& table);
+    SessionState& end_session(std::uint32_t sid, std::uint64_t ktime_ns);
+    void on_leader_exit(const Event& event, const ExitEvent& exit,
+                        std::optional<KillAttribution>& kill, const ProcessTable& table,
+                        std::vector<Finding>& out);
+    bool sighup_death(const Event& event, const ExitEvent& exit, const ProcessTable& table,
+                      std::vector<Finding>& out);
+    bool died_after_disconnect(const Event& event, const ExitEvent& exit, const ProcessTable& table,
+                               std::vector<Finding>& out);
     std::optional<Finding> settle_orphan(const PendingOrphan& pending, const ProcessTable& table);
     void add_output_facts(Verdict& v, const ProcessInfo& child, std::uint32_t tty) const;
     void prune(std::uint64_t now_ns, const ProcessTable& table);

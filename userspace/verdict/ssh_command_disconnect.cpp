@@ -20,10 +20,6 @@ bool is_sshd(const std::string& comm) {
     return comm == "sshd" || comm == "sshd-session";
 }
 
-ProcessRef ref_of(const ProcessInfo& info) {
-    return {info.pid, info.start_ns, info.comm};
-}
-
 }  // namespace
 
 std::optional<DisconnectFinding> DisconnectCorrelator::on_vanished_sshd(const Event& event,
