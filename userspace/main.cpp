@@ -2,12 +2,42 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <system_error>
 
 #include "cli_commands.h"
 #include "preflight.h"
 #include "query_dispatch.h"
 #include "version.h"
+
+namespace {
+
+// The command line parsed; an exit code when there is nothing to run (help,
+// version, or bad usage, said in one line).
+std::optional<int> parse(CLI::App& app, int argc, char** argv) {
+    // CLI11 would only say that a subcommand is required: name the word.
+    auto is_command = [&](CLI::App* cmd) { return cmd->check_name(argv[1]); };
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands(is_command).empty()) {
+        fmt::print(stderr, "hupwatch: unknown command '{}' (see hupwatch --help)\n", argv[1]);
+        return hupwatch::kExitUsage;
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        // One line, then the usage exit code, whatever CLI11's own code is.
+        hupwatch::say("hupwatch: {} (see hupwatch --help)", e.what());
+        return hupwatch::kExitUsage;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{
@@ -58,25 +88,7 @@ int main(int argc, char** argv) {
         "report", "A window of the store as one self-contained HTML page: sessions as timelines");
     hupwatch::add_report_options(*report_cmd, report);
 
-    // CLI11 would only say that a subcommand is required: name the word.
-    auto is_command = [&](CLI::App* cmd) { return cmd->check_name(argv[1]); };
-    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands(is_command).empty()) {
-        fmt::print(stderr, "hupwatch: unknown command '{}' (see hupwatch --help)\n", argv[1]);
-        return hupwatch::kExitUsage;
-    }
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        // One line, then the usage exit code, whatever CLI11's own code is.
-        hupwatch::say("hupwatch: {} (see hupwatch --help)", e.what());
-        return hupwatch::kExitUsage;
-    }
+    if (auto done = parse(app, argc, argv)) return *done;
 
     try {
         if (*watch_cmd) return hupwatch::run_watch(watch);
