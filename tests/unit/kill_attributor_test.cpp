@@ -23,8 +23,10 @@ class FakeUsers : public HostProbe {
     std::optional<std::string> cgroup_path(std::uint32_t pid) override {
         if (pid == 901) return "/user.slice/user-1000.slice/session-4.scope";
         if (pid == 911) return "/system.slice/hwtest.scope";  // systemd-run --scope
+        if (pid == 921 && !scope_removed) return "/user.slice/user-1001.slice/session-7.scope";
         return std::nullopt;
     }
+    bool scope_removed = false;  // systemd removed 921's cgroup: /proc tells nothing
     std::optional<SignalMasks> signal_masks(std::uint32_t) override { return std::nullopt; }
     std::optional<OutputTargets> output_targets(std::uint32_t) override { return std::nullopt; }
     std::string user_name(std::uint32_t uid) override {
@@ -117,6 +119,7 @@ class KillStory {
         return v[0];
     }
     DisconnectCorrelator& correlator() { return correlator_; }
+    FakeUsers& users() { return users_; }
 
     ProcessInfo sshd, bash;
 
@@ -337,6 +340,26 @@ TEST(KillAttributor, SystemdStoppingTheSessionScopeIsASessionStop) {
     EXPECT_EQ(v.kill->killer->process.pid, 1u);
     EXPECT_EQ(kill_sentence(v),
               "killed by SIGTERM from systemd stopping login session scope session-4.scope");
+}
+
+// systemd kills a stopped scope's last process at once and removes its
+// cgroup before the signal event is read: the unit is the one its cgroup id
+// had when the process forked and exec'd.
+TEST(KillAttributor, TheScopeIsKnownByItsCgroupIdAfterSystemdRemovedIt) {
+    KillStory s;
+    auto systemd = s.proc(1, kSec / 4, 0, 1, 0, "systemd", 0);
+    s.fork(systemd, 0, kSec / 4);
+    auto job = s.proc(921, 10 * kSec, 900, 900, kPts3, "sleep");
+    job.cgroup_id = 4711;
+    s.fork(job, 2 * kSec, job.start_ns);
+    s.exec(job, {"sleep", "1000"}, job.start_ns);
+    s.users().scope_removed = true;
+    s.signal(20 * kSec, job, systemd, SIGTERM, SignalOrigin::User);
+    s.die(20 * kSec + 5, job, SIGTERM);
+    auto v = s.killed(921);
+    ASSERT_TRUE(v.kill);
+    EXPECT_EQ(v.kill->unit, "session-7.scope");
+    EXPECT_EQ(v.kill->cause, KillCause::SessionStop);
 }
 
 TEST(KillAttributor, SystemdStoppingAnotherUnitIsTheServiceManagerNamingIt) {

@@ -39,6 +39,25 @@ void add_signal_evidence(Verdict& v, const ProcessInfo& proc, const Sighup& s) {
                                       s.sender_comm, s.sender_pid, signal_origin_name(s.origin))});
 }
 
+// A killer the facts name (systemd stopping a unit or scope, an OOM killer,
+// another user's kill) beats an inference from the timing: a session scope
+// stopped right after its sshd went away is systemd's doing, not the
+// disconnect's by guess.
+bool names_its_killer(const std::optional<KillAttribution>& kill) {
+    if (!kill) return false;
+    switch (kill->details.cause) {
+        case KillCause::SessionStop:
+        case KillCause::ServiceManager:
+        case KillCause::OomKernel:
+        case KillCause::OomUserspace:
+        case KillCause::CgroupKill:
+        case KillCause::Operator:
+            return true;
+        default:
+            return false;
+    }
+}
+
 }  // namespace
 
 std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const ExitEvent& exit,
@@ -65,8 +84,8 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
         notes_.erase(key);
         return out;
     }
-    bool decided =
-        sighup_death(event, exit, table, out) || died_after_disconnect(event, exit, table, out);
+    bool decided = sighup_death(event, exit, table, out) ||
+                   (!names_its_killer(kill) && died_after_disconnect(event, exit, table, out));
     if (decided) drop_pending_orphan(proc);  // its death is the story: not also an orphan
     if (!decided && kill) add_killed_verdict(out, std::move(*kill), event, exit, table);
     notes_.erase(key);

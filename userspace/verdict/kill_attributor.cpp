@@ -11,6 +11,8 @@ namespace hupwatch {
 namespace {
 
 constexpr std::size_t kSignalsKept = 4;
+// Cgroup paths remembered by id (a host has a few hundred units at most).
+constexpr std::size_t kCgroupsKept = 4096;
 constexpr std::size_t kMaxAncestors = 32;
 
 // A fault of the process itself: the kernel's force_sig_fault() and
@@ -58,7 +60,30 @@ std::string KillAttributor::user_name(std::uint32_t uid) const {
     return probe_ ? probe_->user_name(uid) : std::to_string(uid);
 }
 
+void KillAttributor::learn_cgroup(const ProcessInfo& info) {
+    if (!probe_ || info.cgroup_id == 0 || cgroups_.count(info.cgroup_id)) return;
+    // A process gone before its event is read tells nothing: the next one
+    // of the same cgroup is asked, so a short-lived first sighting does not
+    // hide a unit.
+    auto path = probe_->cgroup_path(info.pid);
+    if (!path) return;
+    if (cgroups_.size() >= kCgroupsKept) {
+        cgroups_.erase(cgroup_order_.front());
+        cgroup_order_.pop_front();
+    }
+    cgroups_[info.cgroup_id] = std::move(*path);
+    cgroup_order_.push_back(info.cgroup_id);
+}
+
+std::optional<std::string> KillAttributor::known_cgroup(std::uint64_t cgroup_id) const {
+    auto it = cgroups_.find(cgroup_id);
+    if (it == cgroups_.end()) return std::nullopt;
+    return it->second;
+}
+
 void KillAttributor::observe(const Event& event) {
+    if (event.type() == EventType::Fork || event.type() == EventType::Exec)
+        learn_cgroup(event.subject());
     if (const auto* s = std::get_if<SignalEvent>(&event.body)) {
         if (s->sig == SIGCONT) return;  // never kills
         auto& notes = notes_[{s->target.pid, s->target.start_ns}];
@@ -69,6 +94,7 @@ void KillAttributor::observe(const Event& event) {
         // once): its cgroup id at the signal names it while the unit lives.
         if (probe_ && !notes.cgroup) notes.cgroup = probe_->cgroup_path_of_id(s->target.cgroup_id);
         if (probe_ && !notes.cgroup) notes.cgroup = probe_->cgroup_path(s->target.pid);
+        if (!notes.cgroup) notes.cgroup = known_cgroup(s->target.cgroup_id);
     } else if (const auto* oom = std::get_if<OomVictimEvent>(&event.body)) {
         notes_[{oom->proc.pid, oom->proc.start_ns}].oom = std::make_pair(event.ktime_ns, *oom);
     }
@@ -137,6 +163,7 @@ std::optional<KillAttribution> KillAttributor::attribute(const Event& event, con
     // The unit first: it tells systemd's session stops from its unit stops.
     std::optional<std::string> cgroup = notes ? notes->cgroup : std::nullopt;
     if (!cgroup && probe_) cgroup = probe_->cgroup_path(proc.pid);
+    if (!cgroup) cgroup = known_cgroup(proc.cgroup_id);
     if (cgroup) a.details.unit = unit_of_cgroup(*cgroup);
 
     classify(a, proc, fatal, notes ? &*notes : nullptr, table);

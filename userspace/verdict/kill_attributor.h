@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -76,8 +77,17 @@ class KillAttributor {
     std::optional<Killer> killer_of(const SignalEvent& s, const ProcessTable& table) const;
     std::string user_name(std::uint32_t uid) const;
 
+    // The cgroup path of each cgroup id, read when a process of it forked or
+    // exec'd, while it most likely lived: systemd removes a stopped scope's
+    // cgroup within milliseconds of its SIGTERM, before the signal event is
+    // read, and only the id is left then.
+    void learn_cgroup(const ProcessInfo& info);
+    std::optional<std::string> known_cgroup(std::uint64_t cgroup_id) const;
+
     HostProbe* probe_;
     std::map<Key, VictimNotes> notes_;
+    std::map<std::uint64_t, std::string> cgroups_;
+    std::deque<std::uint64_t> cgroup_order_;  // oldest first, for the bound
     std::array<std::uint64_t, kKillCauseCount> non_job_kills_{};
 };
 
