@@ -13,6 +13,8 @@ namespace {
 constexpr std::size_t kSignalsKept = 4;
 // Cgroup paths remembered by id (a host has a few hundred units at most).
 constexpr std::size_t kCgroupsKept = 4096;
+// Unreadable sightings of one cgroup before it is given up on.
+constexpr unsigned kCgroupMisses = 8;
 constexpr std::size_t kMaxAncestors = 32;
 
 // A fault of the process itself: the kernel's force_sig_fault() and
@@ -60,30 +62,40 @@ std::string KillAttributor::user_name(std::uint32_t uid) const {
     return probe_ ? probe_->user_name(uid) : std::to_string(uid);
 }
 
-void KillAttributor::learn_cgroup(const ProcessInfo& info) {
-    if (!probe_ || info.cgroup_id == 0 || cgroups_.count(info.cgroup_id)) return;
-    // A process gone before its event is read tells nothing: the next one
-    // of the same cgroup is asked, so a short-lived first sighting does not
-    // hide a unit.
-    auto path = probe_->cgroup_path(info.pid);
-    if (!path) return;
-    if (cgroups_.size() >= kCgroupsKept) {
-        cgroups_.erase(cgroup_order_.front());
-        cgroup_order_.pop_front();
+void KillAttributor::learn_cgroup(const ProcessInfo& info, std::uint32_t read_pid) {
+    if (!probe_ || info.cgroup_id == 0) return;
+    auto it = cgroups_.find(info.cgroup_id);
+    if (it == cgroups_.end()) {
+        if (cgroups_.size() >= kCgroupsKept) {
+            cgroups_.erase(cgroup_order_.front());
+            cgroup_order_.pop_front();
+        }
+        it = cgroups_.emplace(info.cgroup_id, CgroupSeen{}).first;
+        cgroup_order_.push_back(info.cgroup_id);
     }
-    cgroups_[info.cgroup_id] = std::move(*path);
-    cgroup_order_.push_back(info.cgroup_id);
+    // A process gone before its event is read tells nothing: the next ones
+    // of the same cgroup are asked, a few times, so a short-lived first
+    // sighting does not hide a unit and a storm of them costs no more.
+    if (!it->second.path.empty() || it->second.misses >= kCgroupMisses) return;
+    if (auto path = probe_->cgroup_path(read_pid))
+        it->second.path = std::move(*path);
+    else
+        ++it->second.misses;
 }
 
 std::optional<std::string> KillAttributor::known_cgroup(std::uint64_t cgroup_id) const {
     auto it = cgroups_.find(cgroup_id);
-    if (it == cgroups_.end()) return std::nullopt;
-    return it->second;
+    if (it == cgroups_.end() || it->second.path.empty()) return std::nullopt;
+    return it->second.path;
 }
 
 void KillAttributor::observe(const Event& event) {
-    if (event.type() == EventType::Fork || event.type() == EventType::Exec)
-        learn_cgroup(event.subject());
+    // A fork's child is in its parent's cgroup, and the parent most likely
+    // still runs when the event is read (a vfork storm's children do not).
+    if (const auto* fork = std::get_if<ForkEvent>(&event.body))
+        learn_cgroup(fork->child, fork->child.ppid);
+    else if (event.type() == EventType::Exec)
+        learn_cgroup(event.subject(), event.subject().pid);
     if (const auto* s = std::get_if<SignalEvent>(&event.body)) {
         if (s->sig == SIGCONT) return;  // never kills
         auto& notes = notes_[{s->target.pid, s->target.start_ns}];

@@ -81,12 +81,16 @@ class KillAttributor {
     // exec'd, while it most likely lived: systemd removes a stopped scope's
     // cgroup within milliseconds of its SIGTERM, before the signal event is
     // read, and only the id is left then.
-    void learn_cgroup(const ProcessInfo& info);
+    struct CgroupSeen {
+        std::string path;  // empty: not read yet
+        unsigned misses = 0;
+    };
+    void learn_cgroup(const ProcessInfo& info, std::uint32_t read_pid);
     std::optional<std::string> known_cgroup(std::uint64_t cgroup_id) const;
 
     HostProbe* probe_;
     std::map<Key, VictimNotes> notes_;
-    std::map<std::uint64_t, std::string> cgroups_;
+    std::map<std::uint64_t, CgroupSeen> cgroups_;
     std::deque<std::uint64_t> cgroup_order_;  // oldest first, for the bound
     std::array<std::uint64_t, kKillCauseCount> non_job_kills_{};
 };
