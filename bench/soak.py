@@ -16,36 +16,15 @@ to their baseline; 0 events lost.
 Usage (root): bench/soak.py BUILD_DIR [PROCESSES=1000000] [SESSIONS=100000]
 """
 import os
-import pty
 import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
-from e2e_common import Daemon, free_port, wait_for  # noqa: E402
+from e2e_common import (Daemon, free_port, rss_anon_kb, scrape_metrics,  # noqa: E402
+                        short_pty_session)
 
 SETTLE_S = 75  # the table's 60 s exit grace, the correlator's 15 s, and a prune
-
-
-def metrics(port):
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#") and "{" not in line:
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-        elif line.startswith("hupwatch_events_lost_total"):
-            out["lost"] = out.get("lost", 0) + float(line.rsplit(" ", 1)[1])
-    return out
-
-
-def rss_anon_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1])
-    return -1
 
 
 def processes(storm, count):
@@ -56,22 +35,9 @@ def processes(storm, count):
     return made
 
 
-def one_session():
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv("/bin/sh", ["sh", "-c", "sleep 0.05 & exit 0"])
-    try:
-        while os.read(fd, 1024):
-            pass
-    except OSError:  # EIO: the slave side closed
-        pass
-    os.close(fd)
-    os.waitpid(pid, 0)
-
-
 def sessions(count):
     for _ in range(count):
-        one_session()
+        short_pty_session()
     return count
 
 
@@ -89,19 +55,19 @@ def main():
     rows = []
     try:
         daemon.wait_running()
-        base = metrics(port)
+        base = scrape_metrics(port)
 
         def sample(phase, made, seconds):
             time.sleep(SETTLE_S)
-            m = metrics(port)
+            m = scrape_metrics(port)
             rows.append((phase, made, seconds, rss_anon_kb(daemon.pid),
                          int(m["hupwatch_tracked_processes"]),
-                         int(m["hupwatch_correlator_sessions"]), int(m.get("lost", 0))))
+                         int(m["hupwatch_correlator_sessions"]), int(m.get("hupwatch_events_lost_total", 0))))
             print(f"soak: {rows[-1]}", file=sys.stderr, flush=True)
 
         rows.append(("start", 0, 0, rss_anon_kb(daemon.pid),
                      int(base["hupwatch_tracked_processes"]),
-                     int(base["hupwatch_correlator_sessions"]), int(base.get("lost", 0))))
+                     int(base["hupwatch_correlator_sessions"]), int(base.get("hupwatch_events_lost_total", 0))))
         for phase, work in (("warm-up", lambda: processes(storm, 50_000) + sessions(1_000)),
                             ("processes", lambda: processes(storm, n_proc)),
                             ("sessions", lambda: sessions(n_sess))):

@@ -181,3 +181,42 @@ def kill_quietly(pid):
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def rss_anon_kb(pid):
+    """The process's anonymous resident memory (/proc/PID/status RssAnon)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    fail(f"no RssAnon for {pid}")
+
+
+def scrape_metrics(port):
+    """The daemon's metrics by family: a family without labels by its value,
+    one with labels by the sum of its series."""
+    import urllib.request
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, value = line.rsplit(" ", 1)
+        family = name.split("{", 1)[0]
+        out[family] = out.get(family, 0.0) + float(value)
+    return out
+
+
+def short_pty_session():
+    """A shell leading its own pty, leaving an orphan (a 50 ms background
+    job); then the master closes, as a terminal emulator or sshd does."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv("/bin/sh", ["sh", "-c", "sleep 0.05 & exit 0"])
+    try:
+        while os.read(fd, 1024):
+            pass
+    except OSError:  # EIO: the slave side is closed
+        pass
+    os.close(fd)
+    os.waitpid(pid, 0)

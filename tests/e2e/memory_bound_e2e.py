@@ -15,48 +15,15 @@ for their processes (a margin), RssAnon does not.
 Usage: memory_bound_e2e.py HUPWATCH_BINARY   (as root)
 """
 import os
-import pty
 import sys
 import tempfile
-import urllib.request
 
-from e2e_common import Daemon, fail, free_port, ok, require_root, wait_for
+from e2e_common import (Daemon, fail, free_port, ok, require_root, rss_anon_kb,  # noqa: E402
+                        scrape_metrics as metrics, short_pty_session as one_session, wait_for)
 
 SESSIONS = 1500          # per phase
 RSS_GROWTH_KB = 512      # allowed growth of the second phase over the first
 MARGIN = 200             # sessions/processes other tests may hold meanwhile
-
-
-def rss_anon_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1])
-    fail(f"no RssAnon for {pid}")
-
-
-def metrics(port):
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#") and "{" not in line:
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
-
-
-def one_session():
-    """A shell leading its own pty, leaving an orphan; then the master closes."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv("/bin/sh", ["sh", "-c", "sleep 0.05 & exit 0"])
-    try:
-        while os.read(fd, 1024):
-            pass
-    except OSError:  # EIO: the slave side is closed
-        pass
-    os.close(fd)
-    os.waitpid(pid, 0)
 
 
 def phase(port):
