@@ -215,8 +215,9 @@ TEST(DisconnectScenario, AnOperatorsKillHupInALiveSessionIsNoDisconnect) {
     std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // the window is a fixed time
     // The outsider's SIGHUP is no disconnect but a `killed` verdict (issue 11);
     // cause parent here, because this test process forked the session's bash.
-    auto outside = monitor->wait_verdicts(static_cast<std::uint32_t>(*from_outside), 1,
-                                          std::chrono::milliseconds(100));
+    // A positive wait: bounded by the default timeout, not the 100 ms of the
+    // negative waits below, so a loaded machine is not a failure.
+    auto outside = monitor->wait_verdicts(static_cast<std::uint32_t>(*from_outside), 1);
     ASSERT_EQ(outside.size(), 1u);
     EXPECT_EQ(outside[0].kind, VerdictKind::Killed);
     ASSERT_TRUE(outside[0].kill && outside[0].kill->killer);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A full disk, told: the store on a 1 MiB tmpfs is filled while events
+"""A full disk, told: the store on a small tmpfs is filled while events
 flow, then space is freed.
 
 - while full, batches fail: hupwatch_store_write_errors_total and
@@ -100,7 +100,10 @@ def main():
     work = tempfile.mkdtemp(prefix="hupwatch-full-")
     mnt = os.path.join(work, "mnt")
     os.mkdir(mnt)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt], check=True)
+    # 16 MiB: the room freed afterwards must outlast the whole host's events
+    # (a parallel build stores thousands of rows a second) for the rest of
+    # the test, or the disk fills again and the last storm is lost anew.
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mnt], check=True)
     db = os.path.join(mnt, "h.db")
     port = free_port()
     daemon = Daemon(binary, os.path.join(work, "hupwatch.log"),
