@@ -11,8 +11,9 @@
 #         tracepoints (bench/bpftrace/hupwatch-equivalent.bt),
 #     (e) under programs that do nothing on the tracepoints (b) attaches
 #         (bench/floor.bpf.c): the floor any BPF monitor of them pays here.
-# Rounds are interleaved, in an order that rotates each round, and the median
-# of each column is reported, so drift on the machine hits all columns alike.
+# Rounds are interleaved, in an order that rotates each round; each column's
+# rate is the median of its runs, and its slowdown the median of its per-round
+# ratios to the unmonitored run of the same round, so drift cancels in pairs.
 #
 # Usage: bench/run.sh [rounds=5] [seconds-per-run=3]      (as root)
 # Env:   HUPWATCH_BUILD_DIR (default build), BENCH_CPU (default 1: the CPU the
@@ -197,10 +198,19 @@ stop_floor() {
 }
 
 median() { sort -n | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# The slowdown of one column: the median over rounds of 1 - mode/base, each
+# round's pair measured minutes apart at most, so the machine's drift (±15 %
+# between runs here) cancels inside a pair instead of between column medians.
+# $1, $2: one rate per round, in round order (each column runs once a round).
+paired_slowdown() {
+  paste -d' ' <(tr ' ' '\n' <<<"$1" | grep .) <(tr ' ' '\n' <<<"$2" | grep .) |
+    awk '{print (1 - $2 / $1) * 100}' | median
+}
 
 declare -A ops lost
 # Columns left out by BENCH_MODES print as 0.
 med_base=0 med_hw=0 med_hwsys=0 med_bt=0 med_floor=0
+slow_hw=0 slow_hwsys=0 slow_bt=0 slow_floor=0
 # BENCH_MODES picks columns (a shorter run); the table keeps their order.
 read -r -a modes <<< "${BENCH_MODES:-base hw hwsys bt floor}"
 nmodes=${#modes[@]}
@@ -249,14 +259,17 @@ for load in "${loads[@]}"; do
   esac
   for mode in "${modes[@]}"; do
     declare "med_$mode=$(tr ' ' '\n' <<<"${ops[$load,$mode]}" | grep . | median)"
+    declare "slow_$mode=0"
+    [ "$mode" = base ] || declare "slow_$mode=$(paired_slowdown "${ops[$load,base]}" "${ops[$load,$mode]}")"
   done
-  awk -v n="$name" -v b="$med_base" -v h="$med_hw" -v s="$med_hwsys" -v t="$med_bt" -v f="$med_floor" \
+  awk -v n="$name" -v b="$med_base" -v h="$med_hw" -v s="$med_hwsys" -v t="$med_bt" \
+    -v sh="$slow_hw" -v ss="$slow_hwsys" -v st="$slow_bt" -v sf="$slow_floor" \
     -v lh="${lost[$load,hw]}" -v ls="${lost[$load,hwsys]}" -v lb="${lost[$load,bt]}" \
     'BEGIN { printf "| %s | %.0f | %.0f | %.1f %% | %.0f | %.1f %% | %.0f | %.1f %% | %.1f %% | %d / %d / %d |\n",
-             n, b, h, (1 - h / b) * 100, s, (1 - s / b) * 100, t, (1 - t / b) * 100, (1 - f / b) * 100, lh, ls, lb }'
+             n, b, h, sh, s, ss, t, st, sf, lh, ls, lb }'
 done
 echo
-echo "Median of $rounds interleaved runs of ${seconds} s each; workload pinned to CPU $cpu, monitors unpinned," \
+echo "ops/s: median of $rounds interleaved runs of ${seconds} s each; slowdown: median of the $rounds per-round paired ratios (1 - monitored / unmonitored in the same round); workload pinned to CPU $cpu, monitors unpinned," \
   "redis-server on CPU $other_cpu; $(nproc) CPUs; kernel $(uname -r); $(bpftrace --version); $(redis-server --version | cut -d' ' -f1-3)."
 if [ "$others" -gt 0 ]; then
   echo "Note: $others other tracing programs were loaded on this host during the run; they slow every column."
