@@ -80,6 +80,12 @@ EventStoreReader::EventStoreReader(const std::string& path, StoreVisibility visi
         db_ = nullptr;
         throw StoreError(error);
     }
+    // A store not yet opened by a daemon that adds the column.
+    seeds_have_loginuid_ = store_has_column(db_, "seeds", "loginuid");
+}
+
+std::string EventStoreReader::seed_columns() const {
+    return fmt::format("{}, {}", kSeedColumns, seeds_have_loginuid_ ? "loginuid" : "NULL");
 }
 
 EventStoreReader::~EventStoreReader() {
@@ -99,10 +105,11 @@ std::string EventStoreReader::visible(Table table, std::vector<std::int64_t>& bi
     if (!visibility_.uid) return "";
     const std::int64_t uid = *visibility_.uid;
     binds.push_back(uid);
-    if (table == Table::Seeds) return fmt::format(" AND {}uid = ?", alias);
+    if (table == Table::Seeds && !seeds_have_loginuid_) return fmt::format(" AND {}uid = ?", alias);
     // loginuid survives su and sudo: a job started as root from the
     // caller's login is theirs too. Events carry it in their JSON only.
     binds.push_back(uid);
+    if (table == Table::Seeds) return fmt::format(" AND ({0}uid = ? OR {0}loginuid = ?)", alias);
     return fmt::format(" AND ({0}uid = ? OR json_extract({0}json, '$.loginuid') = ?)", alias);
 }
 
@@ -202,6 +209,7 @@ std::vector<StoredSeed> EventStoreReader::read_seeds(const std::string& sql,
             for (const auto& a : argv)
                 if (a.is_string()) seed.argv.push_back(a.get<std::string>());
         seed.exe = text(s, 12);
+        if (sqlite3_column_type(s, 13) != SQLITE_NULL) seed.loginuid = u32(s, 13);
         out.push_back(std::move(seed));
     });
     return out;
@@ -287,8 +295,8 @@ std::vector<StoredEvent> EventStoreReader::events_of_pid(std::uint32_t pid) {
 
 std::vector<StoredSeed> EventStoreReader::seeds_of_pid(std::uint32_t pid) {
     std::vector<std::int64_t> binds{pid};
-    std::string sql = fmt::format("SELECT {} FROM seeds WHERE pid = ?{} ORDER BY id", kSeedColumns,
-                                  visible(Table::Seeds, binds));
+    std::string sql = fmt::format("SELECT {} FROM seeds WHERE pid = ?{} ORDER BY id",
+                                  seed_columns(), visible(Table::Seeds, binds));
     return read_seeds(sql, binds);
 }
 
@@ -315,7 +323,7 @@ std::optional<StoredFinding> EventStoreReader::disconnect_of(std::uint32_t sid,
 std::vector<StoredSeed> EventStoreReader::seeds_of_run(std::int64_t run_id) {
     std::vector<std::int64_t> binds{run_id};
     std::string sql = fmt::format("SELECT {} FROM seeds WHERE run_id = ?{} ORDER BY id",
-                                  kSeedColumns, visible(Table::Seeds, binds));
+                                  seed_columns(), visible(Table::Seeds, binds));
     return read_seeds(sql, binds);
 }
 
@@ -369,6 +377,7 @@ ProcSnapshot snapshot_of(const StoredSeed& seed) {
     snap.info.pgid = seed.pgid;
     snap.info.sid = seed.sid;
     snap.info.uid = seed.uid;
+    snap.info.loginuid = seed.loginuid;
     snap.info.tty_dev = seed.tty.empty() ? 0 : tty_dev_of(seed.tty).value_or(0);
     snap.info.start_ns = seed.start_ns;
     snap.info.comm = seed.comm;

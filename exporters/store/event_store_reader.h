@@ -95,6 +95,7 @@ struct StoredSeed {
     std::uint32_t pgid = 0;
     std::uint32_t sid = 0;
     std::uint32_t uid = 0;
+    std::uint32_t loginuid = UINT32_MAX;  // unset, or stored before seeds had it
     std::string tty;
     std::string comm;
     std::vector<std::string> argv;
@@ -171,14 +172,19 @@ class EventStoreReader {
                                        const std::vector<std::int64_t>& binds);
     [[noreturn]] void fail(int rc);
     // " AND ..." limiting rows to the visible ones (empty when all are), its
-    // values appended to binds. Seeds have no loginuid: uid alone.
+    // values appended to binds. Seeds of stores older than seeds.loginuid:
+    // uid alone.
     enum class Table { Events, Findings, Seeds };
     std::string visible(Table table, std::vector<std::int64_t>& binds,
                         const char* alias = "") const;
 
     std::string path_;
+    // The seed columns to select: loginuid, or NULL in an older store.
+    std::string seed_columns() const;
+
     StoreVisibility visibility_;
     sqlite3* db_ = nullptr;
+    bool seeds_have_loginuid_ = false;
 };
 
 }  // namespace hupwatch

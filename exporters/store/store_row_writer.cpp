@@ -72,7 +72,7 @@ bool StoreRowWriter::prepare(sqlite3* db, const std::string& path, std::string& 
          "json) VALUES(?,?,?,?,?,?,?,?,?,?)"},
         {&insert_seed_,
          "INSERT INTO seeds(run_id, wall_ns, pid, start_ns, start_tick_ns, ppid, pgid, sid, uid, "
-         "tty, comm, argv, exe) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+         "tty, comm, argv, exe, loginuid) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
         {&insert_gap_,
          "INSERT INTO gaps(run_id, from_wall_ns, to_wall_ns, reason) VALUES(?,?,?,?)"},
         {&heartbeat_, "UPDATE runs SET last_wall_ns = ? WHERE id = ?"},
@@ -155,6 +155,8 @@ bool StoreRowWriter::seed(std::int64_t run_id, std::int64_t wall_ns,
                   nlohmann::json(snap.argv).dump(-1, ' ', false,
                                                  nlohmann::json::error_handler_t::replace));
         bind_text(s, 13, snap.exe);
+        // NULL when unset (no audit, or a process outside any login).
+        if (p.loginuid != UINT32_MAX) bind_i64(s, 14, p.loginuid);
         if (!step_done(s)) return false;
     }
     return true;

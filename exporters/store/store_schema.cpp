@@ -76,7 +76,8 @@ CREATE TABLE seeds(
   tty TEXT,
   comm TEXT NOT NULL,
   argv TEXT NOT NULL,
-  exe TEXT NOT NULL);
+  exe TEXT NOT NULL,
+  loginuid INTEGER);
 CREATE INDEX seeds_process ON seeds(pid, start_ns);
 CREATE INDEX seeds_run ON seeds(run_id);
 PRAGMA user_version = 1;
@@ -109,16 +110,26 @@ bool store_has_column(sqlite3* db, const char* table, const char* column) {
 }
 
 bool upgrade_store_schema(sqlite3* db, std::string& error) {
-    // gaps.reason came after schema 1 was out, by addition: older readers
-    // ignore it, and a gap without one is an unclean stop.
-    if (store_has_column(db, "gaps", "reason")) return true;
-    char* message = nullptr;
-    if (sqlite3_exec(db, "ALTER TABLE gaps ADD COLUMN reason TEXT", nullptr, nullptr, &message) !=
-        SQLITE_OK) {
-        error = fmt::format("hupwatch: adding gaps.reason to the store failed: {}",
-                            message ? message : "unknown error");
-        sqlite3_free(message);
-        return false;
+    // Columns that came after schema 1 was out, by addition: older readers
+    // ignore them. A gap without a reason is an unclean stop; a seed without
+    // a loginuid was stored before it was (readers then match uid alone).
+    struct Added {
+        const char* table;
+        const char* column;
+        const char* type;
+    };
+    for (const Added& add :
+         {Added{"gaps", "reason", "TEXT"}, Added{"seeds", "loginuid", "INTEGER"}}) {
+        if (store_has_column(db, add.table, add.column)) continue;
+        const std::string sql =
+            fmt::format("ALTER TABLE {} ADD COLUMN {} {}", add.table, add.column, add.type);
+        char* message = nullptr;
+        if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+            error = fmt::format("hupwatch: adding {}.{} to the store failed: {}", add.table,
+                                add.column, message ? message : "unknown error");
+            sqlite3_free(message);
+            return false;
+        }
     }
     return true;
 }
