@@ -1,4 +1,5 @@
-// The window's rows decoded into Events and Findings (event_store_reader.h).
+// The window's rows decoded into Events and Findings (event_store_reader.h),
+// and the processes they tell of folded as why and tree fold them.
 #include <fmt/format.h>
 
 #include "event_store_reader.h"
@@ -48,6 +49,7 @@ ReportInput read_report_input(EventStoreReader& store, std::int64_t since_wall_n
             count_undecodable(input, "event", stored.id, error);
             continue;
         }
+        input.processes.add_event(stored, *event);
         input.events.push_back(
             {stored.wall_ns, offset_of(stored.wall_ns, stored.ktime_ns), std::move(*event)});
     }
@@ -61,6 +63,9 @@ ReportInput read_report_input(EventStoreReader& store, std::int64_t since_wall_n
         input.findings.push_back(
             {stored.wall_ns, offset_of(stored.wall_ns, stored.ktime_ns), std::move(*finding)});
     }
+    for (const auto& f : input.findings)
+        if (const auto* v = std::get_if<Verdict>(&f.finding))
+            input.processes.add_named(*v, f.clock_offset_ns);
     return input;
 }
 
