@@ -18,6 +18,11 @@ with exact pids:
 - the page is written private (0640), and a page that cannot be written
   is one line and exit 1.
 
+On each page, a reader's hover, clicks and zoom and pan keys are driven
+through the DevTools protocol (report_interaction.py): the job's why shows
+with why's own verdict line, the visible window moves as the keys say, and
+no two arrow captions overlap as drawn.
+
 Then the real SSH scenario: sshd on loopback (sshd_session.py), `ssh -tt`
 on a pty we own, the same two jobs in the remote login shell, and the
 client SIGKILLed (the connection drops unannounced, sshd hangs up the
@@ -44,6 +49,7 @@ import time
 from html.parser import HTMLParser
 
 import report_browser
+from report_interaction import check_interaction
 from e2e_common import (Daemon, InteractiveShell, cmdline, fail, free_port, kill_quietly, ok,
                         require_root, rfc3339, wait_for, wall_ns)
 from sshd_session import SshSession, Sshd
@@ -188,6 +194,7 @@ def main():
         write_report(binary, db, bash, since, page)
         expect("the page's mode", stat.S_IMODE(os.stat(page).st_mode), 0o640)
         drawn_ms = check_page(page, killed, survivor, bash, "")
+        check_interaction(page, store, killed, survivor, bash)
         ok(f"rendered in Chromium ({drawn_ms} ms): sleep {killed} killed_by_disconnect, sleep "
            f"{survivor} orphaned (sighup_ignored), bash {bash}'s hangup; nothing fetched")
 
@@ -212,6 +219,7 @@ def main():
         page = os.path.join(work, "ssh.html")
         write_report(binary, db, bash, since, page)
         drawn_ms = check_page(page, killed, survivor, bash, "hangup by sshd")
+        check_interaction(page, store, killed, survivor, bash)
         ok(f"ssh: rendered in Chromium ({drawn_ms} ms): sleep {killed} killed_by_disconnect, "
            f"sleep {survivor} orphaned (sighup_ignored), bash {bash} hung up by sshd")
         shutil.copy(page, os.path.join(artifacts, "report_e2e_ssh.html"))
