@@ -52,6 +52,32 @@ TEST(ReportReadsLikeWhyTest, AStoredVerdictIsTheSameSentenceInReportAndWhy) {
     EXPECT_EQ(bar_of(page, 902).why.lineage, std::vector<std::string>{"bash 815"});
 }
 
+TEST(ReportReadsLikeWhyTest, AJobBornBeforeTheWindowIsReadBackByPidAsWhyReadsIt) {
+    const std::string path = temp_db("report-before.db");
+    Incident incident = write_incident(path, 2);
+    incident.since_wall_ns += 500 * kSec;  // after the job's fork and exec (110 s)
+    const ReportPage page = page_of(path, incident);
+    ASSERT_FALSE(page.lanes.empty());
+    const Lane& lane = page.lanes[0];
+    ASSERT_EQ(lane.sid, 815u);
+    // Its parent, from its fork before the window: indented under bash.
+    ASSERT_EQ(lane.rows.size(), 3u);
+    EXPECT_EQ(lane.rows[0].label, "bash 815");
+    EXPECT_EQ(lane.rows[1].label, "migrate.sh 901");
+    EXPECT_EQ(lane.rows[1].depth, 1);
+    EXPECT_TRUE(lane.rows[1].born_before);
+    EXPECT_EQ(lane.rows[1].from_wall_ns, incident.since_wall_ns);
+    // Its command line, from its exec before the window, as why shows it.
+    EventStoreReader store(path);
+    auto why = build_why_report(store, 901, std::nullopt);
+    ASSERT_TRUE(why);
+    EXPECT_EQ(lane.rows[1].why.command, "/bin/bash ./migrate.sh --password=***");
+    EXPECT_EQ(why->process.argv,
+              (std::vector<std::string>{"/bin/bash", "./migrate.sh", "--password=***"}));
+    // The psql children lived and died before the window: not in it.
+    EXPECT_TRUE(lane.folded.empty());
+}
+
 // A hangup's burst: twelve signals from outside the lane within 60 ms, and
 // four more spread over the window, each arrow captioned above the rows.
 void write_burst(EventSink& s) {
