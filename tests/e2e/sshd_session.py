@@ -1,8 +1,8 @@
 """A real OpenSSH server on 127.0.0.1 and an interactive `ssh -tt` client on
 a pty we own: the Python side of tests/bpf/sshd_fixture.{h,cpp}, with the
-same server configuration (key login for root only, no PAM, everything in
-a temporary directory; /run/sshd, sshd's privilege separation directory,
-is created when missing).
+same server configuration, tests/data/sshd_config.in (key login for root
+only, no PAM, everything in a temporary directory; /run/sshd, sshd's
+privilege separation directory, is created when missing).
 
 Killing the client (SshSession.kill_client) drops the connection without a
 word to the server, as when a laptop lid closes: sshd then hangs up the
@@ -26,14 +26,13 @@ SSHD, SSH, SSH_KEYGEN = "/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen"
 PROMPT = "HWP42# "  # PS1='HWP$((40+2))# ': only the shell's expansion matches
 
 
+CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "sshd_config.in")
+
+
 def sshd_config(directory, port):
-    """sshd_fixture.cpp's configuration (SshdServer::launch)."""
-    return "".join(f"{line}\n" for line in (
-        f"ListenAddress 127.0.0.1:{port}", f"HostKey {directory}/host_ed25519",
-        f"PidFile {directory}/sshd.pid", f"AuthorizedKeysFile {directory}/authorized_keys",
-        "PermitRootLogin prohibit-password", "PubkeyAuthentication yes",
-        "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no",
-        "StrictModes no", "UseDNS no", "X11Forwarding no", "LogLevel VERBOSE"))
+    """The configuration sshd_fixture.cpp uses too (tests/data/sshd_config.in)."""
+    with open(CONFIG) as f:
+        return f.read().replace("@DIR@", directory).replace("@PORT@", str(port))
 
 
 def accepts_connections(port):
