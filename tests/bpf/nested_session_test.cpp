@@ -31,8 +31,7 @@ TEST(NestedSession, JobsOfAScriptSessionTraceBackToTheOuterDisconnect) {
     // script runs its command with `$SHELL -c`; `exec` makes the inner bash
     // script's child whatever $SHELL is (dash, as under CI, keeps itself as
     // the session leader and forks the bash).
-    ASSERT_TRUE(
-        shell.type("script -qfc 'exec bash --norc --noprofile --noediting -i' /dev/null"));
+    ASSERT_TRUE(shell.type("script -qfc 'exec bash --norc --noprofile --noediting -i' /dev/null"));
     // A computed marker: the inner pty echoes this line before stty runs.
     auto inner_text = shell.run("stty -echo; echo HW_INNER_$((2+3))=$$", "HW_INNER_5=");
     ASSERT_TRUE(inner_text);
