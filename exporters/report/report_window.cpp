@@ -3,6 +3,7 @@
 #include "report_window.h"
 
 #include <type_traits>
+#include <utility>
 
 namespace hupwatch {
 namespace {
@@ -32,15 +33,15 @@ WindowProcesses::WindowProcesses(const ReportInput& input) : stored_(input.proce
     orphaned_from_.clear();
 }
 
-ProcessLife* WindowProcesses::life_of(std::uint32_t pid, std::uint64_t start_ns) {
+// As the table finds it (a seeded start within its /proc tick), then ours.
+const ProcessLife* WindowProcesses::find(std::uint32_t pid, std::uint64_t start_ns) const {
     const ProcessEntry* e = stored_.table().find(pid, start_ns);
-    if (!e) return nullptr;
-    auto it = processes_.find(key_of(*e));
+    auto it = e ? processes_.find(key_of(*e)) : processes_.end();
     return it == processes_.end() ? nullptr : &it->second;
 }
 
-const ProcessLife* WindowProcesses::find(std::uint32_t pid, std::uint64_t start_ns) const {
-    return const_cast<WindowProcesses*>(this)->life_of(pid, start_ns);
+ProcessLife* WindowProcesses::life_of(std::uint32_t pid, std::uint64_t start_ns) {
+    return const_cast<ProcessLife*>(std::as_const(*this).find(pid, start_ns));
 }
 
 void WindowProcesses::mark(const TimedEvent& timed) {
