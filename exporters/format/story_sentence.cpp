@@ -167,6 +167,10 @@ std::string story_sentence(const Finding& finding, std::string_view subject_comm
     return verdict_sentence(v, process_phrase(v.process.comm, v.process.pid, subject_comm));
 }
 
+std::string verdict_line(const Verdict& verdict) {
+    return fmt::format("{}: {}", verdict_kind_name(verdict.kind), story_sentence(Finding{verdict}));
+}
+
 bool tells_death(const Finding& finding) {
     const auto* v = std::get_if<Verdict>(&finding);
     return v &&

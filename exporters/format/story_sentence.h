@@ -23,6 +23,10 @@ std::string process_phrase(std::string_view comm, std::uint32_t pid,
 std::string story_sentence(const Event& event, std::string_view subject_comm = {});
 std::string story_sentence(const Finding& finding, std::string_view subject_comm = {});
 
+// A verdict as why, replay and report state it: "killed_by_disconnect:
+// sleep 901 killed by SIGHUP after 4s (disconnect of session 815)".
+std::string verdict_line(const Verdict& verdict);
+
 // Whether a finding is a verdict on a death, which tells the exit again.
 bool tells_death(const Finding& finding);
 

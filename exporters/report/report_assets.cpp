@@ -63,7 +63,8 @@ box-shadow:0 2px 8px rgba(0,0,0,.2)}
 )CSS";
 
 // Zoom and pan move every element that carries a time (data-t, data-t0/t1:
-// ms since the window's start); the why panel is filled from the page's
+// ms since the window's start), and name the window they show on <html>
+// (data-view-ms); the why panel is filled from the page's
 // JSON on hover (or pinned by a click). The last lines record, in
 // data-drawn-ms, when the page was parsed and laid out (performance.now()).
 const char* const kReportJs = R"JS(
@@ -74,7 +75,12 @@ const char* const kReportJs = R"JS(
   const L = +root.dataset.labelWidth, W = +root.dataset.plotWidth;
   let k = 1, v0 = 0;
   const x = (t) => L + (t - v0) * W * k / span;
+  // The visible window, "from to" in ms since the window's start: what a
+  // reader (or a test) sees the keys do.
+  const showView = () => root.setAttribute('data-view-ms', v0.toFixed(3) + ' ' + (v0 + span / k).toFixed(3));
+  showView();
   function layout() {
+    showView();
     for (const el of document.querySelectorAll('[data-t0]')) {
       const a = x(+el.dataset.t0), b = Math.max(x(+el.dataset.t1), a + 1);
       el.setAttribute('x', a.toFixed(1));

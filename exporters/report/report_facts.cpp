@@ -1,14 +1,14 @@
 // One place for what the page says about a process (report_facts.h). The
-// sentences come from the formatters watch, replay and why use.
+// sentences come from the formatters replay and why use (story_sentence.h).
 #include "report_facts.h"
 
 #include <fmt/format.h>
 
 #include "event_text.h"
-#include "finding_format.h"
 #include "process_classification.h"
 #include "report_time.h"
 #include "signal_names.h"
+#include "story_sentence.h"
 
 namespace hupwatch {
 
@@ -45,28 +45,27 @@ std::string orphaned_key(const Verdict& v) {
 std::string death_label(const ProcessLife& p) {
     if (!p.end_wall_ns) return "";
     ExitEvent e;
-    e.raw_status = p.raw_status;
+    e.raw_status = p.entry->raw_status;
     if (e.term_signal() != 0) return signal_name(e.term_signal());
     return fmt::format("exit {}", e.exit_code().value_or(0));
 }
 
 bool is_job(const ProcessLife& p) {
     if (!p.verdicts.empty()) return true;
-    return p.tty_dev != 0 && p.pgid == p.key.pid && p.key.pid != p.sid;
+    return p.tty_dev != 0 && p.info().pgid == p.key.pid && p.key.pid != p.sid();
 }
 
-bool at_risk_at_end(const ProcessHistory& history, const ProcessLife& p, bool session_hung_up) {
+bool at_risk_at_end(const ProcessLife& p, bool session_hung_up) {
     if (p.end_wall_ns || session_hung_up || !p.verdicts.empty()) return false;
     std::vector<std::string> ancestors;
-    for (const ProcessLife* a = history.parent_of(p); a && ancestors.size() < 64;
-         a = history.parent_of(*a))
-        ancestors.push_back(a->comm);
+    for (const ProcessLife* a = p.parent; a && ancestors.size() < 64; a = a->parent)
+        ancestors.push_back(a->comm());
     RiskFacts facts;
     facts.is_init = p.key.pid == 1;
     facts.has_tty = p.tty_dev != 0;
     facts.in_interactive_session = p.tty_dev != 0;
-    facts.is_session_leader = p.key.pid == p.sid;
-    facts.is_shell = is_shell_comm(p.comm);
+    facts.is_session_leader = p.key.pid == p.sid();
+    facts.is_shell = is_shell_comm(p.comm());
     facts.orphaned = p.reparent_wall_ns.has_value() || p.own_session;
     for (const auto& s : p.signals)
         if (s.event->sig == 1 && s.event->result == SignalResult::Ignored)
@@ -76,7 +75,7 @@ bool at_risk_at_end(const ProcessHistory& history, const ProcessLife& p, bool se
 }
 
 std::string process_label(const ProcessLife& p) {
-    return fmt::format("{} {}", p.comm, p.key.pid);
+    return fmt::format("{} {}", p.comm(), p.key.pid);
 }
 
 namespace {
@@ -91,27 +90,33 @@ std::string end_of(const ProcessLife& p) {
 
 }  // namespace
 
-WhyCard why_card(const ProcessHistory& history, const ProcessLife& p) {
+// As why tells it (why_render.cpp): the correlator's lineage at the verdict,
+// else the recorded parents up to the session's leader; the verdict in
+// why's and replay's sentence; the process's events in replay's.
+WhyCard why_card(const ProcessLife& p) {
     WhyCard card;
-    std::size_t guard = 0;
-    for (const ProcessLife* a = history.parent_of(p); a && guard++ < 64; a = history.parent_of(*a))
-        card.lineage.push_back(process_label(*a));
-    if (const Verdict* v = last_verdict(p); v && card.lineage.empty())
+    if (const Verdict* v = last_verdict(p))
         for (const auto& ref : v->lineage)
             card.lineage.push_back(fmt::format("{} {}", ref.comm, ref.pid));
-    card.command = command_for_terminal(p.argv, p.comm);
+    std::size_t guard = 0;
+    for (const ProcessLife* a = p.parent; card.lineage.empty() && a && guard++ < 64;
+         a = a->key.pid == a->sid() ? nullptr : a->parent)
+        card.lineage.push_back(process_label(*a));
+    card.command = command_for_terminal(p.entry->argv, p.comm());
     card.end = end_of(p);
     for (const TimedFinding* f : p.verdicts) {
+        const auto* v = std::get_if<Verdict>(&f->finding);
+        if (!v) continue;
+        card.verdicts.push_back(verdict_line(*v));
         const BootClock clock(f->clock_offset_ns);
-        card.verdicts.push_back(to_text_line(f->finding, clock));
-        if (const auto* v = std::get_if<Verdict>(&f->finding))
-            for (const auto& e : v->evidence)
-                card.evidence.push_back(fmt::format(
-                    "{} {}: {}", clock.local_time_of_day(e.ktime_ns), e.kind, e.detail));
+        for (const auto& e : v->evidence)
+            card.evidence.push_back(
+                fmt::format("{} {}: {}", clock.local_time_of_day(e.ktime_ns), e.kind, e.detail));
     }
     for (const TimedEvent* e : p.events)
         if (e->event.type() != EventType::Fork && e->event.type() != EventType::Exec)
-            card.evidence.push_back(to_text_line(e->event, BootClock(e->clock_offset_ns)));
+            card.evidence.push_back(
+                fmt::format("{} {}", local_clock(e->wall_ns, true), story_sentence(e->event)));
     return card;
 }
 

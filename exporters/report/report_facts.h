@@ -6,7 +6,7 @@
 #include <string>
 
 #include "report_page.h"
-#include "report_processes.h"
+#include "report_window.h"
 
 namespace hupwatch {
 
@@ -27,9 +27,9 @@ bool is_job(const ProcessLife& p);
 // What a hangup of its session would do to it at the end of the window, by
 // the recorded facts (track's assess_risk; the SIGHUP disposition only as
 // far as signal results show it).
-bool at_risk_at_end(const ProcessHistory& history, const ProcessLife& p, bool session_hung_up);
+bool at_risk_at_end(const ProcessLife& p, bool session_hung_up);
 // "comm pid"
 std::string process_label(const ProcessLife& p);
-WhyCard why_card(const ProcessHistory& history, const ProcessLife& p);
+WhyCard why_card(const ProcessLife& p);
 
 }  // namespace hupwatch

@@ -11,12 +11,6 @@
 
 namespace hupwatch {
 
-double Geometry::x(std::int64_t wall_ns) const {
-    const double span = static_cast<double>(until_wall_ns - since_wall_ns);
-    return kLabelWidth +
-           (span > 0 ? static_cast<double>(wall_ns - since_wall_ns) / span * kPlotWidth : 0.0);
-}
-
 namespace {
 
 std::string list_cell(const std::vector<std::string>& items) {

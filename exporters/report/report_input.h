@@ -1,6 +1,8 @@
 // What a report is drawn from: the stored events and findings of a window,
-// decoded into the types the live path uses (json_decoder.h), with the
-// runs' host and the stretches of time nothing was recorded.
+// decoded into the types the live path uses (json_decoder.h), the processes
+// they tell of folded by the history stage's StoredProcesses (track's
+// process table, as why and tree --at read them), with the runs' host and
+// the stretches of time nothing was recorded.
 #pragma once
 
 #include <cstdint>
@@ -9,10 +11,9 @@
 
 #include "events.h"
 #include "findings.h"
+#include "stored_processes.h"
 
 namespace hupwatch {
-
-class EventStoreReader;
 
 struct TimedEvent {
     std::int64_t wall_ns = 0;
@@ -40,6 +41,10 @@ struct ReportInput {
     std::vector<RecordedRun> runs;
     std::vector<TimedEvent> events;  // in time order
     std::vector<TimedFinding> findings;
+    // The window's events in order, then the processes its verdicts name
+    // that no event of the window told of: identity, lineage, command line,
+    // start and end, one fold for report, why and tree.
+    StoredProcesses processes;
     std::uint64_t undecodable = 0;  // stored lines that did not decode: counted, skipped
     std::string first_undecodable;
 };

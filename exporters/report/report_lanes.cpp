@@ -8,6 +8,7 @@
 #include <set>
 
 #include "report_facts.h"
+#include "report_geometry.h"
 #include "report_time.h"
 #include "signal_names.h"
 #include "tty_names.h"
@@ -15,21 +16,23 @@
 namespace hupwatch {
 namespace {
 
+using G = Geometry;
+
 // Drawn: jobs, processes in verdicts, signalled or writing to a lost
 // terminal, the session's leader, and the ancestors of each in the lane.
 bool stands_out(const ProcessLife& p) {
-    return is_job(p) || !p.signals.empty() || p.output_lost_wall_ns || p.key.pid == p.sid;
+    return is_job(p) || !p.signals.empty() || p.output_lost_wall_ns || p.key.pid == p.sid();
 }
 
 using KeySet = std::set<ProcessKey>;
 
-KeySet drawn_set(const ProcessHistory& history, const LaneSource& source) {
+KeySet drawn_set(const LaneSource& source) {
     KeySet in_lane, drawn;
     for (const ProcessLife* p : source.processes) in_lane.insert(p->key);
     for (const ProcessLife* p : source.processes) {
         if (!stands_out(*p)) continue;
         for (const ProcessLife* a = p; a && in_lane.count(a->key) && drawn.insert(a->key).second;
-             a = history.parent_of(*a)) {
+             a = a->parent) {
         }
     }
     return drawn;
@@ -37,13 +40,13 @@ KeySet drawn_set(const ProcessHistory& history, const LaneSource& source) {
 
 // Depth-first by lineage, children by start: rows indented under parents.
 std::vector<std::pair<const ProcessLife*, int>> lineage_order(
-    const ProcessHistory& history, const std::vector<const ProcessLife*>& processes) {
+    const std::vector<const ProcessLife*>& processes) {
     KeySet members;
     for (const ProcessLife* p : processes) members.insert(p->key);
     std::map<ProcessKey, std::vector<const ProcessLife*>> children;
     std::vector<const ProcessLife*> roots;
     for (const ProcessLife* p : processes) {
-        const ProcessLife* parent = history.parent_of(*p);
+        const ProcessLife* parent = p->parent;
         if (parent && parent != p && members.count(parent->key))
             children[parent->key].push_back(p);
         else
@@ -69,8 +72,7 @@ std::vector<std::pair<const ProcessLife*, int>> lineage_order(
     return order;
 }
 
-ProcessBar bar_of(const ProcessHistory& history, const ProcessLife& p, int depth,
-                  const LaneSource& source, bool hung_up) {
+ProcessBar bar_of(const ProcessLife& p, int depth, const LaneSource& source, bool hung_up) {
     ProcessBar bar;
     bar.key = p.key;
     bar.label = process_label(p);
@@ -88,12 +90,12 @@ ProcessBar bar_of(const ProcessHistory& history, const ProcessLife& p, int depth
     bar.death_label = death_label(p);
     bar.output_lost_wall_ns = p.output_lost_wall_ns;
     bar.job = is_job(p);
-    bar.at_risk = at_risk_at_end(history, p, hung_up);
-    bar.why = why_card(history, p);
+    bar.at_risk = at_risk_at_end(p, hung_up);
+    bar.why = why_card(p);
     return bar;
 }
 
-void add_arrows(const ProcessHistory& history, const std::vector<const ProcessLife*>& drawn,
+void add_arrows(const WindowProcesses& history, const std::vector<const ProcessLife*>& drawn,
                 const std::map<ProcessKey, std::size_t>& row_of, Lane& lane) {
     auto row = [&](const ProcessLife* p) -> std::optional<std::size_t> {
         if (!p) return std::nullopt;
@@ -105,8 +107,7 @@ void add_arrows(const ProcessHistory& history, const std::vector<const ProcessLi
             LaneArrow a;
             a.kind = ArrowKind::Signal;
             a.wall_ns = s.wall_ns;
-            const ProcessLife* sender =
-                history.find({s.event->sender_pid, s.event->sender_start_ns});
+            const ProcessLife* sender = history.find(s.event->sender_pid, s.event->sender_start_ns);
             a.from_row = row(sender);
             if (!a.from_row)
                 a.outside = s.event->sender_pid
@@ -116,6 +117,8 @@ void add_arrows(const ProcessHistory& history, const std::vector<const ProcessLi
             a.label = signal_name(s.event->sig);
             a.origin = signal_origin_name(s.event->origin);
             a.result = signal_result_name(s.event->result);
+            a.caption = fmt::format("{} ({}, {})", a.label, a.origin, a.result);
+            if (!a.outside.empty()) a.caption += " from " + a.outside;
             lane.arrows.push_back(std::move(a));
         }
         if (p->reparent_wall_ns) {
@@ -123,25 +126,25 @@ void add_arrows(const ProcessHistory& history, const std::vector<const ProcessLi
             a.kind = ArrowKind::Reparent;
             a.wall_ns = *p->reparent_wall_ns;
             a.from_row = row_of.at(p->key);
-            const ProcessLife* parent = p->new_parent ? history.find(*p->new_parent) : nullptr;
+            const ProcessLife* parent = p->new_parent;
             a.to_row = row(parent);
             const std::string who = p->reaper == ReaperKind::Init ? "init" : "subreaper";
-            a.outside = fmt::format("{} {}", parent ? parent->comm : who, p->new_parent_pid);
+            a.outside = fmt::format("{} {}", parent ? parent->comm() : who, p->new_parent_pid);
             a.label = fmt::format("to {} {}", who, p->new_parent_pid);
+            a.caption = a.label;
             lane.arrows.push_back(std::move(a));
         }
     }
 }
 
-std::string lane_title(const LaneSource& source, const ProcessHistory& history) {
+std::string lane_title(const LaneSource& source) {
     const ProcessLife* leader = nullptr;
     for (const ProcessLife* p : source.processes)
         if (p->key.pid == source.sid) leader = p;
     std::string title = fmt::format("session {}", source.sid);
     if (!leader) return title;
-    title += fmt::format(": {} (uid {})", process_label(*leader), leader->uid);
+    title += fmt::format(": {} (uid {})", process_label(*leader), leader->info().uid);
     if (auto tty = tty_name(leader->tty_dev)) title += " on " + *tty;
-    (void)history;
     return title;
 }
 
@@ -162,25 +165,56 @@ void add_markers(const LaneSource& source, Lane& lane) {
     }
 }
 
+// The boxes of the labels written above the rows (arrows from or to
+// outside the lane), left to right, each on the first line where it clears
+// the boxes before it: a hangup's burst of signals stacks instead of
+// overprinting. As many lines as it takes; the rows start below them.
+void place_labels(const LaneSource& source, Lane& lane) {
+    const Geometry g{source.since_wall_ns, source.until_wall_ns};
+    std::vector<LaneArrow*> labelled;
+    for (auto& a : lane.arrows) {
+        if (a.outside.empty()) continue;
+        const double width = static_cast<double>(a.caption.size()) * G::kLabelCharWidth;
+        const double x = g.x(a.wall_ns);
+        a.box = g.west(a.wall_ns) ? LaneArrow::Box{x - G::kWestOffset - width, x - G::kWestOffset}
+                                  : LaneArrow::Box{x + G::kEastOffset, x + G::kEastOffset + width};
+        labelled.push_back(&a);
+    }
+    std::stable_sort(labelled.begin(), labelled.end(), [](const LaneArrow* a, const LaneArrow* b) {
+        return a->box->x0 < b->box->x0;
+    });
+    constexpr double kSpace = 4;
+    std::vector<double> line_ends;  // the right end of each line's last box
+    for (LaneArrow* a : labelled) {
+        std::size_t line = 0;
+        while (line < line_ends.size() && line_ends[line] + kSpace > a->box->x0) ++line;
+        if (line == line_ends.size()) line_ends.push_back(0);
+        line_ends[line] = a->box->x1;
+        a->box->line = static_cast<int>(line);
+    }
+    lane.label_lines = static_cast<int>(line_ends.size());
+}
+
 }  // namespace
 
-Lane build_lane(const ProcessHistory& history, const LaneSource& source) {
+Lane build_lane(const WindowProcesses& history, const LaneSource& source) {
     Lane lane;
     lane.sid = source.sid;
-    lane.title = lane_title(source, history);
+    lane.title = lane_title(source);
     add_markers(source, lane);
     const bool hung_up = !lane.markers.empty();
-    const KeySet drawn = drawn_set(history, source);
+    const KeySet drawn = drawn_set(source);
     std::vector<const ProcessLife*> shown, rest;
     for (const ProcessLife* p : source.processes) (drawn.count(p->key) ? shown : rest).push_back(p);
     std::map<ProcessKey, std::size_t> row_of;
-    for (auto [p, depth] : lineage_order(history, shown)) {
+    for (auto [p, depth] : lineage_order(shown)) {
         row_of[p->key] = lane.rows.size();
-        lane.rows.push_back(bar_of(history, *p, depth, source, hung_up));
+        lane.rows.push_back(bar_of(*p, depth, source, hung_up));
     }
-    for (auto [p, depth] : lineage_order(history, rest))
-        lane.folded.push_back(bar_of(history, *p, depth, source, hung_up));
+    for (auto [p, depth] : lineage_order(rest))
+        lane.folded.push_back(bar_of(*p, depth, source, hung_up));
     add_arrows(history, shown, row_of, lane);
+    place_labels(source, lane);
     lane.eventful = hung_up || !lane.arrows.empty() ||
                     std::any_of(lane.rows.begin(), lane.rows.end(), [](const ProcessBar& b) {
                         return !b.verdict.empty() || b.at_risk;

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "report_page.h"
-#include "report_processes.h"
+#include "report_window.h"
 
 namespace hupwatch {
 
@@ -16,6 +16,6 @@ struct LaneSource {
     std::int64_t until_wall_ns = 0;
 };
 
-Lane build_lane(const ProcessHistory& history, const LaneSource& source);
+Lane build_lane(const WindowProcesses& history, const LaneSource& source);
 
 }  // namespace hupwatch

@@ -41,20 +41,19 @@ std::pair<std::int64_t, std::int64_t> close_window(const ReportInput& input,
 }
 
 // --pid: every process that had the pid, its ancestors and descendants.
-std::set<ProcessKey> pid_family(const ProcessHistory& history, std::uint32_t pid) {
+std::set<ProcessKey> pid_family(const WindowProcesses& history, std::uint32_t pid) {
     std::set<ProcessKey> family, ancestors;
     for (const auto& [key, p] : history.processes()) {
         if (key.pid != pid) continue;
         family.insert(key);
-        for (const ProcessLife* a = history.parent_of(p); a && ancestors.insert(a->key).second;
-             a = history.parent_of(*a)) {
+        for (const ProcessLife* a = p.parent; a && ancestors.insert(a->key).second; a = a->parent) {
         }
     }
     for (bool grew = true; grew;) {
         grew = false;
         for (const auto& [key, p] : history.processes()) {
             if (family.count(key)) continue;
-            const ProcessLife* parent = history.parent_of(p);
+            const ProcessLife* parent = p.parent;
             if (parent && family.count(parent->key)) grew = family.insert(key).second || grew;
         }
     }
@@ -63,8 +62,8 @@ std::set<ProcessKey> pid_family(const ProcessHistory& history, std::uint32_t pid
 }
 
 bool selected(const ProcessLife& p, const ReportQuery& q, const std::set<ProcessKey>& family) {
-    if (q.sid && p.sid != *q.sid) return false;
-    if (q.uid && p.uid != *q.uid) return false;
+    if (q.sid && p.sid() != *q.sid) return false;
+    if (q.uid && p.info().uid != *q.uid) return false;
     if (q.pid && !family.count(p.key)) return false;
     return true;
 }
@@ -115,11 +114,11 @@ void summarize(const ReportInput& input, const std::vector<Lane>& lanes,
     s.first_undecodable = input.first_undecodable;
 }
 
-void count_verdicts(const ProcessHistory& history, const std::set<ProcessKey>& kept,
+void count_verdicts(const WindowProcesses& history, const std::set<ProcessKey>& kept,
                     ReportSummary& s) {
     for (const auto& key : kept) {
-        const ProcessLife* p = history.find(key);
-        for (const TimedFinding* f : p->verdicts) {
+        const ProcessLife& p = history.processes().at(key);
+        for (const TimedFinding* f : p.verdicts) {
             const auto& v = std::get<Verdict>(f->finding);
             if (auto k = killed_key(v); !k.empty()) ++s.killed_by_cause[k];
             if (auto k = orphaned_key(v); !k.empty()) ++s.orphaned_by_reason[k];
@@ -140,7 +139,7 @@ ReportPage build_report_page(const ReportInput& input, const ReportQuery& query,
     page.ticks = time_ticks(page.since_wall_ns, page.until_wall_ns, kMaxTicks);
     page.gaps = record_gaps(input.runs, page.since_wall_ns, page.until_wall_ns);
 
-    const ProcessHistory history(input);
+    const WindowProcesses history(input);
     const std::set<ProcessKey> family =
         query.pid ? pid_family(history, *query.pid) : std::set<ProcessKey>{};
     std::map<std::uint32_t, LaneSource> sources;
@@ -150,8 +149,8 @@ ReportPage build_report_page(const ReportInput& input, const ReportQuery& query,
         // Born and gone outside the window (a verdict read back late): not drawn.
         if (p.start_wall_ns > page.until_wall_ns) continue;
         if (p.end_wall_ns && *p.end_wall_ns < page.since_wall_ns) continue;
-        auto& src = sources[p.sid];
-        src.sid = p.sid;
+        auto& src = sources[p.sid()];
+        src.sid = p.sid();
         src.processes.push_back(&p);
         kept.insert(key);
     }

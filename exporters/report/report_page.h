@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "report_input.h"
-#include "report_processes.h"
+#include "report_window.h"
 
 namespace hupwatch {
 
@@ -69,6 +69,16 @@ struct LaneArrow {
     std::string label;    // "SIGHUP", "to init 1"
     std::string origin;   // signals: "kernel" or "user"
     std::string result;   // signals: delivered, ignored, ...
+    // What the arrow says, on hover, and written above the rows for an
+    // arrow from or to outside: "SIGHUP (kernel, delivered) from sshd 812".
+    std::string caption;
+    // Where that text is written at the page's first view (report_geometry.h):
+    // on one of the lane's label lines, laid out so that no two overlap.
+    struct Box {
+        double x0 = 0, x1 = 0;  // px
+        int line = 0;
+    };
+    std::optional<Box> box;
 };
 
 struct Lane {
@@ -78,6 +88,7 @@ struct Lane {
     std::vector<ProcessBar> folded;  // the rest: a count that expands on click
     std::vector<LaneMarker> markers;
     std::vector<LaneArrow> arrows;  // between rows
+    int label_lines = 0;            // the lines the arrows' boxes use
     bool eventful = false;          // a verdict, disconnect or signal: drawn open
 };
 

@@ -1,5 +1,13 @@
-// The window's rows decoded into Events and Findings (event_store_reader.h).
+// The window's rows decoded into Events and Findings (event_store_reader.h),
+// and the processes they tell of folded as why folds them: a process born
+// before the window is read back by its pid (its seeds, then its earlier
+// events), as `hupwatch why` reads it, so its command line, parent and
+// start are the ones why shows.
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
 
 #include "event_store_reader.h"
 #include "report_input.h"
@@ -17,14 +25,7 @@ std::int64_t offset_of(std::int64_t wall_ns, std::uint64_t ktime_ns) {
     return wall_ns - static_cast<std::int64_t>(ktime_ns);
 }
 
-}  // namespace
-
-ReportInput read_report_input(EventStoreReader& store, std::int64_t since_wall_ns,
-                              std::int64_t until_wall_ns) {
-    ReportInput input;
-    input.since_wall_ns = since_wall_ns;
-    input.until_wall_ns = until_wall_ns;
-    const auto runs = store.runs();
+void read_runs(const std::vector<StoredRun>& runs, ReportInput& input) {
     for (std::size_t i = 0; i < runs.size(); ++i) {
         const auto& run = runs[i];
         RecordedRun r;
@@ -38,18 +39,83 @@ ReportInput read_report_input(EventStoreReader& store, std::int64_t since_wall_n
             r.covered_until_wall_ns = run.last_wall_ns;
         input.runs.push_back(r);
     }
+}
+
+using Decoded = std::pair<StoredEvent, Event>;
+
+// The pids whose processes the window names without their birth: their
+// earlier life is read by pid.
+std::set<std::uint32_t> born_before(const std::vector<Decoded>& window,
+                                    const std::vector<TimedFinding>& findings) {
+    std::set<std::pair<std::uint32_t, std::uint64_t>> born, named;
+    for (const auto& [row, event] : window) {
+        const ProcessInfo& p = event.subject();
+        (event.type() == EventType::Fork ? born : named).insert({p.pid, p.start_ns});
+    }
+    for (const auto& f : findings)
+        if (const auto* v = std::get_if<Verdict>(&f.finding))
+            named.insert({v->process.pid, v->process.start_ns});
+    std::set<std::uint32_t> pids;
+    for (const auto& key : named)
+        if (!born.count(key)) pids.insert(key.first);
+    return pids;
+}
+
+// Seeds first, then every event in time order: why's order (why_report.cpp).
+void fold(EventStoreReader& store, const std::vector<StoredRun>& runs, std::vector<Decoded>& window,
+          const std::vector<TimedFinding>& findings, std::int64_t since_wall_ns,
+          ReportInput& input) {
+    std::map<std::int64_t, std::int64_t> offsets;
+    for (const auto& run : runs) offsets[run.id] = run.clock_offset_ns;
+    std::vector<Decoded> earlier;
+    for (std::uint32_t pid : born_before(window, findings)) {
+        for (const auto& seed : store.seeds_of_pid(pid)) {
+            auto it = offsets.find(seed.run_id);
+            input.processes.add_seed(seed, it == offsets.end() ? 0 : it->second);
+        }
+        std::string error;
+        for (auto& row : store.events_of_pid(pid)) {
+            if (row.wall_ns >= since_wall_ns) break;  // the window's own rows follow
+            if (auto event = decode_stored(row, error))
+                earlier.emplace_back(std::move(row), *event);
+        }
+    }
+    std::stable_sort(earlier.begin(), earlier.end(), [](const Decoded& a, const Decoded& b) {
+        return std::tie(a.first.wall_ns, a.first.id) < std::tie(b.first.wall_ns, b.first.id);
+    });
+    for (const auto& [row, event] : earlier) input.processes.add_event(row, event);
+    for (auto& [row, event] : window) {
+        input.processes.add_event(row, event);
+        input.events.push_back(
+            {row.wall_ns, offset_of(row.wall_ns, row.ktime_ns), std::move(event)});
+    }
+    // A verdict's process that no row tells of: as the verdict tells it.
+    for (const auto& f : input.findings)
+        if (const auto* v = std::get_if<Verdict>(&f.finding))
+            input.processes.add_named(*v, f.clock_offset_ns);
+}
+
+}  // namespace
+
+ReportInput read_report_input(EventStoreReader& store, std::int64_t since_wall_ns,
+                              std::int64_t until_wall_ns) {
+    ReportInput input;
+    input.since_wall_ns = since_wall_ns;
+    input.until_wall_ns = until_wall_ns;
+    const auto runs = store.runs();
+    read_runs(runs, input);
     StoreFilter filter;
     filter.since_wall_ns = since_wall_ns;
     filter.until_wall_ns = until_wall_ns;
-    for (const auto& stored : store.events(filter)) {
+    std::vector<Decoded> window;
+    for (auto& stored : store.events(filter)) {
         std::string error;
         auto event = decode_stored(stored, error);
         if (!event) {
             count_undecodable(input, "event", stored.id, error);
             continue;
         }
-        input.events.push_back(
-            {stored.wall_ns, offset_of(stored.wall_ns, stored.ktime_ns), std::move(*event)});
+        window.emplace_back(std::move(stored), std::move(*event));
     }
     for (const auto& stored : store.findings(filter)) {
         std::string error;
@@ -61,6 +127,7 @@ ReportInput read_report_input(EventStoreReader& store, std::int64_t since_wall_n
         input.findings.push_back(
             {stored.wall_ns, offset_of(stored.wall_ns, stored.ktime_ns), std::move(*finding)});
     }
+    fold(store, runs, window, input.findings, since_wall_ns, input);
     return input;
 }
 

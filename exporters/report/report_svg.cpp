@@ -27,7 +27,7 @@ std::string time_rect(const Geometry& g, std::int64_t from, std::int64_t to, int
 // the right edge its texts read leftwards (class "west"), or they would be cut.
 std::string at_time(const Geometry& g, std::int64_t t, std::string_view cls,
                     const std::string& children) {
-    const bool west = g.x(t) > G::kLabelWidth + G::kPlotWidth * 0.7;
+    const bool west = g.west(t);
     return fmt::format(
         "<g class=\"{}{}\" data-t=\"{:.3f}\" transform=\"translate({:.1f},0)\">{}</g>", cls,
         west ? " west" : "", g.ms(t), g.x(t), children);
@@ -50,10 +50,10 @@ std::string gaps(const Geometry& g, const ReportPage& page, int height) {
     return out;
 }
 
-std::string label(const ProcessBar& bar, std::size_t index) {
+std::string label(const ProcessBar& bar, int top, std::size_t index) {
     return fmt::format("<text class=\"lbl\" data-key=\"{}:{}\" x=\"{}\" y=\"{}\">{}</text>",
                        bar.key.pid, bar.key.start_ns, 4 + bar.depth * G::kIndent,
-                       G::row_y(index) + 13, html_escape(bar.label));
+                       G::row_y(top, index) + 13, html_escape(bar.label));
 }
 
 std::string death(const Geometry& g, const ProcessBar& bar, int y) {
@@ -75,8 +75,8 @@ std::string death(const Geometry& g, const ProcessBar& bar, int y) {
 
 // The bar, lost output and death of one process; its label is drawn
 // outside the plot's clip (label()).
-std::string row(const Geometry& g, const ProcessBar& bar, std::size_t index) {
-    const int y = G::row_y(index);
+std::string row(const Geometry& g, const ProcessBar& bar, int top, std::size_t index) {
+    const int y = G::row_y(top, index);
     std::string cls = "p";
     if (!bar.verdict.empty()) cls += " v-" + bar.verdict;
     if (bar.job) cls += " job";
@@ -96,24 +96,21 @@ std::string row(const Geometry& g, const ProcessBar& bar, std::size_t index) {
 }
 
 // An arrow between rows is named on hover (its <title>); one from or to
-// outside the lane also in its label, on one of three lines above the rows so
-// that arrows of one instant (a hangup's) do not write over each other.
-std::string arrow(const Geometry& g, const LaneArrow& a, std::size_t nth_outside) {
-    const int top = 16;
-    const int y0 = a.from_row ? G::row_y(*a.from_row) + G::kRowHeight / 2 : top;
-    const int y1 = a.to_row ? G::row_y(*a.to_row) + G::kRowHeight / 2 : top;
+// outside the lane also by its caption, in the box the page model laid out
+// for it above the rows (report_lanes.cpp), so that none writes over another.
+std::string arrow(const Geometry& g, const LaneArrow& a, int top) {
+    const int y0 = a.from_row ? G::row_y(top, *a.from_row) + G::kRowHeight / 2 : 16;
+    const int y1 = a.to_row ? G::row_y(top, *a.to_row) + G::kRowHeight / 2 : 16;
     std::string cls = a.kind == ArrowKind::Signal
                           ? fmt::format("arrow sig o-{} r-{}", a.origin, a.result)
                           : std::string("arrow reparent");
-    std::string label = a.label;
-    if (a.kind == ArrowKind::Signal) label += fmt::format(" ({}, {})", a.origin, a.result);
-    if (a.kind == ArrowKind::Signal && !a.outside.empty()) label += " from " + a.outside;
     std::string children =
         fmt::format("<title>{}</title><line y1=\"{}\" y2=\"{}\" marker-end=\"url(#head)\"/>",
-                    html_escape(label), y0, y1 + (y1 > y0 ? -3 : 3));
-    if (!a.outside.empty())
-        children += fmt::format("<text x=\"3\" y=\"{}\">{}</text>",
-                                21 + 9 * static_cast<int>(nth_outside % 3), html_escape(label));
+                    html_escape(a.caption), y0, y1 + (y1 > y0 ? -3 : 3));
+    if (a.box)
+        children += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>",
+                                g.west(a.wall_ns) ? 0 : static_cast<int>(G::kEastOffset),
+                                G::label_baseline(a.box->line), html_escape(a.caption));
     return at_time(g, a.wall_ns, cls, children);
 }
 
@@ -129,21 +126,21 @@ std::string marker(const Geometry& g, const LaneMarker& m, int height) {
 std::string lane_svg(const Lane& lane, const ReportPage& page) {
     const Geometry g{page.since_wall_ns, page.until_wall_ns};
     const auto& rows = lane.rows;
-    const int height = G::row_y(rows.size()) + 14;
+    const int top = G::top_height(lane.label_lines);
+    const int height = G::row_y(top, rows.size()) + 14;
     const int width = G::kLabelWidth + G::kPlotWidth + 8;
     std::string out = fmt::format(
         "<svg class=\"tl\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\">"
         "<clipPath id=\"c{2}{3}\"><rect x=\"{4}\" y=\"0\" width=\"{5}\" "
         "height=\"{1}\"/></clipPath>",
         width, height, lane.sid, "", G::kLabelWidth, G::kPlotWidth + 8);
-    for (std::size_t i = 0; i < rows.size(); ++i) out += label(rows[i], i);
+    for (std::size_t i = 0; i < rows.size(); ++i) out += label(rows[i], top, i);
     out += fmt::format("<g clip-path=\"url(#c{})\">", lane.sid);
     out += axis(g, page, height);
-    for (std::size_t i = 0; i < rows.size(); ++i) out += row(g, rows[i], i);
+    for (std::size_t i = 0; i < rows.size(); ++i) out += row(g, rows[i], top, i);
     out += gaps(g, page, height);
     for (const auto& m : lane.markers) out += marker(g, m, height);
-    std::size_t outside = 0;
-    for (const auto& a : lane.arrows) out += arrow(g, a, a.outside.empty() ? 0 : outside++);
+    for (const auto& a : lane.arrows) out += arrow(g, a, top);
     out += "</g>";
     return out + "</svg>";
 }

@@ -194,22 +194,18 @@ bool SshdServer::prepare(std::string& error) {
 bool SshdServer::launch(std::string& error) {
     const std::string config = dir_ + "/sshd_config";
     {
-        // Key login for root only; no PAM (no PAM session on this host),
-        // nothing that would read or write outside dir_.
+        // The configuration the Python tests use too (tests/data/sshd_config.in).
+        std::string text = read_file(HUPWATCH_TEST_DATA_DIR "/sshd_config.in");
+        if (text.empty()) {
+            error = "cannot read " HUPWATCH_TEST_DATA_DIR "/sshd_config.in";
+            return false;
+        }
+        for (const auto& [name, value] : {std::pair<std::string, std::string>{"@DIR@", dir_},
+                                          {"@PORT@", std::to_string(port_)}})
+            for (auto at = text.find(name); at != std::string::npos; at = text.find(name, at))
+                text.replace(at, name.size(), value);
         std::ofstream out(config);
-        out << "ListenAddress 127.0.0.1:" << port_ << "\n"
-            << "HostKey " << dir_ << "/host_ed25519\n"
-            << "PidFile " << dir_ << "/sshd.pid\n"
-            << "AuthorizedKeysFile " << dir_ << "/authorized_keys\n"
-            << "PermitRootLogin prohibit-password\n"
-            << "PubkeyAuthentication yes\n"
-            << "PasswordAuthentication no\n"
-            << "KbdInteractiveAuthentication no\n"
-            << "UsePAM no\n"
-            << "StrictModes no\n"
-            << "UseDNS no\n"
-            << "X11Forwarding no\n"
-            << "LogLevel VERBOSE\n";
+        out << text;
         if (!out) {
             error = "cannot write " + config;
             return false;

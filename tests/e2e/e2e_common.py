@@ -126,6 +126,10 @@ class InteractiveShell:
     def run(self, line, marker, timeout=10):
         """Sends a line; returns what the shell printed before marker."""
         os.write(self.fd, (line + "\n").encode())
+        return self.wait_output(marker, timeout)
+
+    def wait_output(self, marker, timeout=10):
+        """Reads until the shell prints marker; returns what came before it."""
         deadline = time.monotonic() + timeout
         while marker not in self.buffer:
             left = deadline - time.monotonic()

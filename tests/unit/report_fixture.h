@@ -78,6 +78,7 @@ inline void write_session_815(EventSink& s, int children, int jobs) {
     Verdict killed = verdict_on(job, VerdictKind::KilledByDisconnect, 900);
     killed.argv = {"/bin/bash", "./migrate.sh", "--password=***"};
     killed.signal = 1;
+    killed.run_time_ns = 790 * kSec;
     killed.via = ProcessRef{815, 2 * kSec, "bash"};
     killed.disconnect_ktime_ns = 899 * kSec;
     killed.disconnect_sid = 815;
@@ -111,10 +112,11 @@ inline void write_session_1000(EventSink& s) {
     s.on_event(exec_of(job, 200, {"sleep", "9999", "</script><script>alert(1)</script>"}));
 }
 
-// Writes the incident to a new store at `path`; the window is boot 0 to
-// 1000 s. The run's start is put back to the synthetic clock's boot, so the
-// run covers its events (the writer stamps its start with the real clock).
-inline Incident write_incident(const std::string& path, int children, int jobs = 1) {
+// Writes what `write` writes to a new store at `path`; the window is boot 0
+// to 1000 s. The run's start is put back to the synthetic clock's boot, so
+// the run covers its events (the writer stamps its start with the real clock).
+template <typename Write>
+Incident write_store(const std::string& path, Write write) {
     Incident incident;
     incident.offset_ns = wall_now_ns() - 2000 * kSec;
     incident.since_wall_ns = incident.offset_ns;
@@ -128,8 +130,7 @@ inline Incident write_incident(const std::string& path, int children, int jobs =
     std::string error;
     auto store = SqliteStore::open(options, error, BootClock(incident.offset_ns));
     if (!store) return {};
-    write_session_815(*store, children, jobs);
-    write_session_1000(*store);
+    write(static_cast<EventSink&>(*store));
     store->close();
     sqlite3* db = nullptr;
     if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
@@ -139,6 +140,14 @@ inline Incident write_incident(const std::string& path, int children, int jobs =
     }
     sqlite3_close(db);
     return incident;
+}
+
+// The incident above.
+inline Incident write_incident(const std::string& path, int children, int jobs = 1) {
+    return write_store(path, [&](EventSink& s) {
+        write_session_815(s, children, jobs);
+        write_session_1000(s);
+    });
 }
 
 }  // namespace hupwatch::test

@@ -32,6 +32,22 @@ void StoredProcesses::add_event(const StoredEvent& row, const Event& event) {
     table_.apply(event);
 }
 
+void StoredProcesses::add_named(const Verdict& v, std::int64_t clock_offset_ns) {
+    if (table_.find(v.process.pid, v.process.start_ns)) return;
+    ProcSnapshot snap;
+    snap.info.pid = snap.info.tid = v.process.pid;
+    snap.info.start_ns = v.process.start_ns;
+    snap.info.comm = v.process.comm;
+    snap.info.ppid = v.ppid;
+    snap.info.sid = v.sid;
+    snap.info.uid = v.uid;
+    snap.info.tty_dev = v.tty_dev;
+    snap.argv = v.argv;
+    // The verdict's start is exact: no /proc tick to widen it.
+    clock_offsets_.try_emplace(v.process.pid, clock_offset_ns);
+    table_.seed({snap});
+}
+
 std::int64_t StoredProcesses::offset_of(std::uint32_t pid) const {
     auto it = clock_offsets_.find(pid);
     return it == clock_offsets_.end() ? 0 : it->second;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "event_store_reader.h"
+#include "findings.h"
 #include "process_table.h"
 
 namespace hupwatch {
@@ -26,6 +27,10 @@ class StoredProcesses {
     bool add_event(const StoredEvent& row, std::string& error);
     // The same, already decoded: the row gives the run's clock.
     void add_event(const StoredEvent& row, const Event& event);
+    // A process a verdict names that no seed or event of the read told of
+    // (its events fall outside a window): known as the verdict tells it.
+    // A process already known keeps what its events said.
+    void add_named(const Verdict& verdict, std::int64_t clock_offset_ns);
 
     const ProcessTable& table() const { return table_; }
     // Wall time of a boot time of this process's run.

@@ -99,9 +99,7 @@ std::string why_text(const WhyReport& r, std::int64_t now) {
     text += lines_of("orphaned", reparents);
     text += end_text(r, now);
     std::vector<std::string> verdicts;
-    for (const auto& v : r.verdicts)
-        verdicts.push_back(
-            fmt::format("{}: {}", verdict_kind_name(v.fact.kind), story_sentence(Finding{v.fact})));
+    for (const auto& v : r.verdicts) verdicts.push_back(verdict_line(v.fact));
     text += lines_of("verdict", verdicts);
     if (r.disconnect)
         text +=
