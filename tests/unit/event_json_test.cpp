@@ -97,6 +97,14 @@ TEST(BootClock, Rfc3339UsesTheOffsetAndTruncatesToMicroseconds) {
     EXPECT_EQ(BootClock{-1'000}.rfc3339(0), "1969-12-31T23:59:59.999999Z");
 }
 
+TEST(BootClock, AWallTimeBeyondInt64SaturatesInsteadOfOverflowing) {
+    // A stored or hostile line's boot time near 2^63 (UBSan's find).
+    EXPECT_EQ(kClock.wall_ns(INT64_MAX), INT64_MAX);
+    EXPECT_EQ(kClock.wall_ns(UINT64_MAX), INT64_MAX);
+    EXPECT_EQ(BootClock{-5}.wall_ns(UINT64_MAX), INT64_MAX - 5);
+    EXPECT_EQ(kClock.rfc3339(UINT64_MAX), "2262-04-11T23:47:16.854775Z");
+}
+
 TEST(BootClock, MeasuredOffsetIsRealtimeMinusBoottime) {
     const BootClock clock;
     timespec real{}, boot{};

@@ -66,7 +66,13 @@ BootClock::BootClock(std::int64_t realtime_minus_boottime_ns)
     : offset_ns_(realtime_minus_boottime_ns) {}
 
 std::int64_t BootClock::wall_ns(std::uint64_t boot_ns) const {
-    return static_cast<std::int64_t>(boot_ns) + offset_ns_;
+    // A boot time read from outside (a stored or fuzzed line) may be near
+    // 2^63: the wall time saturates instead of overflowing (UBSan found it).
+    if (boot_ns > static_cast<std::uint64_t>(INT64_MAX)) boot_ns = INT64_MAX;
+    std::int64_t wall = 0;
+    if (__builtin_add_overflow(static_cast<std::int64_t>(boot_ns), offset_ns_, &wall))
+        return offset_ns_ > 0 ? INT64_MAX : INT64_MIN;
+    return wall;
 }
 
 // Days since 1970-01-01 to a proleptic Gregorian (year, month, day), by
