@@ -66,7 +66,7 @@ std::vector<Finding> DisconnectCorrelator::on_event(const Event& event, const Pr
 
     std::vector<Finding> now;
     if (const auto* signal = std::get_if<SignalEvent>(&event.body)) {
-        now = on_signal(event, *signal);
+        now = on_signal(event, *signal, table);
     } else if (const auto* exit = std::get_if<ExitEvent>(&event.body)) {
         now = on_exit(event, *exit, table);
     } else if (const auto* r = std::get_if<ReparentEvent>(&event.body)) {
@@ -90,8 +90,8 @@ std::vector<Finding> DisconnectCorrelator::on_event(const Event& event, const Pr
     return out;
 }
 
-std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event,
-                                                     const SignalEvent& signal) {
+std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event, const SignalEvent& signal,
+                                                     const ProcessTable& table) {
     if (signal.sig != SIGHUP) return {};
     const auto& target = signal.target;
     auto& notes = notes_[{target.pid, target.start_ns}];
@@ -123,6 +123,9 @@ std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event,
     d.hung_up_by_pid = signal.sender_pid;
     d.hung_up_by_comm = signal.sender_comm;
     session.disconnect = d;
+    // A session inside a hung-up login, hung up in turn (sudo's use_pty).
+    if (const auto* outer = enclosing_disconnect(target, target.sid, event.ktime_ns, table))
+        session.enclosing_sid = outer->disconnect->sid;
     return {d};
 }
 
