@@ -2,7 +2,8 @@
 // runs `script` or `sudo -i`, which makes a new session on a new pty with an
 // inner shell, and jobs are started there. Then the outer line hangs up. The
 // inner session ends because the outer one did: the inner jobs must trace
-// back to the outer disconnect, with the whole chain in their lineage.
+// back to the outer disconnect, with the whole chain in their lineage. `su -`
+// (no new session) runs an inner login shell in the outer session itself.
 #include <gtest/gtest.h>
 
 #include "finding_format.h"
@@ -200,6 +201,29 @@ TEST(NestedSession, JobsOfASudoLoginTraceBackToTheOuterDisconnect) {
         *monitor, shell, jobs,
         {static_cast<std::uint32_t>(*inner), static_cast<std::uint32_t>(monitor_pid),
          static_cast<std::uint32_t>(sudo), static_cast<std::uint32_t>(shell.leader())});
+}
+
+TEST(NestedSession, JobsOfASuLoginTraceBackToTheOuterDisconnect) {
+    HUPWATCH_START_MONITOR(monitor);
+    SubreaperScope subreaper;
+    const std::string tag = std::to_string(getpid());
+    PtySession shell;
+    ASSERT_TRUE(shell.ok()) << "interactive bash did not start";
+
+    // util-linux su without --pty makes no new session: root's login shell
+    // runs in the outer session, on the outer terminal.
+    ASSERT_TRUE(shell.type("su -"));
+    auto inner = inner_shell_pid(shell);
+    ASSERT_TRUE(inner);
+    ASSERT_TRUE(comm_is(*inner, "bash"));
+    const pid_t su = parent_checked(*inner, "su", shell.leader());
+    ASSERT_EQ(read_proc_stat(*inner)->sid, shell.leader());
+    Jobs jobs;
+    start_jobs(shell, *inner, tag, jobs);
+    if (HasFatalFailure()) return;
+    expect_traced_to_outer(*monitor, shell, jobs,
+                           {static_cast<std::uint32_t>(*inner), static_cast<std::uint32_t>(su),
+                            static_cast<std::uint32_t>(shell.leader())});
 }
 
 }  // namespace
