@@ -11,7 +11,9 @@ a Debian 12 container boots a real systemd + logind + sshd
 - `systemctl stop` of a scope (`systemd-run --scope`) started from root's
   login kills its process: cause `service_manager`, the unit named.
 
-Each verdict is found by the job's host pid and asserted field by field.
+Each verdict is found by the job's host pid and asserted field by field;
+its user is named by the container's /etc/passwd (the host has no such
+user, and may give its uid another name).
 
 Usage: session_stop_e2e.py SOURCE_DIR HUPWATCH_BINARY
 """
@@ -106,14 +108,15 @@ def verdicts(events, pid):
     return found
 
 
-def expect_killed(events, pid, cause, unit, killer_pid, what):
+def expect_killed(events, pid, cause, unit, killer_pid, user, what):
     found = wait_for(lambda: verdicts(events, pid), 20, f"a verdict about {what} (pid {pid})")
     killed = [v for v in found if v["verdict"] == "killed"]
     if len(killed) != 1:
         fail(f"{what}: expected one killed verdict, got {found}")
     v = killed[0]
     want = {"cause": cause, "signal": "SIGTERM", "killer_comm": "systemd",
-            "killer_pid": killer_pid, "unit": unit, "job": True}
+            "killer_pid": killer_pid, "unit": unit, "job": True, "user": user,
+            "killer_user": "root"}
     got = {k: v.get(k) for k in want}
     if got != want:
         fail(f"{what}: expected {want}, got {got}: {v}")
@@ -168,7 +171,7 @@ def main():
         pid = host_pid(argv, ssh.value("PID"))
         leftovers.append(pid)
         ssh.close()
-        expect_killed(events, pid, "session_stop", f"session-{session}.scope", systemd,
+        expect_killed(events, pid, "session_stop", f"session-{session}.scope", systemd, USER,
                       "a nohup job at logout (KillUserProcesses=yes)")
 
         # loginctl terminate-session.
@@ -179,7 +182,7 @@ def main():
         pid = host_pid(argv, ssh.value("PID"))
         leftovers.append(pid)
         inside("loginctl", "terminate-session", session)
-        expect_killed(events, pid, "session_stop", f"session-{session}.scope", systemd,
+        expect_killed(events, pid, "session_stop", f"session-{session}.scope", systemd, USER,
                       "a job of a session ended by loginctl terminate-session")
         ssh.close()
 
@@ -193,7 +196,7 @@ def main():
         pid = host_pid(argv, ssh.value("PID"))
         leftovers.append(pid)
         inside("systemctl", "stop", unit)
-        expect_killed(events, pid, "service_manager", unit, systemd,
+        expect_killed(events, pid, "service_manager", unit, systemd, "root",
                       "a process of a scope stopped by systemctl stop")
         ssh.close()
     finally:

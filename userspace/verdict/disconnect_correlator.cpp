@@ -50,6 +50,17 @@ std::string DisconnectCorrelator::user_name(std::uint32_t uid) const {
     return probe_ ? probe_->user_name(uid) : std::to_string(uid);
 }
 
+std::string DisconnectCorrelator::user_name_of_process(std::uint32_t uid, const ProcessInfo& info,
+                                                       const ProcessTable& table) const {
+    if (!probe_) return std::to_string(uid);
+    if (auto name = probe_->user_name_seen_by(uid, info.pid, info.start_ns)) return *name;
+    // A dead process's root was its ancestors': a container's init outlives its jobs.
+    for (const auto* ancestor : original_lineage(info, table))
+        if (auto name = probe_->user_name_seen_by(uid, ancestor->info.pid, ancestor->info.start_ns))
+            return *name;
+    return probe_->user_name(uid);
+}
+
 const DisconnectCorrelator::SessionState* DisconnectCorrelator::disconnected_session(
     std::uint32_t sid, std::uint64_t before_ns) const {
     auto it = sessions_.find(sid);
@@ -159,7 +170,7 @@ Verdict DisconnectCorrelator::base_verdict(VerdictKind kind, std::uint64_t ktime
     v.process = ref_of(info);
     v.ppid = info.ppid;
     v.uid = info.uid;
-    v.user = user_name(info.uid);
+    v.user = user_name_of_process(info.uid, info, table);
     v.sid = info.sid;
     v.tty_dev = info.tty_dev;
     if (auto it = sessions_.find(info.sid); v.tty_dev == 0 && it != sessions_.end())

@@ -177,6 +177,10 @@ class DisconnectCorrelator {
     void drop_pending_orphan(const ProcessInfo& proc);
     const SessionState* disconnected_session(std::uint32_t sid, std::uint64_t before_ns) const;
     std::string user_name(std::uint32_t uid) const;
+    // uid's name as the process sees it (a container's own passwd), asked
+    // of it or, once it is gone, of its nearest living ancestor.
+    std::string user_name_of_process(std::uint32_t uid, const ProcessInfo& info,
+                                     const ProcessTable& table) const;
     // The `killed` verdict, for a death by signal nothing above explained.
     void add_killed_verdict(std::vector<Finding>& out, KillAttribution attribution,
                             const Event& event, const ExitEvent& exit, const ProcessTable& table);
