@@ -42,6 +42,8 @@ class FakeProcRoots : public ::testing::Test {
         std::string tmpl = (fs::temp_directory_path() / "hupwatch-rootpw-XXXXXX").string();
         dir_ = mkdtemp(tmpl.data());
         link("self/ns/mnt", "mnt:[1]");
+        fs::create_directories(dir_ / "roots/self");
+        link("self/root", (dir_ / "roots/self").string());
     }
     void TearDown() override { fs::remove_all(dir_); }
     void link(const std::string& at, const std::string& target) {
@@ -77,6 +79,14 @@ TEST_F(FakeProcRoots, AProcessInOurMountNamespaceIsLeftToTheHostsDatabase) {
     EXPECT_EQ(passwd.name_in(43, 1000), std::nullopt);
     EXPECT_EQ(passwd.name_in(44, 1000), std::nullopt) << "gone";
     EXPECT_EQ(passwd.roots_cached(), 0u);
+}
+
+TEST_F(FakeProcRoots, AMountNamespaceOverOurRootIsLeftToTheHostsDatabase) {
+    // A service with PrivateTmp: its own mount namespace, our root.
+    link("45/ns/mnt", "mnt:[9]");
+    link("45/root", (dir_ / "roots/self").string());
+    RootPasswd passwd(dir_.string());
+    EXPECT_EQ(passwd.name_in(45, 1000), std::nullopt);
 }
 
 TEST_F(FakeProcRoots, AUserAddedAfterTheFirstReadIsFound) {

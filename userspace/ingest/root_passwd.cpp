@@ -100,6 +100,14 @@ std::optional<std::string> RootPasswd::name_in(std::uint32_t pid, std::uint32_t 
     auto ours = read_link(proc_root_ + "/self/ns/mnt");
     auto theirs = read_link(pid_dir + "/ns/mnt");
     if (!ours || !theirs || *ours == *theirs) return std::nullopt;
+    // A mount namespace of its own over our root (a service's PrivateTmp,
+    // ProtectSystem): the host's database, with its NSS users, names it.
+    struct stat our_root {
+    }, their_root{};
+    if (stat((proc_root_ + "/self/root/").c_str(), &our_root) == 0 &&
+        stat((pid_dir + "/root/").c_str(), &their_root) == 0 &&
+        our_root.st_dev == their_root.st_dev && our_root.st_ino == their_root.st_ino)
+        return std::nullopt;
     const Root* root = root_of(pid_dir, *theirs);
     if (!root) return std::nullopt;
     // No uid_map read (an old kernel, a fake root): the identity.

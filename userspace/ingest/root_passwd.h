@@ -32,9 +32,10 @@ class RootPasswd {
         : proc_root_(std::move(proc_root)), max_roots_(max_roots) {}
 
     // The name of host uid `uid` in the passwd file of pid's root, when pid
-    // is in another mount namespace than ours; nullopt when it is in ours,
-    // is gone, or its root has no readable passwd file (the caller asks the
-    // host's database). A uid the file does not name is its number.
+    // is in another mount namespace than ours with another root; nullopt
+    // when it shares our namespace or our root, is gone, or its root has no
+    // readable passwd file (the caller asks the host's database, NSS
+    // included). A uid the file does not name is its number.
     std::optional<std::string> name_in(std::uint32_t pid, std::uint32_t uid);
 
     std::size_t roots_cached() const { return roots_.size(); }
