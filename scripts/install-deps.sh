@@ -21,6 +21,8 @@ packages=(
   # curl/python3 for tests/deploy/check_deploy.sh
   libgtest-dev googletest prometheus openssh-server openssh-client tmux
   python3 curl
+  # tests: a nested session under `sudo -i` (Debian's sudoers has use_pty)
+  sudo
   # tests: `hupwatch report` opened in a real headless browser
   chromium
   # run and bench: taskset/mount (util-linux), pgrep (procps), ss (iproute2)

@@ -13,6 +13,7 @@ namespace hupwatch::test {
 
 constexpr std::uint64_t kSec = 1'000'000'000ULL;
 constexpr std::uint32_t kPts3 = (136u << 20) | 3;
+constexpr std::uint32_t kPts4 = (136u << 20) | 4;
 
 // Builds a host's story event by event, applying each to a table and the
 // correlator as the live path does, and collects the findings.

@@ -1,7 +1,6 @@
 // Disconnects without a hangup of the job's own line: `ssh host CMD` (no
-// pty) losing its sshd session process, and a session inside a session
-// (script, sudo -i) ending because the outer login hung up. Synthetic
-// streams, no kernel.
+// pty) losing its sshd session process (sessions inside sessions are in
+// nested_session_chain_test.cpp). Synthetic streams, no kernel.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -13,8 +12,6 @@ namespace hupwatch {
 namespace {
 
 using namespace test;
-
-constexpr std::uint32_t kPts4 = (136u << 20) | 4;
 
 // Answers hung_up_fds() from a table: the kernel's dead-end fds.
 class DeadFdProbe : public HostProbe {
@@ -159,85 +156,6 @@ TEST(SshCommand, APtyLoginsShellReparentedAfterItsHangupIsNotASecondDisconnect) 
     shell.tty_dev = 0;  // cleared by the hangup
     s.reparent(shell, login.sshd, 1, 0);
     EXPECT_EQ(s.disconnects().size(), 1u);
-}
-
-// Outer login: sshd 800 -> bash 900 (pts/3). `script` 910 in it runs an
-// inner bash 920 leading session 920 on pts/4, whose job 930 survives.
-struct NestedScript {
-    Story& s;
-    Login login;
-    ProcessInfo script, inner, job;
-    explicit NestedScript(Story& story) : s(story), login(story) {
-        script = login.job(910, 5 * kSec, "script");
-        inner = s.proc(920, 6 * kSec, 910, 920, kPts4, "bash");
-        s.at(6 * kSec);
-        s.fork(inner, script.start_ns);
-        job = s.proc(930, 7 * kSec, 920, 920, kPts4, "sleep");
-        s.at(7 * kSec);
-        s.fork(job, inner.start_ns);
-        s.exec(job, {"sleep", "1000"});
-    }
-    // The outer line hangs up; bash and script die of it; the inner bash
-    // dies at `inner_dies` and its job is reparented.
-    void outer_hangup_then_inner_end(std::uint64_t inner_dies) {
-        login.hang_up(100 * kSec);
-        s.at(100 * kSec + 100);
-        s.sighup(script, login.bash, SignalOrigin::User, SignalResult::Delivered);
-        s.exit_signal(login.bash, SIGHUP);
-        s.at(100 * kSec + 200);
-        s.exit_signal(script, SIGHUP);
-        s.at(inner_dies);
-        s.exit_signal(inner, SIGTERM);
-        s.reparent(job, inner, 1, 0);
-        s.tick(inner_dies + 2 * kSec);
-    }
-};
-
-TEST(NestedSessions, AnInnerJobTracesBackToTheOuterDisconnect) {
-    Story s;
-    NestedScript n(s);
-    n.outer_hangup_then_inner_end(100 * kSec + 300);
-    auto v = s.verdicts_for(930);
-    ASSERT_EQ(v.size(), 1u);
-    EXPECT_EQ(v[0].kind, VerdictKind::Orphaned);
-    EXPECT_EQ(v[0].cause, OrphanCause::Disconnect);
-    EXPECT_EQ(v[0].disconnect_sid, 900u) << "the outer session's";
-    EXPECT_EQ(v[0].sid, 920u);
-    std::vector<std::uint32_t> chain;
-    for (const auto& p : v[0].lineage) chain.push_back(p.pid);
-    EXPECT_EQ(chain, (std::vector<std::uint32_t>{920, 910, 900}));
-}
-
-TEST(NestedSessions, AnInnerSessionEndingLongAfterTheOuterDisconnectIsItsOwnStory) {
-    Story s;
-    NestedScript n(s);
-    n.outer_hangup_then_inner_end(200 * kSec);
-    auto v = s.verdicts_for(930);
-    ASSERT_EQ(v.size(), 1u);
-    EXPECT_EQ(v[0].kind, VerdictKind::Orphaned);
-    EXPECT_EQ(v[0].cause, OrphanCause::ParentExit);
-    EXPECT_FALSE(v[0].disconnect_sid);
-    ASSERT_EQ(v[0].lineage.size(), 1u) << "up to its own session's leader";
-}
-
-TEST(NestedSessions, ADaemonsDoubleForkAfterADisconnectStaysDaemonized) {
-    Story s;
-    Login login(s);
-    auto starter = login.job(910, 5 * kSec, "start-daemon");
-    auto leader = s.proc(920, 6 * kSec, 910, 920, 0, "daemon");
-    s.at(6 * kSec);
-    s.fork(leader, starter.start_ns);
-    auto worker = s.proc(930, 7 * kSec, 920, 920, 0, "daemon");
-    s.at(7 * kSec);
-    s.fork(worker, leader.start_ns);
-    login.hang_up(100 * kSec);
-    s.at(100 * kSec + 200);
-    s.exit_code(leader, 0);
-    s.reparent(worker, leader, 1, 0);
-    s.tick(102 * kSec);
-    auto v = s.verdicts_for(930);
-    ASSERT_EQ(v.size(), 1u);
-    EXPECT_EQ(v[0].kind, VerdictKind::Daemonized);
 }
 
 }  // namespace

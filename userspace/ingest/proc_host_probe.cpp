@@ -106,4 +106,11 @@ std::string ProcHostProbe::user_name(std::uint32_t uid) {
     return user_name_of(uid);
 }
 
+std::optional<std::string> ProcHostProbe::user_name_seen_by(std::uint32_t uid, std::uint32_t pid,
+                                                            std::uint64_t start_ns) {
+    if (!session_ids(pid, start_ns)) return std::nullopt;  // gone, or its pid reused
+    if (auto name = passwds_.name_in(pid, uid)) return name;
+    return user_name_of(uid);
+}
+
 }  // namespace hupwatch

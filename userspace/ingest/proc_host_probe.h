@@ -6,13 +6,16 @@
 #include "cgroup_id_resolver.h"
 #include "host_probe.h"
 #include "hung_up_terminal_scan.h"
+#include "root_passwd.h"
 
 namespace hupwatch {
 
-// Reads /proc (or another proc root) and the passwd database.
+// Reads /proc (or another proc root) and the passwd databases (the host's,
+// and a container's through its processes' roots).
 class ProcHostProbe : public HostProbe {
    public:
-    explicit ProcHostProbe(std::string proc_root = "/proc") : proc_root_(std::move(proc_root)) {}
+    explicit ProcHostProbe(std::string proc_root = "/proc")
+        : proc_root_(std::move(proc_root)), passwds_(proc_root_) {}
     std::optional<std::string> cgroup_path(std::uint32_t pid) override;
     std::optional<std::string> cgroup_path_of_id(std::uint64_t id) override {
         return cgroups_.path_of(id);
@@ -20,6 +23,8 @@ class ProcHostProbe : public HostProbe {
     std::optional<SignalMasks> signal_masks(std::uint32_t pid) override;
     std::optional<OutputTargets> output_targets(std::uint32_t pid) override;
     std::string user_name(std::uint32_t uid) override;
+    std::optional<std::string> user_name_seen_by(std::uint32_t uid, std::uint32_t pid,
+                                                 std::uint64_t start_ns) override;
     std::optional<double> cpu_seconds(std::uint32_t pid) override;
     std::optional<std::vector<HungUpFd>> hung_up_fds(std::uint32_t pid,
                                                      std::uint64_t start_ns) override;
@@ -33,6 +38,7 @@ class ProcHostProbe : public HostProbe {
     std::string proc_root_;
     HungUpTerminalScan* scan_ = nullptr;
     CgroupIdResolver cgroups_;
+    RootPasswd passwds_;
 };
 
 }  // namespace hupwatch

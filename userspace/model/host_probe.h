@@ -46,6 +46,15 @@ class HostProbe {
     virtual std::optional<SignalMasks> signal_masks(std::uint32_t pid) = 0;
     virtual std::optional<OutputTargets> output_targets(std::uint32_t pid) = 0;
     virtual std::string user_name(std::uint32_t uid) = 0;
+    // The name of uid as the live process (pid, start_ns) sees it: from its
+    // own root's /etc/passwd when it is in another mount namespace (a
+    // container), else user_name(). nullopt when that process is gone (the
+    // caller asks a living ancestor, or user_name()).
+    virtual std::optional<std::string> user_name_seen_by(std::uint32_t /*uid*/,
+                                                         std::uint32_t /*pid*/,
+                                                         std::uint64_t /*start_ns*/) {
+        return std::nullopt;
+    }
     // utime + stime of a live process, in seconds.
     virtual std::optional<double> cpu_seconds(std::uint32_t pid) = 0;
     // Every fd of process (pid, start_ns) that is a hung-up terminal or a

@@ -155,12 +155,19 @@ bool DisconnectCorrelator::sighup_death(const Event& event, const ExitEvent& exi
     bool from_session = from_leader;
     if (const auto* sender = table.find(fatal->sender_pid, fatal->sender_start_ns))
         from_session = from_session || sender->info.sid == proc.sid;
+    // An inner session (sudo -i) whose shell passes on the SIGHUP that sudo
+    // relayed from the outer hangup, before its own pty is hung up.
+    bool enclosing = false;
+    if (!session && fatal->origin == SignalOrigin::User && from_session) {
+        session = enclosing_disconnect(proc, proc.sid, fatal->ktime_ns, table);
+        enclosing = session != nullptr;
+    }
     if (session && (fatal->origin == SignalOrigin::Kernel || from_session)) {
         // Directly from the kernel (a foreground job, on the hung-up
         // leader's exit), or forwarded by a shell of the session.
         Verdict v =
             base_verdict(VerdictKind::KilledByDisconnect, event.ktime_ns, proc, table, false);
-        add_disconnect_evidence(v, *session);
+        add_traced_disconnect(v, *session, proc, table, enclosing);
         if (fatal->origin == SignalOrigin::User)
             v.via = ProcessRef{fatal->sender_pid, fatal->sender_start_ns, fatal->sender_comm};
         add_signal_evidence(v, proc, *fatal);
@@ -199,7 +206,7 @@ bool DisconnectCorrelator::died_after_disconnect(const Event& event, const ExitE
         return false;
     Verdict v = base_verdict(VerdictKind::DiedAfterDisconnect, event.ktime_ns, proc, table, false);
     v.confidence = Confidence::Inferred;
-    add_disconnect_evidence(v, *session);
+    add_traced_disconnect(v, *session, proc, table);
     add_exit_evidence(v, event, exit);
     out.push_back(std::move(v));
     return true;

@@ -50,6 +50,17 @@ std::string DisconnectCorrelator::user_name(std::uint32_t uid) const {
     return probe_ ? probe_->user_name(uid) : std::to_string(uid);
 }
 
+std::string DisconnectCorrelator::user_name_of_process(std::uint32_t uid, const ProcessInfo& info,
+                                                       const ProcessTable& table) const {
+    if (!probe_) return std::to_string(uid);
+    if (auto name = probe_->user_name_seen_by(uid, info.pid, info.start_ns)) return *name;
+    // A dead process's root was its ancestors': a container's init outlives its jobs.
+    for (const auto* ancestor : original_lineage(info, table))
+        if (auto name = probe_->user_name_seen_by(uid, ancestor->info.pid, ancestor->info.start_ns))
+            return *name;
+    return probe_->user_name(uid);
+}
+
 const DisconnectCorrelator::SessionState* DisconnectCorrelator::disconnected_session(
     std::uint32_t sid, std::uint64_t before_ns) const {
     auto it = sessions_.find(sid);
@@ -66,7 +77,7 @@ std::vector<Finding> DisconnectCorrelator::on_event(const Event& event, const Pr
 
     std::vector<Finding> now;
     if (const auto* signal = std::get_if<SignalEvent>(&event.body)) {
-        now = on_signal(event, *signal);
+        now = on_signal(event, *signal, table);
     } else if (const auto* exit = std::get_if<ExitEvent>(&event.body)) {
         now = on_exit(event, *exit, table);
     } else if (const auto* r = std::get_if<ReparentEvent>(&event.body)) {
@@ -90,8 +101,8 @@ std::vector<Finding> DisconnectCorrelator::on_event(const Event& event, const Pr
     return out;
 }
 
-std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event,
-                                                     const SignalEvent& signal) {
+std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event, const SignalEvent& signal,
+                                                     const ProcessTable& table) {
     if (signal.sig != SIGHUP) return {};
     const auto& target = signal.target;
     auto& notes = notes_[{target.pid, target.start_ns}];
@@ -123,6 +134,9 @@ std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event,
     d.hung_up_by_pid = signal.sender_pid;
     d.hung_up_by_comm = signal.sender_comm;
     session.disconnect = d;
+    // A session inside a hung-up login, hung up in turn (sudo's use_pty).
+    if (const auto* outer = enclosing_disconnect(target, target.sid, event.ktime_ns, table))
+        session.enclosing_sid = outer->disconnect->sid;
     return {d};
 }
 
@@ -156,7 +170,7 @@ Verdict DisconnectCorrelator::base_verdict(VerdictKind kind, std::uint64_t ktime
     v.process = ref_of(info);
     v.ppid = info.ppid;
     v.uid = info.uid;
-    v.user = user_name(info.uid);
+    v.user = user_name_of_process(info.uid, info, table);
     v.sid = info.sid;
     v.tty_dev = info.tty_dev;
     if (auto it = sessions_.find(info.sid); v.tty_dev == 0 && it != sessions_.end())

@@ -87,6 +87,9 @@ class DisconnectCorrelator {
         // `ssh host CMD` (no pty): the sshd session process whose exit left
         // the command behind was the disconnect.
         std::optional<ProcessRef> vanished_sshd;
+        // Hung up because an enclosing session was (sudo -i hangs up its
+        // pty when its own terminal goes): that session's sid.
+        std::optional<std::uint32_t> enclosing_sid;
         bool ended = false;
         std::uint64_t ended_ns = 0;
     };
@@ -122,7 +125,8 @@ class DisconnectCorrelator {
     };
 
     void learn_session(const ProcessInfo& info);
-    std::vector<Finding> on_signal(const Event& event, const SignalEvent& signal);
+    std::vector<Finding> on_signal(const Event& event, const SignalEvent& signal,
+                                   const ProcessTable& table);
     // death_verdicts.cpp: what an exit means, asked in order.
     std::vector<Finding> on_exit(const Event& event, const ExitEvent& exit,
                                  const ProcessTable& table);
@@ -158,12 +162,25 @@ class DisconnectCorrelator {
     // `script` or `sudo -i` run in a login that hung up), or null.
     const SessionState* enclosing_disconnect(const ProcessInfo& child, std::uint32_t parent_sid,
                                              std::uint64_t when, const ProcessTable& table) const;
+    // The disconnect a hung-up session's traces back to: its own, or that
+    // of the session whose hangup caused it (followed outwards).
+    const SessionState& root_disconnect(const SessionState& session) const;
+    // The disconnect of a verdict about `info`: that of hung-up `session`
+    // (its own, or with `enclosing` one around its own), followed to its
+    // root. Through inner sessions, the lineage goes up to the root's
+    // leader, and an inner hangup is evidence too.
+    void add_traced_disconnect(Verdict& v, const SessionState& session, const ProcessInfo& info,
+                               const ProcessTable& table, bool enclosing = false) const;
     // The lineage up to the leader of session `sid`, through inner sessions.
     void extend_lineage_to(Verdict& v, const ProcessInfo& info, std::uint32_t sid,
                            const ProcessTable& table) const;
     void drop_pending_orphan(const ProcessInfo& proc);
     const SessionState* disconnected_session(std::uint32_t sid, std::uint64_t before_ns) const;
     std::string user_name(std::uint32_t uid) const;
+    // uid's name as the process sees it (a container's own passwd), asked
+    // of it or, once it is gone, of its nearest living ancestor.
+    std::string user_name_of_process(std::uint32_t uid, const ProcessInfo& info,
+                                     const ProcessTable& table) const;
     // The `killed` verdict, for a death by signal nothing above explained.
     void add_killed_verdict(std::vector<Finding>& out, KillAttribution attribution,
                             const Event& event, const ExitEvent& exit, const ProcessTable& table);

@@ -134,9 +134,17 @@ std::optional<Killer> KillAttributor::killer_of(const SignalEvent& s,
     // Credentials as they were at the send (the event's); the terminal and
     // session, and argv, from the table.
     k.uid = s.sender_uid;
-    k.user = user_name(s.sender_uid);
+    // Names as the sender sees them (a container's passwd), while it lives.
+    auto name = [&](std::uint32_t uid) {
+        if (probe_) {
+            if (auto seen = probe_->user_name_seen_by(uid, s.sender_pid, s.sender_start_ns))
+                return *seen;
+        }
+        return user_name(uid);
+    };
+    k.user = name(s.sender_uid);
     k.loginuid = s.sender_loginuid;
-    if (k.loginuid != UINT32_MAX) k.login_user = user_name(k.loginuid);
+    if (k.loginuid != UINT32_MAX) k.login_user = name(k.loginuid);
     if (const auto* entry = table.find(s.sender_pid, s.sender_start_ns)) {
         k.argv = entry->argv;
         k.tty_dev = entry->info.tty_dev;

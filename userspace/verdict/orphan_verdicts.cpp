@@ -82,8 +82,9 @@ std::optional<Finding> DisconnectCorrelator::settle_orphan(const PendingOrphan& 
     v.new_parent =
         ProcessRef{r.new_ppid, r.new_parent_start_ns, new_parent ? new_parent->info.comm : ""};
     v.reaper = r.reaper;
-    if (session) add_disconnect_evidence(v, *session);
-    if (nested) extend_lineage_to(v, info, session->disconnect->sid, table);
+    // Its own session's disconnect may trace back to an enclosing one's too
+    // (sudo -i hangs up its pty when its terminal goes).
+    if (session) add_traced_disconnect(v, *session, info, table, nested);
     v.evidence.push_back(
         {when, "reparent",
          fmt::format("parent {} {} exited; {} {} reparented to {} ({})", old_comm, r.old_ppid,

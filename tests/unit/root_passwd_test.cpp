@@ -1,0 +1,164 @@
+// User names from a process's own root (a container's /etc/passwd), through
+// a fake proc root: PID/ns/mnt links, PID/root, PID/uid_map.
+#include "root_passwd.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "correlator_story.h"
+
+namespace hupwatch {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(ParsePasswd, NamesEachUidByItsFirstLine) {
+    auto names = parse_passwd(
+        "root:x:0:0:root:/root:/bin/bash\n"
+        "# a comment\n"
+        "broken line\n"
+        ":x:5:5::/:/bin/sh\n"
+        "hwuser:x:1000:1000::/home/hwuser:/bin/bash\n"
+        "alias:x:1000:1000::/:/bin/sh\n"
+        "big:x:99999999999:1::/:/bin/sh\n"
+        "last:x:1001:1001::/:/bin/sh");
+    EXPECT_EQ(names, (std::map<std::uint32_t, std::string>{
+                         {0, "root"}, {1000, "hwuser"}, {1001, "last"}}));
+}
+
+TEST(UidInside, MapsAHostUidThroughTheUidMap) {
+    EXPECT_EQ(uid_inside("         0          0 4294967295\n", 1000), 1000u);
+    EXPECT_EQ(uid_inside("0 100000 65536\n", 101000), 1000u);
+    EXPECT_EQ(uid_inside("0 100000 65536\n", 1000), std::nullopt);
+    EXPECT_EQ(uid_inside("0 100000 1\n1 200000 10\n", 200003), 4u);
+}
+
+class FakeProcRoots : public ::testing::Test {
+   protected:
+    void SetUp() override {
+        std::string tmpl = (fs::temp_directory_path() / "hupwatch-rootpw-XXXXXX").string();
+        dir_ = mkdtemp(tmpl.data());
+        link("self/ns/mnt", "mnt:[1]");
+        fs::create_directories(dir_ / "roots/self");
+        link("self/root", (dir_ / "roots/self").string());
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    void link(const std::string& at, const std::string& target) {
+        fs::create_directories((dir_ / at).parent_path());
+        fs::create_symlink(target, dir_ / at);
+    }
+    void write(const std::string& at, const std::string& text) {
+        fs::create_directories((dir_ / at).parent_path());
+        std::ofstream(dir_ / at) << text;
+    }
+    // A process `pid` in mount namespace `ns` whose root holds `passwd`.
+    void process(int pid, const std::string& ns, const std::string& passwd) {
+        std::string p = std::to_string(pid);
+        link(p + "/ns/mnt", ns);
+        write("roots/" + p + "/etc/passwd", passwd);
+        link(p + "/root", (dir_ / "roots" / p).string());
+    }
+    fs::path dir_;
+};
+
+TEST_F(FakeProcRoots, AProcessInAnotherMountNamespaceIsNamedByItsRootsPasswd) {
+    process(42, "mnt:[2]", "root:x:0:0::/:/bin/sh\nhwuser:x:1000:1000::/:/bin/sh\n");
+    RootPasswd passwd(dir_.string());
+    EXPECT_EQ(passwd.name_in(42, 1000), "hwuser");
+    EXPECT_EQ(passwd.name_in(42, 0), "root");
+    EXPECT_EQ(passwd.name_in(42, 4242), "4242") << "a uid its passwd does not name";
+    EXPECT_EQ(passwd.roots_cached(), 1u);
+}
+
+TEST_F(FakeProcRoots, AProcessInOurMountNamespaceIsLeftToTheHostsDatabase) {
+    process(43, "mnt:[1]", "other:x:1000:1000::/:/bin/sh\n");
+    RootPasswd passwd(dir_.string());
+    EXPECT_EQ(passwd.name_in(43, 1000), std::nullopt);
+    EXPECT_EQ(passwd.name_in(44, 1000), std::nullopt) << "gone";
+    EXPECT_EQ(passwd.roots_cached(), 0u);
+}
+
+TEST_F(FakeProcRoots, AMountNamespaceOverOurRootIsLeftToTheHostsDatabase) {
+    // A service with PrivateTmp: its own mount namespace, our root.
+    link("45/ns/mnt", "mnt:[9]");
+    link("45/root", (dir_ / "roots/self").string());
+    RootPasswd passwd(dir_.string());
+    EXPECT_EQ(passwd.name_in(45, 1000), std::nullopt);
+}
+
+TEST_F(FakeProcRoots, AUserAddedAfterTheFirstReadIsFound) {
+    process(42, "mnt:[2]", "root:x:0:0::/:/bin/sh\n");
+    RootPasswd passwd(dir_.string());
+    EXPECT_EQ(passwd.name_in(42, 1000), "1000");
+    write("roots/42/etc/passwd", "root:x:0:0::/:/bin/sh\nhwuser:x:1000:1000::/:/bin/sh\n");
+    EXPECT_EQ(passwd.name_in(42, 1000), "hwuser");
+}
+
+TEST_F(FakeProcRoots, AUserNamespacesShiftedUidsAreMappedFirst) {
+    process(42, "mnt:[2]", "root:x:0:0::/:/bin/sh\nhwuser:x:1000:1000::/:/bin/sh\n");
+    write("42/uid_map", "0 100000 65536\n");
+    RootPasswd passwd(dir_.string());
+    EXPECT_EQ(passwd.name_in(42, 101000), "hwuser");
+    EXPECT_EQ(passwd.name_in(42, 100000), "root");
+    EXPECT_EQ(passwd.name_in(42, 0), "0") << "unmapped there";
+}
+
+TEST_F(FakeProcRoots, RootsAreBoundedOldestFirst) {
+    process(42, "mnt:[2]", "a:x:7:7::/:/bin/sh\n");
+    process(43, "mnt:[3]", "b:x:7:7::/:/bin/sh\n");
+    RootPasswd passwd(dir_.string(), 1);
+    EXPECT_EQ(passwd.name_in(42, 7), "a");
+    EXPECT_EQ(passwd.name_in(43, 7), "b");
+    EXPECT_EQ(passwd.roots_cached(), 1u);
+    EXPECT_EQ(passwd.name_in(42, 7), "a") << "read again";
+}
+
+// The correlator asks the process, then its living ancestors.
+class ContainerProbe : public HostProbe {
+   public:
+    std::uint32_t living = 0;  // the only live process, in the container
+    std::optional<std::string> cgroup_path(std::uint32_t) override { return std::nullopt; }
+    std::optional<SignalMasks> signal_masks(std::uint32_t) override { return std::nullopt; }
+    std::optional<OutputTargets> output_targets(std::uint32_t) override { return std::nullopt; }
+    std::string user_name(std::uint32_t uid) override { return "host" + std::to_string(uid); }
+    std::optional<double> cpu_seconds(std::uint32_t) override { return std::nullopt; }
+    std::optional<std::string> user_name_seen_by(std::uint32_t uid, std::uint32_t pid,
+                                                 std::uint64_t) override {
+        if (pid != living) return std::nullopt;
+        return "container" + std::to_string(uid);
+    }
+};
+
+TEST(ContainerUserNames, ADeadJobIsNamedAsItsLivingAncestorSeesIt) {
+    using namespace test;
+    ContainerProbe probe;
+    probe.living = 800;  // the container's sshd; the shell and the job die
+    Story s({}, &probe);
+    Login login(s);
+    auto job = login.job(910, 5 * kSec, "sleep");
+    s.at(10 * kSec);
+    s.exit_signal(job, SIGSEGV);
+    auto v = s.verdicts_for(910);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Killed);
+    EXPECT_EQ(v[0].user, "container1000");
+}
+
+TEST(ContainerUserNames, WithNoLivingAncestorTheHostNamesIt) {
+    using namespace test;
+    ContainerProbe probe;
+    Story s({}, &probe);
+    Login login(s);
+    auto job = login.job(910, 5 * kSec, "sleep");
+    s.at(10 * kSec);
+    s.exit_signal(job, SIGSEGV);
+    auto v = s.verdicts_for(910);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].user, "host1000");
+}
+
+}  // namespace
+}  // namespace hupwatch

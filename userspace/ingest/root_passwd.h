@@ -1,0 +1,60 @@
+// User names as a process's own root sees them. A container's processes are
+// the host's too, under the same uids (or shifted ones, with a user
+// namespace), but their names are in the container's /etc/passwd: hwuser in
+// the container may be uid 1001, which the host calls someone else or
+// nobody. Read through /proc/PID/root, cached per mount namespace.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hupwatch {
+
+// uid -> name from /etc/passwd text (the first name of a uid wins, as
+// getpwuid() finds it); lines that do not parse are skipped.
+std::map<std::uint32_t, std::string> parse_passwd(std::string_view text);
+
+// The uid inside a user namespace of a host uid, by its /proc/PID/uid_map
+// ("inside outside count" lines); nullopt when unmapped.
+std::optional<std::uint32_t> uid_inside(std::string_view uid_map, std::uint32_t host_uid);
+
+class RootPasswd {
+   public:
+    // At most `max_roots` mount namespaces are remembered (the oldest read
+    // goes first: a re-read, nothing lost).
+    explicit RootPasswd(std::string proc_root = "/proc", std::size_t max_roots = 32)
+        : proc_root_(std::move(proc_root)), max_roots_(max_roots) {}
+
+    // The name of host uid `uid` in the passwd file of pid's root, when pid
+    // is in another mount namespace than ours with another root; nullopt
+    // when it shares our namespace or our root, is gone, or its root has no
+    // readable passwd file (the caller asks the host's database, NSS
+    // included). A uid the file does not name is its number.
+    std::optional<std::string> name_in(std::uint32_t pid, std::uint32_t uid);
+
+    std::size_t roots_cached() const { return roots_.size(); }
+
+   private:
+    struct Root {
+        // What the file was when read: a change (useradd) rereads it.
+        ino_t ino = 0;
+        off_t size = 0;
+        std::int64_t mtime_ns = 0;
+        std::string uid_map;
+        std::map<std::uint32_t, std::string> names;
+    };
+    const Root* root_of(const std::string& pid_dir, const std::string& mnt_ns);
+
+    std::string proc_root_;
+    std::size_t max_roots_;
+    std::map<std::string, Root> roots_;  // by mount namespace ("mnt:[N]")
+    std::deque<std::string> order_;
+};
+
+}  // namespace hupwatch
