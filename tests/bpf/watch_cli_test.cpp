@@ -4,12 +4,15 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "event_capture.h"
 #include "skip_or_fail.h"
@@ -77,6 +80,24 @@ class RunningBinary {
         reaped_ = true;
         return status;
     }
+    // The exit status, or nullopt if it is still running after timeout.
+    std::optional<int> wait_exit_within(std::chrono::milliseconds timeout) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        do {
+            int status = 0;
+            if (waitpid(pid_, &status, WNOHANG) == pid_) {
+                reaped_ = true;
+                return status;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        } while (std::chrono::steady_clock::now() < deadline);
+        return std::nullopt;
+    }
+    // Bytes written to stdout and not read yet.
+    int stdout_pending() const {
+        int n = 0;
+        return ioctl(out_, FIONREAD, &n) == 0 ? n : -1;
+    }
 
    private:
     pid_t pid_ = -1;
@@ -125,7 +146,16 @@ TEST(WatchCli, JsonStreamShowsOurExecAndExitThenStopsCleanlyOnSigint) {
     EXPECT_TRUE(saw_exit);
 
     ASSERT_EQ(kill(watch.pid(), SIGINT), 0);
-    int status = watch.wait_exit();
+    // A reader that keeps reading gets every line flushed before the exit
+    // (a busy host may have queued more than the pipe holds).
+    std::optional<int> exit_status;
+    auto stop_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!(exit_status = watch.wait_exit_within(std::chrono::milliseconds(20))) &&
+           std::chrono::steady_clock::now() < stop_deadline)
+        while (watch.next_line(false, std::chrono::milliseconds(10))) {
+        }
+    ASSERT_TRUE(exit_status) << "SIGINT did not stop hupwatch watch";
+    const int status = *exit_status;
     ASSERT_TRUE(WIFEXITED(status)) << "hupwatch died instead of exiting";
     EXPECT_EQ(WEXITSTATUS(status), 0);
     auto summary = watch.next_line(true, std::chrono::seconds(2));
@@ -173,6 +203,39 @@ TEST(WatchCli, SecretsInArgvAreRedactedBeforeTheyArePrinted) {
     EXPECT_TRUE(saw_exit);
     ASSERT_EQ(kill(watch.pid(), SIGINT), 0);
     EXPECT_EQ(WEXITSTATUS(watch.wait_exit()), 0);
+}
+
+// `hupwatch watch | reader` where the reader stops reading: the pipe fills
+// and write(2) would block for good; Ctrl-C must still stop it, and say
+// what it could not write.
+TEST(WatchCli, SigintStopsItWhileItsReaderHasStoppedReading) {
+    if (geteuid() != 0) HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF tests need root");
+    RunningBinary watch({HUPWATCH_BINARY, "watch", "--json"});
+    ASSERT_GT(watch.pid(), 0);
+    auto ready = watch.next_line(true, std::chrono::seconds(20));
+    ASSERT_TRUE(ready && ready->find("hupwatch: watching") != std::string::npos);
+    // Our own processes fill the 64 KiB pipe (two lines of ~300 bytes
+    // each), whatever else the host does; stdout is never read.
+    constexpr int kPipeBytes = 65536;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (watch.stdout_pending() < kPipeBytes - 4096 &&
+           std::chrono::steady_clock::now() < deadline)
+        for (int i = 0; i < 50; ++i) reap(spawn([] { return 0; }));
+    ASSERT_GE(watch.stdout_pending(), kPipeBytes - 4096) << "the pipe never filled";
+
+    ASSERT_EQ(kill(watch.pid(), SIGINT), 0);
+    auto status = watch.wait_exit_within(std::chrono::seconds(5));
+    ASSERT_TRUE(status) << "SIGINT did not stop hupwatch watch with its stdout full";
+    ASSERT_TRUE(WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 0);
+    auto said = watch.next_line(true, std::chrono::seconds(2));
+    ASSERT_TRUE(said);
+    EXPECT_TRUE(said->starts_with("hupwatch: stopped with ") &&
+                said->ends_with(" bytes of lines unwritten: stdout was not being read"))
+        << *said;
+    auto summary = watch.next_line(true, std::chrono::seconds(2));
+    ASSERT_TRUE(summary);
+    EXPECT_EQ(summary->rfind("hupwatch: stopped after", 0), 0u) << *summary;
 }
 
 TEST(WatchCli, BadRedactRegexIsAOneLineUsageError) {

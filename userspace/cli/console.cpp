@@ -5,6 +5,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 
 namespace hupwatch {
@@ -77,6 +79,33 @@ bool write_stdout(std::string_view text) {
         return true;
     }
     return write_all(stdout, text);
+}
+
+bool write_stdout_unless(std::string_view text, bool (*give_up)(), std::size_t& unwritten) {
+    unwritten = 0;
+    if (capture || std::fflush(stdout) != 0) return write_stdout(text);
+    // A pipe that polls writable has a free page: a write of one page or
+    // less then does not block.
+    constexpr std::size_t kChunk = 4096;
+    while (!text.empty()) {
+        pollfd p{STDOUT_FILENO, POLLOUT, 0};
+        int ready = ::poll(&p, 1, 100);
+        if (ready <= 0 || !(p.revents & (POLLOUT | POLLERR | POLLHUP))) {
+            if (ready < 0 && errno != EINTR) return false;
+            if (give_up()) {
+                unwritten = text.size();
+                return true;
+            }
+            continue;
+        }
+        ssize_t n = ::write(STDOUT_FILENO, text.data(), std::min(text.size(), kChunk));
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            return false;
+        }
+        text.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
 }
 
 bool write_stderr(std::string_view text) {

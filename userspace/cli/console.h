@@ -34,6 +34,14 @@ class ConsoleCapture {
 bool write_stdout(std::string_view text);
 bool write_stderr(std::string_view text);
 
+// write_stdout for a stream that must still stop when asked while its
+// reader has stopped reading (a full pipe blocks write(2) for good, and a
+// signal that interrupts it after a partial write is lost to a retry). It
+// writes a chunk at a time once poll says there is room, and asks
+// give_up() whenever it waits. false: a write failed (errno set). true:
+// written, or given up with `unwritten` bytes left.
+bool write_stdout_unless(std::string_view text, bool (*give_up)(), std::size_t& unwritten);
+
 // stdout is a pipe or socket whose reader has gone (or a hung-up terminal):
 // what a writer learns otherwise only from its next write, which a quiet
 // stream may never make.

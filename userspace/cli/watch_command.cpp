@@ -63,9 +63,14 @@ class StreamPrinter : public EventSink {
             out += '\n';
         }
         if (failed_) return;
-        if (!out.empty() && !write_stdout(out)) {
+        // A stop asked for while the reader is not reading ends the write:
+        // Ctrl-C must stop `hupwatch watch | stalled-reader`.
+        std::size_t unwritten = 0;
+        if (!out.empty() && !write_stdout_unless(out, stop_requested, unwritten)) {
             failed_ = true;
             errno_ = errno;
+        } else if (unwritten > 0) {
+            unwritten_bytes_ += unwritten;
         } else if (stdout_reader_gone()) {
             failed_ = true;
             errno_ = EPIPE;
@@ -73,6 +78,7 @@ class StreamPrinter : public EventSink {
     }
     bool failed() const { return failed_; }
     int write_errno() const { return errno_; }
+    std::uint64_t unwritten_bytes() const { return unwritten_bytes_; }
 
    private:
     void add(const Event& event) {
@@ -88,6 +94,7 @@ class StreamPrinter : public EventSink {
     OutputLostDigest digest_;
     bool failed_ = false;
     int errno_ = 0;
+    std::uint64_t unwritten_bytes_ = 0;
 };
 
 void print_summary(const MonitorCounters& c) {
@@ -144,6 +151,9 @@ int run_watch(const WatchOptions& options) {
             print_summary(monitor->counters());
         return kExitFailure;
     }
+    if (printer.unwritten_bytes() > 0)
+        say("hupwatch: stopped with {} bytes of lines unwritten: stdout was not being read",
+            printer.unwritten_bytes());
     print_summary(monitor->counters());
     return kExitOk;
 }
