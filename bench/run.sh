@@ -35,6 +35,9 @@ default_programs=(handle_fork handle_exec "handle_exit|handle_exit_live" handle_
 loads=(${BENCH_LOADS:-getppid_storm redis_set redis_get spawn_storm kill_storm})
 
 die() { echo "bench: $*" >&2; exit 1; }
+# set -e ends the script at any failing command: say where, never silently
+# (a run that died mid-way without a word was a helper below returning 1).
+trap 'echo "bench: stopped: line $LINENO: $BASH_COMMAND failed" >&2' ERR
 [ "$(id -u)" -eq 0 ] || die "needs root (loads BPF programs)"
 command -v bpftrace >/dev/null || die "bpftrace is missing (scripts/install-deps.sh)"
 [ "$cpu" -lt "$(nproc)" ] || die "BENCH_CPU=$cpu but only $(nproc) CPUs"
@@ -107,6 +110,9 @@ attached_programs() {
     id=$(awk '/^prog_id:/ {print $2}' "$info" 2>/dev/null) || continue
     [ -n "$id" ] && bpftool prog show id "$id" 2>/dev/null | sed -n 's/.* name \([^ ]*\) .*/\1/p'
   done
+  # An fd closed or without a prog_id while we read (hupwatch is still
+  # loading) is no failure: the caller polls again.
+  return 0
 }
 
 # Id of the map named `stats` that process $1 holds, for the loss count.
@@ -117,6 +123,7 @@ stats_map_of() {
     id=$(awk '/^map_id:/ {print $2}' /proc/"$1"/fdinfo/"${fd##*/}" 2>/dev/null)
     [ -n "$id" ] && bpftool map show id "$id" 2>/dev/null | grep -q " name stats " && { echo "$id"; return; }
   done
+  return 0  # not found: the loss count then comes from the exit summary alone
 }
 
 # Reservation failures (keys 0..HW_EV_TYPE_MAX-1 of stats), summed over CPUs.
