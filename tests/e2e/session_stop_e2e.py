@@ -97,6 +97,17 @@ def host_pid(argv, container_pid):
     return wait_for(find, 10, f"the host pid of {argv}")
 
 
+def seen_exec(events, pid):
+    """The daemon has written the exec event of pid: it has read the
+    process's cgroup by then (the unit of a scope stopped before that is
+    unknown: systemd removes the cgroup within milliseconds of the stop)."""
+    if not os.path.exists(events):
+        return False
+    with open(events) as f:
+        return any(e.get("event") == "exec" and e.get("pid") == pid
+                   for e in map(json.loads, f))
+
+
 def verdicts(events, pid):
     found = []
     if os.path.exists(events):
@@ -195,6 +206,8 @@ def main():
                   ">/dev/null 2>&1 </dev/null & echo PID=$!; read x")
         pid = host_pid(argv, ssh.value("PID"))
         leftovers.append(pid)
+        # An admin stops a unit that has run a while, not one 0.1 s old.
+        wait_for(lambda: seen_exec(events, pid), 10, "the daemon to see the job's exec")
         inside("systemctl", "stop", unit)
         expect_killed(events, pid, "service_manager", unit, systemd, "root",
                       "a process of a scope stopped by systemctl stop")
