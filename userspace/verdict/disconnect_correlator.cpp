@@ -121,23 +121,32 @@ std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event, const S
     if (session.disconnect) return {};  // one disconnect per session
     if (session.leader.pid != target.pid) session.leader = ref_of(target);
 
-    DisconnectFinding d;
-    d.ktime_ns = event.ktime_ns;
-    d.sid = target.sid;
-    d.ppid = target.ppid;
-    d.tty_dev = session.tty_dev;
-    d.leader = ref_of(target);
-    d.uid = target.uid;
-    d.user = user_name(target.uid);
-    d.loginuid = target.loginuid;
-    d.audit_session = target.audit_session;
-    d.hung_up_by_pid = signal.sender_pid;
-    d.hung_up_by_comm = signal.sender_comm;
+    DisconnectFinding d = disconnect_of(event.ktime_ns, target, target.ppid, session.tty_dev,
+                                        signal.sender_pid, signal.sender_comm);
     session.disconnect = d;
     // A session inside a hung-up login, hung up in turn (sudo's use_pty).
     if (const auto* outer = enclosing_disconnect(target, target.sid, event.ktime_ns, table))
         session.enclosing_sid = outer->disconnect->sid;
     return {d};
+}
+
+DisconnectFinding DisconnectCorrelator::disconnect_of(std::uint64_t ktime_ns,
+                                                      const ProcessInfo& leader, std::uint32_t ppid,
+                                                      std::uint32_t tty_dev, std::uint32_t by_pid,
+                                                      const std::string& by_comm) const {
+    DisconnectFinding d;
+    d.ktime_ns = ktime_ns;
+    d.sid = leader.sid;
+    d.ppid = ppid;
+    d.tty_dev = tty_dev;
+    d.leader = ref_of(leader);
+    d.uid = leader.uid;
+    d.user = user_name(leader.uid);
+    d.loginuid = leader.loginuid;
+    d.audit_session = leader.audit_session;
+    d.hung_up_by_pid = by_pid;
+    d.hung_up_by_comm = by_comm;
+    return d;
 }
 
 // Ancestors as they were in the session: at every step, the parent a process

@@ -177,6 +177,11 @@ class DisconnectCorrelator {
     void drop_pending_orphan(const ProcessInfo& proc);
     const SessionState* disconnected_session(std::uint32_t sid, std::uint64_t before_ns) const;
     std::string user_name(std::uint32_t uid) const;
+    // A disconnect of the session `leader` leads, hung up by (by_pid,
+    // by_comm): the facts every kind of disconnect reports alike.
+    DisconnectFinding disconnect_of(std::uint64_t ktime_ns, const ProcessInfo& leader,
+                                    std::uint32_t ppid, std::uint32_t tty_dev, std::uint32_t by_pid,
+                                    const std::string& by_comm) const;
     // uid's name as the process sees it (a container's own passwd), asked
     // of it or, once it is gone, of its nearest living ancestor.
     std::string user_name_of_process(std::uint32_t uid, const ProcessInfo& info,

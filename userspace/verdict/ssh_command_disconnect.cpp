@@ -40,17 +40,9 @@ std::optional<DisconnectFinding> DisconnectCorrelator::on_vanished_sshd(const Ev
     if (session.disconnect || session.tty_dev != 0) return std::nullopt;
     if (session.leader.pid != child.pid) session.leader = ref_of(child);
 
-    DisconnectFinding d;
-    d.ktime_ns = event.ktime_ns;
-    d.sid = child.sid;
-    d.ppid = r.old_ppid;
-    d.leader = ref_of(child);
-    d.uid = child.uid;
-    d.user = user_name(child.uid);
-    d.loginuid = child.loginuid;
-    d.audit_session = child.audit_session;
-    d.hung_up_by_pid = sshd->info.pid;
-    d.hung_up_by_comm = sshd->info.comm;
+    // No terminal: the session has none (tty_dev 0, checked above).
+    DisconnectFinding d =
+        disconnect_of(event.ktime_ns, child, r.old_ppid, 0, sshd->info.pid, sshd->info.comm);
     session.disconnect = d;
     session.vanished_sshd = ref_of(sshd->info);
     return d;
