@@ -16,7 +16,7 @@ packages=(
   build-essential cmake pkg-config clang llvm ccache clang-format
   libbpf-dev bpftool libelf-dev zlib1g-dev libcap-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libmicrohttpd-dev libsqlite3-dev sqlite3 libsystemd-dev
+  libmicrohttpd-dev libsqlite3-dev sqlite3 libsystemd-dev libjemalloc-dev
   # tests: gtest, real sshd/tmux sessions, promtool and a Prometheus server,
   # curl/python3 for tests/deploy/check_deploy.sh
   libgtest-dev googletest prometheus openssh-server openssh-client tmux

@@ -105,6 +105,12 @@ forms=$("$bin" tree --at garbage --db "$work/text.db" 2>&1 | sed -n "s/.*(use \(
 "$bin" tree --help | tr -s ' \n' ' ' | grep -qF -- "$forms" ||
     fail "tree --help does not list the forms its error message does: $forms"
 
+# The binary runs on jemalloc (CMakeLists.txt: the daemon's memory stays at its
+# working set), the sanitizer builds on their own; check says which, root or not.
+allocator=${HUPWATCH_EXPECTED_ALLOCATOR:-jemalloc}
+"$bin" check 2>/dev/null | grep -qE "^heap allocator +$allocator " ||
+    fail "check does not report $allocator as the heap allocator: $("$bin" check 2>&1 | grep heap)"
+
 # Without privilege: exit 10 and one line naming what is missing.
 if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
     err=$(expect_exit 10 1 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \

@@ -5,6 +5,7 @@
 
 #include "bpf_collector.h"
 #include "cli_commands.h"
+#include "heap_release.h"
 #include "preflight.h"
 
 namespace hupwatch {
@@ -22,6 +23,11 @@ int cannot_run(int code, const std::string& reason) {
 int run_check() {
     for (const auto& fact : describe_environment())
         fmt::print("{:<32} {}{}\n", fact.name, fact.value, fact.ok ? "" : "  <- problem");
+    // What keeps `run`'s memory at its working set (bench/soak.py).
+    fmt::print("{:<32} {}\n", "heap allocator",
+               heap_allocator() == HeapAllocator::Jemalloc
+                   ? "jemalloc (freed pages go back to the system)"
+                   : "glibc malloc (a sanitizer or test build)");
 
     // A /proc of another pid namespace stops `run`, but loading still tells
     // whether the kernel, the privileges and a sandbox would allow it.

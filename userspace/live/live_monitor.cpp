@@ -1,12 +1,12 @@
 #include "live_monitor.h"
 
 #include <fmt/format.h>
-#include <malloc.h>
 
 #include <algorithm>
 #include <ctime>
 
 #include "boot_clock.h"
+#include "heap_release.h"
 #include "proc_scanner.h"
 #include "session_change.h"
 
@@ -78,12 +78,13 @@ int LiveMonitor::poll(int timeout_ms) {
 // A spawn storm fills the table with a minute of exits; once they are
 // forgotten, malloc keeps the freed pages, and RssAnon would stay at the
 // storm's peak for good. Returning them when the table has shrunk a lot
-// keeps the daemon's memory what its tables hold (bench/soak.py).
+// keeps the daemon's memory what its tables hold (bench/soak.py). jemalloc
+// would return them after its decay time anyway; this makes it prompt.
 void LiveMonitor::trim_heap_after_storm() {
     const std::size_t size = table_.size();
     table_peak_ = std::max(table_peak_, size);
     if (table_peak_ - size < kTrimAfterEntries) return;
-    malloc_trim(0);
+    release_free_heap();
     ++counters_.heap_trims;
     table_peak_ = size;
 }
