@@ -87,6 +87,40 @@ void append_bound_metrics(const MonitorCounters& c, std::vector<MetricFamily>& f
         add_single_sample(families, row.name, row.type, row.help, as_value(row.value));
 }
 
+// setsid moments from the kernel's process events connector, and what became
+// of its messages (ingest/proc_sid_listener.h).
+void append_proc_connector_metrics(const ProcSidCounters& c, std::vector<MetricFamily>& families) {
+    add_single_sample(families, "hupwatch_proc_connector_sid_active", MetricType::Gauge,
+                      "1 while setsid moments come from the proc connector, 0: derived only.",
+                      c.active ? 1.0 : 0.0);
+    struct Row {
+        const char* name;
+        const char* help;
+        std::uint64_t value;
+    };
+    const Row rows[] = {
+        {"hupwatch_session_changes_exact_total",
+         "setsid events given the moment of the call by the proc connector.", c.exact},
+        {"hupwatch_proc_connector_sid_messages_total", "PROC_EVENT_SID messages received.",
+         c.messages},
+        {"hupwatch_proc_connector_overflows_total",
+         "Receive buffer overflows of the proc connector socket: setsid messages lost.",
+         c.overflows},
+        {"hupwatch_proc_connector_malformed_total",
+         "Proc connector messages that did not decode or were not the kernel's, skipped.",
+         c.malformed},
+        {"hupwatch_proc_connector_other_events_total",
+         "Proc connector messages of a type the event filter did not ask for, skipped.",
+         c.other_events},
+        {"hupwatch_proc_connector_sid_already_seen_total",
+         "setsid messages for a process an event had already shown in its new session.",
+         c.already_seen},
+        {"hupwatch_proc_connector_sid_unmatched_total",
+         "setsid messages for no live process known since before the call.", c.unmatched},
+    };
+    for (const auto& row : rows) add_counter(families, row.name, row.help, row.value);
+}
+
 // Processes that were not jobs, killed by a signal (no verdict), by cause;
 // OOM kills of non-jobs do get a verdict and are counted there.
 void append_other_kills(const MonitorCounters& c,
@@ -116,6 +150,7 @@ MetricsSnapshot MetricsState::build(std::uint64_t now_boot_ns, const MonitorCoun
     add_self_families(out.families, counters, tracked_processes);
     append_other_kills(counters, non_job_verdict_kills_, out.families);
     append_bound_metrics(counters, out.families);
+    append_proc_connector_metrics(counters.proc_sid, out.families);
     if (!options_.proc_root.empty())
         append_process_self_metrics(read_process_self_stats(options_.proc_root), out.families);
     return out;

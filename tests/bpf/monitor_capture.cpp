@@ -48,7 +48,10 @@ MonitorCapture::~MonitorCapture() {
 
 void MonitorCapture::on_event(const Event& event) {
     std::lock_guard lock(mutex_);
-    if (keep_events_) events_.push_back(event);
+    if (keep_events_) {
+        events_.push_back(event);
+        changed_.notify_all();
+    }
     if (event.type() != EventType::Exit) return;
     exits_.push_back(event.subject());
     changed_.notify_all();
@@ -62,6 +65,22 @@ void MonitorCapture::keep_events() {
 std::vector<Event> MonitorCapture::events() {
     std::lock_guard lock(mutex_);
     return events_;
+}
+
+std::optional<Event> MonitorCapture::wait_event(const std::function<bool(const Event&)>& match,
+                                                std::chrono::milliseconds timeout) {
+    std::optional<Event> out;
+    wait(
+        [&] {
+            for (const auto& e : events_)
+                if (match(e)) {
+                    out = e;
+                    return true;
+                }
+            return false;
+        },
+        timeout);
+    return out;
 }
 
 std::vector<ProcessInfo> MonitorCapture::exits() {
@@ -82,6 +101,11 @@ bool MonitorCapture::wait_exit(std::uint32_t pid, std::chrono::milliseconds time
 MonitorCounters MonitorCapture::counters() {
     std::lock_guard lock(poll_mutex_);
     return monitor_->counters();
+}
+
+std::string MonitorCapture::proc_connector_unused() {
+    std::lock_guard lock(poll_mutex_);
+    return monitor_->proc_connector_unused();
 }
 
 void MonitorCapture::on_finding(const Finding& finding) {

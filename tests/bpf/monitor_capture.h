@@ -48,9 +48,14 @@ class MonitorCapture : public EventSink {
     // through the correlator; off by default: the host is busy).
     void keep_events();
     std::vector<Event> events();
+    // The first kept event that matches (keep_events() before it happens).
+    std::optional<Event> wait_event(const std::function<bool(const Event&)>& match,
+                                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
     // Waits until an exit event of pid reached the sink.
     bool wait_exit(std::uint32_t pid, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     MonitorCounters counters();
+    // LiveMonitor::proc_connector_unused(): why setsid moments are not read.
+    std::string proc_connector_unused();
 
    private:
     MonitorCapture() = default;

@@ -77,6 +77,9 @@ int Daemon::start() {
     say("hupwatch: running ({} processes seeded from {}; metrics on {}{}, port {}; CapEff {})",
         monitor_->seeded(), config_.monitor.proc_root, config_.listen_address,
         config_.telemetry_path, endpoint_.port(), effective_capabilities_hex());
+    // After "running", which a supervisor (and tests/e2e) waits for first.
+    if (const auto& why = monitor_->proc_connector_unused(); !why.empty())
+        say("hupwatch: setsid events are derived, not from the proc connector: {}", why);
     // Processes from before the probes have no fork event: the store keeps
     // what /proc showed, for tree --at and why.
     if (store_) store_->record_seed(monitor_->take_seed());

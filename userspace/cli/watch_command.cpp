@@ -132,6 +132,8 @@ int run_watch(const WatchOptions& options) {
     }
     say("hupwatch: watching ({} processes seeded from {})", monitor->seeded(),
         options.monitor.proc_root);
+    if (const auto& why = monitor->proc_connector_unused(); !why.empty())
+        say("hupwatch: setsid events are derived, not from the proc connector: {}", why);
 
     while (!stop_requested() && !printer.failed()) {
         int rc = monitor->poll(kMonitorPollMs);

@@ -1,8 +1,10 @@
 #include "live_monitor.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 
 #include "boot_clock.h"
@@ -16,6 +18,9 @@ namespace {
 constexpr std::uint64_t kEvictionPeriodNs = 1'000'000'000ULL;
 // Entries forgotten since the table's peak before the heap is trimmed.
 constexpr std::size_t kTrimAfterEntries = 8192;
+// A setsid moment is converted from CLOCK_MONOTONIC at read time; the event
+// that shows its effect may read as up to this much earlier.
+constexpr std::uint64_t kClockSlackNs = 1'000'000;
 
 }  // namespace
 
@@ -38,10 +43,17 @@ std::unique_ptr<LiveMonitor> LiveMonitor::start(const MonitorOptions& options, E
         error = {kExitUsage, redaction_error};
         return nullptr;
     }
+    // Before the collector attaches: the check's child is then no event.
+    std::string sid_unused;
+    std::unique_ptr<ProcSidListener> sid_listener;
+    if (!options.collector.syscall_results && options.setsid_from_proc_connector)
+        sid_listener = ProcSidListener::start(sid_unused);
     auto collector = BpfCollector::start(options.collector, error);
     if (!collector) return nullptr;
     std::unique_ptr<LiveMonitor> monitor(new LiveMonitor(std::move(collector), options, sink));
     monitor->redactor_ = std::move(redactor);
+    monitor->sid_listener_ = std::move(sid_listener);
+    monitor->proc_connector_unused_ = std::move(sid_unused);
     monitor->reader_ =
         std::make_unique<RingReader>(monitor->collector_->ring_buffer_fd(),
                                      [m = monitor.get()](const Event& e) { m->on_event(e); });
@@ -64,7 +76,11 @@ int LiveMonitor::poll(int timeout_ms) {
     // in hand when the correlator settles what was due by now.
     int rc = reader_->wait(timeout_ms);
     std::uint64_t now = boot_now_ns();
+    // setsid moments before the ring's drain: the fork of each caller is
+    // then in hand when they are applied, after it.
+    read_setsid_moments();
     int drained = reader_->drain();
+    apply_setsid_moments();
     if (rc >= 0) rc = drained < 0 ? drained : rc + drained;
     emit(correlator_.tick(now, table_));
     if (now - last_eviction_ns_ >= kEvictionPeriodNs) {
@@ -121,9 +137,70 @@ void LiveMonitor::accept(const Event& event) {
     handle(event);
     if (!before) return;
     if (auto change = derive_session_change(*before, subject)) {
-        ++counters_.session_changes_derived;
-        handle(Event{event.ktime_ns, std::move(*change)});
+        std::uint64_t at = event.ktime_ns;
+        if (auto moment = take_setsid_moment(*change, event.ktime_ns)) {
+            at = *moment;
+            ++setsid_counts_.exact;
+        } else {
+            ++counters_.session_changes_derived;
+        }
+        handle(Event{at, std::move(*change)});
     }
+}
+
+void LiveMonitor::read_setsid_moments() {
+    if (!sid_listener_) return;
+    int rc = sid_listener_->drain([this](const SetsidMoment& m) { setsid_moments_.push_back(m); });
+    if (rc >= 0) return;
+    // A socket that fails for good: derived sessions from here on, said once.
+    proc_connector_unused_ = fmt::format("reading the proc connector failed: {}", strerror(-rc));
+    spdlog::warn("hupwatch: {}; setsid events are derived from now on", proc_connector_unused_);
+    setsid_counts_.add_received(sid_listener_->counters());
+    sid_listener_.reset();
+}
+
+// A derived setsid whose call's moment was read this poll gets that moment.
+std::optional<std::uint64_t> LiveMonitor::take_setsid_moment(const SessionEvent& change,
+                                                             std::uint64_t sighted_ns) {
+    if (change.call != SessionCall::Setsid) return std::nullopt;
+    for (auto it = setsid_moments_.begin(); it != setsid_moments_.end(); ++it) {
+        if (it->pid != change.proc.pid || it->boot_ns < change.proc.start_ns ||
+            it->boot_ns > sighted_ns + kClockSlackNs)
+            continue;
+        std::uint64_t at = it->boot_ns;
+        setsid_moments_.erase(it);
+        return at;
+    }
+    return std::nullopt;
+}
+
+void LiveMonitor::apply_setsid_moments() {
+    for (const auto& moment : setsid_moments_) apply_setsid_moment(moment);
+    setsid_moments_.clear();
+}
+
+// The caller as the table knows it, after the call: setsid() made it the
+// leader of a new session and group, with no controlling terminal
+// (ksys_setsid). Through handle(), so that its next event shows no change.
+void LiveMonitor::apply_setsid_moment(const SetsidMoment& moment) {
+    const ProcessEntry* entry = table_.find_alive(moment.pid);
+    if (!entry || moment.boot_ns < entry->info.start_ns) {
+        ++setsid_counts_.unmatched;  // unseen, or its pid now held by a newer process
+        return;
+    }
+    if (entry->info.sid == entry->info.pid) {
+        ++setsid_counts_.already_seen;  // an event showed it first (derived then)
+        return;
+    }
+    SessionEvent e;
+    e.proc = entry->info;
+    e.proc.tid = moment.tid;
+    e.proc.sid = e.proc.pgid = e.proc.pid;
+    e.proc.tty_dev = 0;
+    e.call = SessionCall::Setsid;
+    e.ret = e.proc.pid;
+    ++setsid_counts_.exact;
+    handle(Event{moment.boot_ns, std::move(e)});
 }
 
 void LiveMonitor::handle(const Event& event) {
@@ -163,6 +240,11 @@ MonitorCounters LiveMonitor::counters() const {
     out.table = table_.counters();
     out.seed_scan = seed_scan_;
     out.programs = collector_->read_program_stats();
+    out.proc_sid = setsid_counts_;
+    if (sid_listener_) {
+        out.proc_sid.active = true;
+        out.proc_sid.add_received(sid_listener_->counters());
+    }
     return out;
 }
 

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "argv_redactor.h"
 #include "bpf_collector.h"
@@ -14,6 +16,7 @@
 #include "hung_up_terminal_scan.h"
 #include "monitor_counters.h"
 #include "proc_host_probe.h"
+#include "proc_sid_listener.h"
 #include "process_table.h"
 #include "ring_reader.h"
 
@@ -24,6 +27,9 @@ struct MonitorOptions {
     CorrelatorOptions correlator;
     RedactionOptions redaction;
     std::string proc_root = "/proc";
+    // Without --syscall-results: setsid events at the moment of the call from
+    // the proc connector when the kernel offers it (ingest/proc_sid_listener.h).
+    bool setsid_from_proc_connector = true;
 };
 
 // How long a main loop's poll() waits: events wait at most this long in the
@@ -48,6 +54,9 @@ class LiveMonitor {
     const PidNamespace& pid_namespace() const { return collector_->pid_namespace(); }
     // The /proc seed, argv redacted, once (for the store); empty after.
     std::vector<ProcSnapshot> take_seed() { return std::move(seed_); }
+    // Why setsid events are derived although the proc connector was wanted
+    // (one line); empty when it is in use or was not wanted.
+    const std::string& proc_connector_unused() const { return proc_connector_unused_; }
 
    private:
     LiveMonitor(std::unique_ptr<BpfCollector> collector, const MonitorOptions& options,
@@ -57,6 +66,11 @@ class LiveMonitor {
     void trim_heap_after_storm();
     void handle(const Event& event);
     void emit(std::vector<Finding> findings);
+    void read_setsid_moments();
+    std::optional<std::uint64_t> take_setsid_moment(const SessionEvent& change,
+                                                    std::uint64_t sighted_ns);
+    void apply_setsid_moments();
+    void apply_setsid_moment(const SetsidMoment& moment);
 
     std::unique_ptr<BpfCollector> collector_;
     EventSink& sink_;
@@ -73,6 +87,12 @@ class LiveMonitor {
     std::uint64_t last_eviction_ns_ = 0;
     std::size_t table_peak_ = 0;   // the table's largest size since the heap was last trimmed
     bool derive_sessions_ = true;  // no syscall hook reports them
+    // The exact moments of setsid() (null: derived only), those read this
+    // poll and not yet applied, and what became of them.
+    std::unique_ptr<ProcSidListener> sid_listener_;
+    std::string proc_connector_unused_;
+    std::vector<SetsidMoment> setsid_moments_;
+    ProcSidCounters setsid_counts_;
 };
 
 }  // namespace hupwatch

@@ -12,6 +12,13 @@ ProcScanCounters& ProcScanCounters::operator+=(const ProcScanCounters& other) {
     return *this;
 }
 
+void ProcSidCounters::add_received(const ProcSidCounters& listener) {
+    messages += listener.messages;
+    overflows += listener.overflows;
+    malformed += listener.malformed;
+    other_events += listener.other_events;
+}
+
 std::uint64_t MonitorCounters::lost_total() const {
     std::uint64_t total = 0;
     for (int type = HW_EV_FORK; type < HW_EV_TYPE_MAX; ++type) total += kernel[type];

@@ -35,6 +35,24 @@ struct ProcScanCounters {
     ProcScanCounters& operator+=(const ProcScanCounters& other);
 };
 
+// setsid() moments from the kernel's process events connector
+// (ingest/proc_sid_listener.h): the listener's counts, then what the live
+// path made of its messages.
+struct ProcSidCounters {
+    bool active = false;         // subscribed, and the event filter proved to work
+    std::uint64_t messages = 0;  // PROC_EVENT_SID messages received
+    std::uint64_t overflows =
+        0;  // receive buffer overflowed (ENOBUFS): messages lost, how many unknown
+    std::uint64_t malformed =
+        0;  // datagrams or messages that did not decode, or not from the kernel
+    std::uint64_t other_events = 0;  // messages of a type the filter did not ask for
+    std::uint64_t exact = 0;         // setsid events given the call's moment
+    std::uint64_t already_seen = 0;  // an event had already shown the new session (derived first)
+    std::uint64_t unmatched = 0;     // no live process held the pid since before the call
+    // Adds a listener's own counts (messages, overflows, malformed, other_events).
+    void add_received(const ProcSidCounters& listener);
+};
+
 // One BPF program's runs and time in it, as the kernel counts them while
 // BPF statistics are enabled (BPF_ENABLE_STATS; bpf_prog_info run_cnt,
 // run_time_ns).
@@ -60,6 +78,7 @@ struct MonitorCounters {
     std::uint64_t duplicate_exits = 0;
     // setsid/setpgid derived from a process's new sid/pgid (no syscall hook).
     std::uint64_t session_changes_derived = 0;
+    ProcSidCounters proc_sid;
     // Heap trims after the table shrank from a storm's peak (malloc_trim).
     std::uint64_t heap_trims = 0;
     // Hung-up terminal scans (iter/task_file) run, and those that failed.
