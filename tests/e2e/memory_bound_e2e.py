@@ -72,6 +72,19 @@ def main():
             ok(f"second phase: {SESSIONS} sessions, RssAnon {end_kb} kB, "
                f"sessions {second['hupwatch_correlator_sessions']:.0f}, "
                f"tracked {second['hupwatch_tracked_processes']:.0f}")
+            # The allocator's own account: what is live came back too (not
+            # only the pages), and it holds no less than what is live.
+            alloc_growth_kb = (second["hupwatch_heap_allocated_bytes"] -
+                               first["hupwatch_heap_allocated_bytes"]) / 1024
+            ok(f"heap: allocated {second['hupwatch_heap_allocated_bytes'] / 1024:.0f} kB "
+               f"({alloc_growth_kb:+.0f} kB), resident "
+               f"{second['hupwatch_heap_resident_bytes'] / 1024:.0f} kB")
+            if not 0 < second["hupwatch_heap_allocated_bytes"] <= second["hupwatch_heap_resident_bytes"]:
+                fail(f"heap metrics are not an allocator's: {second['hupwatch_heap_allocated_bytes']} "
+                     f"allocated, {second['hupwatch_heap_resident_bytes']} resident")
+            if alloc_growth_kb > RSS_GROWTH_KB:
+                fail(f"live heap allocations grew {alloc_growth_kb:.0f} kB over {SESSIONS} sessions "
+                     f"after warm-up (bound {RSS_GROWTH_KB} kB)")
             if end_kb - warm_kb > RSS_GROWTH_KB:
                 fail(f"RssAnon grew {end_kb - warm_kb} kB over {SESSIONS} sessions after warm-up "
                      f"(bound {RSS_GROWTH_KB} kB)")

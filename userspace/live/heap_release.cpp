@@ -4,6 +4,7 @@
 #include <malloc.h>
 
 #include <cstddef>
+#include <cstdint>
 
 namespace hupwatch {
 namespace {
@@ -32,6 +33,25 @@ HeapAllocator release_free_heap() {
     }
     malloc_trim(0);
     return HeapAllocator::Glibc;
+}
+
+HeapStats heap_stats() {
+    HeapStats out;
+    if (Mallctl mallctl = jemalloc_mallctl()) {
+        // jemalloc's statistics are a snapshot taken at the last "epoch" write.
+        std::uint64_t epoch = 1;
+        std::size_t epoch_size = sizeof(epoch);
+        mallctl("epoch", &epoch, &epoch_size, &epoch, epoch_size);
+        std::size_t size = sizeof(std::size_t);
+        mallctl("stats.allocated", &out.allocated, &size, nullptr, 0);
+        size = sizeof(std::size_t);
+        mallctl("stats.resident", &out.resident, &size, nullptr, 0);
+        return out;
+    }
+    struct mallinfo2 info = mallinfo2();
+    out.allocated = info.uordblks + info.hblkhd;
+    out.resident = info.arena + info.hblkhd;
+    return out;
 }
 
 }  // namespace hupwatch

@@ -227,6 +227,9 @@ MonitorCounters LiveMonitor::counters() const {
     out.non_job_kills = correlator_.non_job_kills();
     out.hung_up_scans = hung_up_scan_.scans();
     out.hung_up_scan_failures = hung_up_scan_.failures();
+    HeapStats heap = heap_stats();
+    out.heap_allocated_bytes = heap.allocated;
+    out.heap_resident_bytes = heap.resident;
     out.table_processes = table_.size();
     out.table_alive = table_.alive_count();
     out.table_evicted_pressure = table_.counters().evicted_pressure;

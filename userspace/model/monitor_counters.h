@@ -81,6 +81,10 @@ struct MonitorCounters {
     ProcSidCounters proc_sid;
     // Heap trims after the table shrank from a storm's peak (malloc_trim).
     std::uint64_t heap_trims = 0;
+    // The heap now: bytes in live allocations, and the pages the allocator
+    // holds for them (jemalloc's stats.resident; glibc: its heaps' size).
+    std::uint64_t heap_allocated_bytes = 0;
+    std::uint64_t heap_resident_bytes = 0;
     // Hung-up terminal scans (iter/task_file) run, and those that failed.
     std::uint64_t hung_up_scans = 0;
     std::uint64_t hung_up_scan_failures = 0;
