@@ -214,6 +214,17 @@ paired_slowdown() {
     awk '{print (1 - $2 / $1) * 100}' | median
 }
 
+# A distribution-free 90 % confidence interval of that median: the order
+# statistics k and n+1-k of the per-round ratios, k = (n - 1.645 sqrt(n)) / 2
+# (the sign test's normal approximation), so the table says what the noise
+# lets a column's slowdown be told from zero or from the floor.
+paired_ci() {
+  paste -d' ' <(tr ' ' '\n' <<<"$1" | grep .) <(tr ' ' '\n' <<<"$2" | grep .) |
+    awk '{print (1 - $2 / $1) * 100}' | sort -n | awk '{a[NR] = $1} END {
+      k = int((NR - 1.645 * sqrt(NR)) / 2); if (k < 1) k = 1
+      printf "%.1f .. %.1f %%", a[k], a[NR + 1 - k] }'
+}
+
 declare -A ops lost
 # Columns left out by BENCH_MODES print as 0.
 med_base=0 med_hw=0 med_hwsys=0 med_bt=0 med_floor=0
@@ -253,8 +264,8 @@ for load in "${loads[@]}"; do
   done
 done
 
-echo "| workload | unmonitored ops/s | hupwatch (defaults) ops/s | slowdown | hupwatch --syscall-results ops/s | slowdown | bpftrace ops/s | slowdown | empty programs: slowdown (floor) | events lost (defaults / --syscall-results / bpftrace) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| workload | unmonitored ops/s | hupwatch (defaults) ops/s | slowdown | hupwatch --syscall-results ops/s | slowdown | bpftrace ops/s | slowdown | empty programs: slowdown (floor) | events lost (defaults / --syscall-results / bpftrace) | hupwatch slowdown, 90 % CI |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for load in "${loads[@]}"; do
   case $load in
     getppid_storm) name="getppid() storm (the tax on every syscall)" ;;
@@ -269,11 +280,13 @@ for load in "${loads[@]}"; do
     declare "slow_$mode=0"
     [ "$mode" = base ] || declare "slow_$mode=$(paired_slowdown "${ops[$load,base]}" "${ops[$load,$mode]}")"
   done
+  ci_hw=-
+  [ -n "${ops[$load,hw]:-}" ] && ci_hw=$(paired_ci "${ops[$load,base]}" "${ops[$load,hw]}")
   awk -v n="$name" -v b="$med_base" -v h="$med_hw" -v s="$med_hwsys" -v t="$med_bt" \
     -v sh="$slow_hw" -v ss="$slow_hwsys" -v st="$slow_bt" -v sf="$slow_floor" \
-    -v lh="${lost[$load,hw]}" -v ls="${lost[$load,hwsys]}" -v lb="${lost[$load,bt]}" \
-    'BEGIN { printf "| %s | %.0f | %.0f | %.1f %% | %.0f | %.1f %% | %.0f | %.1f %% | %.1f %% | %d / %d / %d |\n",
-             n, b, h, sh, s, ss, t, st, sf, lh, ls, lb }'
+    -v lh="${lost[$load,hw]}" -v ls="${lost[$load,hwsys]}" -v lb="${lost[$load,bt]}" -v ci="$ci_hw" \
+    'BEGIN { printf "| %s | %.0f | %.0f | %.1f %% | %.0f | %.1f %% | %.0f | %.1f %% | %.1f %% | %d / %d / %d | %s |\n",
+             n, b, h, sh, s, ss, t, st, sf, lh, ls, lb, ci }'
 done
 echo
 echo "ops/s: median of $rounds interleaved runs of ${seconds} s each; slowdown: median of the $rounds per-round paired ratios (1 - monitored / unmonitored in the same round); workload pinned to CPU $cpu, monitors unpinned," \

@@ -9,8 +9,9 @@ after their exit, the correlator forgets sessions 15 s after their end):
   2. processes: PROCESSES short processes (spawn_storm, vfork + _exit);
   3. sessions: SESSIONS pty sessions, each a shell leading its own pty that
      leaves a short background job (an orphan) and exits.
-After each phase and its settle it samples the daemon's RssAnon, tracked
-processes, correlator sessions, and lost events, and prints a markdown table.
+After each phase and its settle it samples the daemon's RssAnon, its live
+heap allocations (hupwatch_heap_allocated_bytes), tracked processes,
+correlator sessions, and lost events, and prints a markdown table.
 Targets: RssAnon grows <= 512 kB after the warm-up; tracked processes back
 to their baseline; 0 events lost.
 
@@ -73,12 +74,14 @@ def main():
             m = scrape_metrics(port)
             rows.append((phase, made, seconds, rss_anon_kb(daemon.pid),
                          int(m["hupwatch_tracked_processes"]),
-                         int(m["hupwatch_correlator_sessions"]), int(m.get("hupwatch_events_lost_total", 0))))
+                         int(m["hupwatch_correlator_sessions"]), int(m.get("hupwatch_events_lost_total", 0)),
+                         int(m.get("hupwatch_heap_allocated_bytes", 0)) // 1024))
             print(f"soak: {rows[-1]}", file=sys.stderr, flush=True)
 
         rows.append(("start", 0, 0, rss_anon_kb(daemon.pid),
                      int(base["hupwatch_tracked_processes"]),
-                     int(base["hupwatch_correlator_sessions"]), int(base.get("hupwatch_events_lost_total", 0))))
+                     int(base["hupwatch_correlator_sessions"]), int(base.get("hupwatch_events_lost_total", 0)),
+                     int(base.get("hupwatch_heap_allocated_bytes", 0)) // 1024))
         # The warm-up storms for longer than the table's exit grace, so the
         # table and the heap reach the size a storm at this rate keeps them
         # at; a shorter one leaves the first long storm to grow the heap once.
@@ -93,10 +96,10 @@ def main():
     finally:
         daemon.kill()
 
-    print("| after | made | seconds | RssAnon kB | tracked processes | sessions | events lost |")
-    print("|---|---|---|---|---|---|---|")
+    print("| after | made | seconds | RssAnon kB | heap allocated kB | tracked processes | sessions | events lost |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]:,} | {r[2]:.0f} | {r[3]:,} | {r[4]:,} | {r[5]:,} | {r[6]:,} |")
+        print(f"| {r[0]} | {r[1]:,} | {r[2]:.0f} | {r[3]:,} | {r[7]:,} | {r[4]:,} | {r[5]:,} | {r[6]:,} |")
     warm = rows[1][3]
     growth = max(r[3] for r in rows[2:]) - warm
     print(f"\nRssAnon growth after the warm-up: {growth} kB (target <= 512); "
