@@ -36,25 +36,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-redis_port=$((20000 + RANDOM % 20000))
-start_redis() {
-  taskset -c "$other_cpu" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
-    --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
-  redis=$!
-  for _ in $(seq 100); do
-    redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && return
-    sleep 0.05
-  done
-  die "redis-server did not start"
-}
-run_load() {
-  case $1 in
-    redis_set | redis_get)
-      taskset -c "$cpu" redis-benchmark -p "$redis_port" -t "${1#redis_}" -n $((30000 * seconds)) -q --csv |
-        awk -F'"' -v t="${1#redis_}" '$2 == toupper(t) {print $4 + 0}' ;;
-    *) taskset -c "$cpu" "$build/bench/$1" "$seconds" ;;
-  esac
-}
+# shellcheck source=bench/workloads.sh
+. bench/workloads.sh
 
 # "runs ns" summed over the programs process $1 holds links to.
 program_totals() {

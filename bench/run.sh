@@ -71,35 +71,8 @@ trap cleanup EXIT
 # Other tracing programs already loaded slow every column, the baseline too.
 others=$(bpftool prog show 2>/dev/null | grep -cE '^[0-9]+: (tracing|raw_tracepoint|tracepoint)' || true)
 
-# A local redis-server on the other CPU, no persistence; its client, pinned to
-# $cpu, is the workload. About $seconds s per run at this VM's rate.
-redis_port=$((20000 + RANDOM % 20000))
-redis_requests=$((30000 * seconds))
-start_redis() {
-  taskset -c "$other_cpu" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
-    --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
-  redis=$!
-  for _ in $(seq 100); do
-    redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && return
-    sleep 0.05
-  done
-  die "redis-server did not start: $(cat "$work/redis.log")"
-}
-
-# requests/s of one redis-benchmark run of test $1 (set, get).
-run_redis() {
-  taskset -c "$cpu" redis-benchmark -p "$redis_port" -t "$1" -n "$redis_requests" -q --csv |
-    awk -F'"' -v t="${1^^}" '$2 == t {print $4 + 0}'
-}
-
-# ops/s of one run of a workload, pinned to $cpu.
-run_load() {
-  case $1 in
-    redis_set) run_redis set ;;
-    redis_get) run_redis get ;;
-    *) taskset -c "$cpu" "$build/bench/$1" "$seconds" ;;
-  esac
-}
+# shellcheck source=bench/workloads.sh
+. bench/workloads.sh
 
 # Names of the BPF programs that process $1 holds attached links to.
 attached_programs() {
