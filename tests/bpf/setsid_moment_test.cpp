@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <new>
+#include <string>
 
 #include "boot_clock.h"
 #include "monitor_capture.h"
@@ -52,8 +54,22 @@ void wait_for_later_exit(MonitorCapture& monitor) {
     ASSERT_TRUE(monitor.wait_exit(static_cast<std::uint32_t>(sentinel)));
 }
 
+// A monitor with the opt-in listener (--setsid-moments).
+std::unique_ptr<MonitorCapture> start_with_setsid_moments(std::string& error) {
+    MonitorOptions options;
+    options.setsid_from_proc_connector = true;
+    return MonitorCapture::start(error, options);
+}
+
+#define HUPWATCH_START_SETSID_MONITOR(var)                                         \
+    std::string var##_error;                                                       \
+    auto var = start_with_setsid_moments(var##_error);                             \
+    if (!var) {                                                                    \
+        HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF unavailable (" << var##_error << ")"); \
+    }
+
 TEST(SetsidMoment, ACallerThatThenSleepsIsReportedAtTheCall) {
-    HUPWATCH_START_MONITOR(monitor);
+    HUPWATCH_START_SETSID_MONITOR(monitor);
     if (!monitor->counters().proc_sid.active)
         HUPWATCH_SKIP_OR_FAIL_UNDER_CI("no proc connector: " << monitor->proc_connector_unused());
     monitor->keep_events();
@@ -109,7 +125,7 @@ TEST(SetsidMoment, ACallerThatThenSleepsIsReportedAtTheCall) {
 // setsid and exec at once: whichever the monitor reads first, one event,
 // no later than the exec that showed the new session.
 TEST(SetsidMoment, SetsidThenExecIsOneEvent) {
-    HUPWATCH_START_MONITOR(monitor);
+    HUPWATCH_START_SETSID_MONITOR(monitor);
     if (!monitor->counters().proc_sid.active)
         HUPWATCH_SKIP_OR_FAIL_UNDER_CI("no proc connector: " << monitor->proc_connector_unused());
     monitor->keep_events();
@@ -133,13 +149,11 @@ TEST(SetsidMoment, SetsidThenExecIsOneEvent) {
     EXPECT_EQ(setsid_events_of(*monitor, child), 1u);
 }
 
-// Without the connector (turned off here, as on a kernel without the
-// filter) the monitor goes on, and setsid is derived from the next event.
+// Without the connector (the default: --setsid-moments is opt-in) the
+// monitor derives setsid from the next event.
 TEST(SetsidMoment, WithoutTheConnectorSetsidIsDerivedFromTheExit) {
-    MonitorOptions options;
-    options.setsid_from_proc_connector = false;
     std::string error;
-    auto monitor = MonitorCapture::start(error, options);
+    auto monitor = MonitorCapture::start(error);
     if (!monitor) HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF unavailable (" << error << ")");
     EXPECT_FALSE(monitor->counters().proc_sid.active);
     EXPECT_EQ(monitor->proc_connector_unused(), "") << "turned off is no failure to report";

@@ -47,14 +47,14 @@ int run_check() {
     fmt::print("{:<32} {}\n", "hook (--syscall-results)", collector->syscall_results_hook());
     fmt::print("{:<32} {}: run over one process per orphan verdict\n", "iterator (on demand)",
                collector->iterator_hook());
-    // Not needed to run: without it setsid events are derived (docs/events.md).
+    // Opt-in, not needed to run: without it setsid events are derived (docs/events.md).
     std::string sid_unused;
     if (auto listener = ProcSidListener::start(sid_unused))
-        fmt::print("{:<32} {}\n", "proc connector (setsid)",
-                   "PROC_EVENT_SID with the event filter: setsid at the moment of the call");
+        fmt::print("{:<32} {}\n", "proc connector (--setsid-moments)",
+                   "PROC_EVENT_SID with the event filter works: setsid at the moment of the call");
     else
-        fmt::print("{:<32} not used ({}): setsid events are derived\n", "proc connector (setsid)",
-                   sid_unused);
+        fmt::print("{:<32} unavailable ({}): setsid events stay derived\n",
+                   "proc connector (--setsid-moments)", sid_unused);
     if (failure.code != kExitOk) return cannot_run(failure.code, failure.message);
     fmt::print("result: ok\n");
     return kExitOk;

@@ -28,7 +28,8 @@ struct MonitorCliOptions {
     bool no_syscall_results = false;  // the default since 0.2; accepted, changes nothing
     std::vector<std::string> redact;  // --redact REGEX, repeatable
     bool no_default_redactions = false;
-    bool bpf_stats = false;  // --bpf-stats
+    bool bpf_stats = false;       // --bpf-stats
+    bool setsid_moments = false;  // opt-in: the proc connector's PROC_EVENT_SID
 };
 void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options);
 // One-line error for a bad value.

@@ -39,6 +39,11 @@ void add_monitor_options(CLI::App& cmd, MonitorCliOptions& options) {
                  "kernel's slower traced path (docs/cli.md states the price)");
     cmd.add_flag("--no-syscall-results", options.no_syscall_results,
                  "The default: no syscall hook (kept so that old unit files still start)");
+    cmd.add_flag("--setsid-moments", options.setsid_moments,
+                 "Listen to the kernel's proc connector for PROC_EVENT_SID (event filter only): "
+                 "setsid events at the moment of the call instead of derived from the next event; "
+                 "the kernel then builds a message for every fork and exit on the host "
+                 "(docs/cli.md states the price)");
     add_redaction_options(cmd, options);
     cmd.add_flag("--bpf-stats", options.bpf_stats,
                  "Count each BPF program's runs and run time (hupwatch_bpf_program_*): costs two "
@@ -55,6 +60,7 @@ bool to_monitor_options(const MonitorCliOptions& cli, MonitorOptions& out, std::
     out.collector.syscall_results = cli.syscall_results;
     out.redaction = {!cli.no_default_redactions, cli.redact};
     out.collector.program_stats = cli.bpf_stats;
+    out.setsid_from_proc_connector = cli.setsid_moments;
     if (!ArgvRedactor::create(out.redaction, error)) return false;
     std::uint64_t mask = cli.signals.empty() ? kDefaultSignalMask : 0;
     for (const auto& name : cli.signals) {
