@@ -5,8 +5,9 @@ processes and short pty sessions (issue 10).
 Phases, each followed by a settle (the table forgets exited processes 60 s
 after their exit, the correlator forgets sessions 15 s after their end):
   1. warm-up: a spawn storm for SETTLE_S seconds (longer than the table's
-     exit grace, so its steady size is reached) and 6,000 pty sessions (the
-     same, at the sessions' rate);
+     exit grace, so its steady size is reached), then pty sessions for as
+     long (the same, at the sessions' rate: a warm-up of 1,000 sessions left
+     the first 3,000 of the phase to grow the live heap once, by 0.6 MB);
   2. processes: PROCESSES short processes (spawn_storm, vfork + _exit);
   3. sessions: SESSIONS pty sessions, each a shell leading its own pty that
      leaves a short background job (an orphan) and exits.
@@ -29,11 +30,6 @@ from e2e_common import (Daemon, free_port, rss_anon_kb, scrape_metrics,  # noqa:
                         short_pty_session)
 
 SETTLE_S = 75  # the table's 60 s exit grace, the correlator's 15 s, and a prune
-# Sessions at the soak's rate (~70 a second) for longer than that too: the
-# tables, and the containers holding them, reach the size this workload keeps
-# them at (a warm-up of 1,000 left the first 3,000 of the phase to grow the
-# live heap once, by 0.6 MB, and not again after).
-WARM_UP_SESSIONS = 6_000
 
 
 def processes(storm, count=None, seconds=None):
@@ -46,17 +42,28 @@ def processes(storm, count=None, seconds=None):
     return made
 
 
-def sessions(count, workers=4):
-    """count short pty sessions, workers at a time: each waits ~50 ms for its
-    orphan to let go of the pty, so one at a time manages only ~16 a second."""
+# Sessions run this many at a time (SOAK_WORKERS): each waits ~50 ms for its
+# orphan, so 4 make ~70 a second here, 8 about twice that.
+WORKERS = int(os.environ.get("SOAK_WORKERS", "4"))
+
+
+def sessions(count=None, seconds=None):
+    """count short pty sessions, or as many as `seconds` allow, WORKERS at a
+    time: each waits ~50 ms for its orphan to let go of the pty, so one at a
+    time manages only ~16 a second. Returns how many were made."""
+    end = time.monotonic() + seconds if seconds else None
+
     def run(n):
-        for _ in range(n):
+        made = 0
+        while (n is None or made < n) and (end is None or time.monotonic() < end):
             short_pty_session()
-    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        shares = [count // workers + (i < count % workers) for i in range(workers)]
-        for done in [pool.submit(run, n) for n in shares]:
-            done.result()
-    return count
+            made += 1
+        return made
+
+    with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+        shares = ([count // WORKERS + (i < count % WORKERS) for i in range(WORKERS)]
+                  if count is not None else [None] * WORKERS)
+        return sum(done.result() for done in [pool.submit(run, n) for n in shares])
 
 
 def main():
@@ -92,7 +99,7 @@ def main():
         # table and the heap reach the size a storm at this rate keeps them
         # at; a shorter one leaves the first long storm to grow the heap once.
         for phase, work in (("warm-up", lambda: processes(storm, seconds=SETTLE_S) +
-                             sessions(WARM_UP_SESSIONS)),
+                             sessions(seconds=SETTLE_S)),
                             ("processes", lambda: processes(storm, n_proc)),
                             ("sessions", lambda: sessions(n_sess))):
             t = time.monotonic()
