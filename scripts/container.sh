@@ -36,7 +36,7 @@ packages=(
   systemd systemd-sysv dbus libpam-systemd openssh-server
   # hupwatch's runtime libraries, so installing the .deb needs no network
   libbpf1 libelf1 libcap2 libmicrohttpd12 libsqlite3-0 libsystemd0
-  libspdlog1.10 libfmt9 zlib1g
+  libspdlog1.10 libfmt9 zlib1g libjemalloc2
   # what the tests run inside
   curl procps iproute2 util-linux
 )

@@ -181,6 +181,8 @@ def main():
         session = ssh.value("SESSION")
         pid = host_pid(argv, ssh.value("PID"))
         leftovers.append(pid)
+        # A user logs out of a job that has run a while (seen_exec).
+        wait_for(lambda: seen_exec(events, pid), 10, f"the daemon to see {argv} start")
         ssh.close()
         expect_killed(events, pid, "session_stop", f"session-{session}.scope", systemd, USER,
                       "a nohup job at logout (KillUserProcesses=yes)")
@@ -192,6 +194,7 @@ def main():
         session = ssh.value("SESSION")
         pid = host_pid(argv, ssh.value("PID"))
         leftovers.append(pid)
+        wait_for(lambda: seen_exec(events, pid), 10, f"the daemon to see {argv} start")
         inside("loginctl", "terminate-session", session)
         expect_killed(events, pid, "session_stop", f"session-{session}.scope", systemd, USER,
                       "a job of a session ended by loginctl terminate-session")
