@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 
 #include "boot_clock.h"
@@ -43,6 +44,13 @@ std::size_t setsid_events_of(MonitorCapture& monitor, pid_t pid) {
     std::size_t n = 0;
     for (const auto& e : monitor.events()) n += is_session_of(e, pid);
     return n;
+}
+
+// The first event of `type` about process pid.
+std::optional<Event> wait_event_of(MonitorCapture& monitor, EventType type, pid_t pid) {
+    const auto me = static_cast<std::uint32_t>(pid);
+    return monitor.wait_event(
+        [&](const Event& e) { return e.type() == type && e.subject().pid == me; });
 }
 
 // Events reach the sink in order: once a later process's exit is in, every
@@ -95,8 +103,7 @@ TEST(SetsidMoment, ACallerThatThenSleepsIsReportedAtTheCall) {
     ASSERT_TRUE(called.wait_ready());
     const auto me = static_cast<std::uint32_t>(child);
 
-    auto forked = monitor->wait_event(
-        [&](const Event& e) { return e.type() == EventType::Fork && e.subject().pid == me; });
+    auto forked = wait_event_of(*monitor, EventType::Fork, child);
     auto moment = monitor->wait_event([&](const Event& e) { return is_session_of(e, child); }, 5s);
     // Only now may the child go on: the report came while it slept.
     close(hold[1]);
@@ -137,8 +144,7 @@ TEST(SetsidMoment, SetsidThenExecIsOneEvent) {
     ASSERT_GT(child, 0);
     EXPECT_EQ(WEXITSTATUS(reap(child)), 0);
     const auto me = static_cast<std::uint32_t>(child);
-    auto exec = monitor->wait_event(
-        [&](const Event& e) { return e.type() == EventType::Exec && e.subject().pid == me; });
+    auto exec = wait_event_of(*monitor, EventType::Exec, child);
     auto moment = monitor->wait_event([&](const Event& e) { return is_session_of(e, child); });
     ASSERT_TRUE(exec);
     ASSERT_TRUE(moment);
@@ -161,9 +167,7 @@ TEST(SetsidMoment, WithoutTheConnectorSetsidIsDerivedFromTheExit) {
     pid_t child = spawn([] { return setsid() > 0 ? 0 : 1; });
     ASSERT_GT(child, 0);
     EXPECT_EQ(WEXITSTATUS(reap(child)), 0);
-    const auto me = static_cast<std::uint32_t>(child);
-    auto exit = monitor->wait_event(
-        [&](const Event& e) { return e.type() == EventType::Exit && e.subject().pid == me; });
+    auto exit = wait_event_of(*monitor, EventType::Exit, child);
     auto derived = monitor->wait_event([&](const Event& e) { return is_session_of(e, child); });
     ASSERT_TRUE(exit);
     ASSERT_TRUE(derived);
