@@ -63,6 +63,9 @@ enum hw_stat {
      * (host processes, when it runs in a container's), dropped before a
      * reserve. Always 0 in the initial namespace. */
     HW_STAT_PID_NS_HIDDEN,
+    /* Hook runs that returned at once because bench_pause was set
+     * (common.bpf.h): what the monitor did not look at, never silent. */
+    HW_STAT_BENCH_PAUSED,
     HW_STAT_MAX,
 };
 

@@ -31,7 +31,12 @@ const volatile __u32 argv_max = HW_ARGS_MAX;
 
 static __always_inline void report_fork(struct task_struct *child, const bool in_ns) {
     if (hidden_from_daemon(child, in_ns)) return;
-    struct hw_fork_event *e = reserve_event(HW_EV_FORK, sizeof(*e));
+    /* Stamped with the child's start time: copy_process() read the boot
+     * clock a few microseconds ago (p->start_boottime), and a helper call
+     * costs tens of ns on these CPUs (each return through the kernel's
+     * SRSO "safe RET" thunk), on the path of every fork. */
+    struct hw_fork_event *e =
+        reserve_event_at(HW_EV_FORK, sizeof(*e), task_start_boottime_btf(child));
     if (!e) return;
     fill_process(&e->child, child, in_ns);
     e->parent_start_ns = task_start_boottime_btf(child->real_parent->group_leader);
@@ -40,6 +45,7 @@ static __always_inline void report_fork(struct task_struct *child, const bool in
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child) {
+    if (bench_paused()) return 0;
     /* copy_process() fires this for threads too: those are only counted. */
     if (child->pid != child->tgid) {
         count_stat(HW_STAT_THREADS_CREATED);
@@ -85,6 +91,7 @@ static __always_inline void report_exec(struct task_struct *task, pid_t old_pid,
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm) {
+    if (bench_paused()) return 0;
     HW_BY_PIDNS(report_exec(task, old_pid, bprm, false), report_exec(task, old_pid, bprm, true));
     return 0;
 }
@@ -114,7 +121,7 @@ static __always_inline void report_exit(struct task_struct *task, const bool in_
  * argument, handle_exit_live otherwise. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead) {
-    if (!group_dead) return 0; /* a thread, or not the last one */
+    if (bench_paused() || !group_dead) return 0; /* !group_dead: a thread, not the last */
     HW_BY_PIDNS(report_exit(task, false), report_exit(task, true));
     return 0;
 }
@@ -126,7 +133,7 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead) {
  * second exit of one (pid, start_ns). */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit_live, struct task_struct *task) {
-    if (task->signal->live.counter > 0) return 0;
+    if (bench_paused() || task->signal->live.counter > 0) return 0;
     HW_BY_PIDNS(report_exit(task, false), report_exit(task, true));
     return 0;
 }

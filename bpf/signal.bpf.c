@@ -77,7 +77,7 @@ static __always_inline void report_signal(unsigned long long *ctx, int sig,
 SEC("tp_btf/signal_generate")
 int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
              int group, int result) {
-    if (sig <= 0 || sig >= 64 || !(signal_mask & (1ULL << sig))) return 0;
+    if (bench_paused() || sig <= 0 || sig >= 64 || !(signal_mask & (1ULL << sig))) return 0;
     HW_BY_PIDNS(report_signal(ctx, sig, info, task, group, result, false),
                 report_signal(ctx, sig, info, task, group, result, true));
     return 0;

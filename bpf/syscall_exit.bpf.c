@@ -101,6 +101,7 @@ static __always_inline void report_session(struct pt_regs *regs, long ret, long 
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret) {
+    if (bench_paused()) return 0;
     if (ret == -HW_EIO) {
         long nr = HW_SYSCALL_NR(regs);
         if (nr == HW_NR_WRITE || nr == HW_NR_WRITEV)

@@ -265,6 +265,10 @@ void MetricsState::add_self_families(std::vector<MetricFamily>& families,
                 "Events about processes not visible from hupwatch's pid namespace (host "
                 "processes, when it runs in a container's), dropped in the kernel.",
                 counters.kernel[HW_STAT_PID_NS_HIDDEN]);
+    add_counter(families, "hupwatch_bench_paused_hooks_total",
+                "Hook runs that returned at once because bench/windowed_spawn had paused "
+                "the programs (its bench_pause map): always 0 outside a benchmark.",
+                counters.kernel[HW_STAT_BENCH_PAUSED]);
     add_counter(families, "hupwatch_threads_created_total",
                 "Threads created (counted in the kernel, not reported as events).",
                 counters.kernel[HW_STAT_THREADS_CREATED]);

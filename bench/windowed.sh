@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The spawn storm's slowdown, resolved to a fraction of a point (see
+# bench/README.md, "Windowed spawn storm"). This VM's speed drifts by ±12 %
+# from one second to the next, so whole runs (bench/run.sh) leave a 90 %
+# interval 15 points wide. Here bench/windowed_spawn alternates two states of
+# the machine every 50 ms, ABBA, in one process, and pairs neighbouring
+# windows:
+#   floor:    the empty programs (bench/floor.bpf.c) attached vs detached: what
+#             any monitor of these four tracepoints pays before doing anything;
+#   hupwatch: `hupwatch run` with its defaults (store, metrics, every sink it
+#             starts by default), its programs working vs turned away at their
+#             first line through its bench_pause map: all that hupwatch does
+#             beyond the floor, in the kernel and in its daemon.
+# Their sum is hupwatch's slowdown against an unmonitored machine.
+#
+# Usage: bench/windowed.sh [rounds=3] [pairs=400] [window_ms=50]     (as root)
+# Env:   HUPWATCH_BUILD_DIR (default build), BENCH_CPU (default 1),
+#        BENCH_NO_BUILD=1, HUPWATCH_ARGS (extra arguments for hupwatch run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+pairs=${2:-400}
+window=${3:-50}
+build=${HUPWATCH_BUILD_DIR:-build}
+cpu=${BENCH_CPU:-1}
+die() { echo "windowed: $*" >&2; exit 1; }
+trap 'echo "windowed: stopped: line $LINENO: $BASH_COMMAND failed" >&2' ERR
+[ "$(id -u)" -eq 0 ] || die "needs root (loads BPF programs)"
+[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (the storm on one, hupwatch's daemon free to use the other)"
+[ "${BENCH_NO_BUILD:-0}" = 1 ] || ./scripts/build.sh >&2
+for exe in "$build/hupwatch" "$build/bench/windowed_spawn"; do
+  [ -x "$exe" ] || die "the build did not produce $exe"
+done
+
+work=$(mktemp -d /tmp/hupwatch-windowed.XXXXXX)
+mon=
+cleanup() {
+  if [ -n "$mon" ] && kill -0 "$mon" 2>/dev/null; then kill -INT "$mon"; wait "$mon" || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The id of the bench_pause map that process $1 holds, once it holds it.
+pause_map_of() {
+  local fd id
+  for fd in /proc/"$1"/fd/*; do
+    [ "$(readlink "$fd" 2>/dev/null)" = "anon_inode:bpf-map" ] || continue
+    id=$(awk '/^map_id:/ {print $2}' /proc/"$1"/fdinfo/"${fd##*/}" 2>/dev/null) || continue
+    [ -n "$id" ] && bpftool map show id "$id" 2>/dev/null | grep -q " name bench_pause " &&
+      { echo "$id"; return; }
+  done
+  return 0
+}
+
+# Prints the windowed slowdown of hupwatch's work over the floor; writes the
+# events hupwatch lost in the kernel to $work/lost (it runs in $(...)).
+measure_hupwatch() {
+  # shellcheck disable=SC2086
+  "$build/hupwatch" run --db "$work/db" --web.listen-address 127.0.0.1:0 --no-query-socket \
+    ${HUPWATCH_ARGS:-} >/dev/null 2>"$work/hw.err" &
+  mon=$!
+  local map=
+  for _ in $(seq 300); do
+    kill -0 "$mon" 2>/dev/null || die "hupwatch run exited: $(cat "$work/hw.err")"
+    grep -q "^hupwatch: running (" "$work/hw.err" && map=$(pause_map_of "$mon")
+    [ -n "$map" ] && break
+    sleep 0.05
+  done
+  [ -n "$map" ] || die "hupwatch run did not start within 15 s: $(cat "$work/hw.err")"
+  "$build/bench/windowed_spawn" "$map" "$window" "$pairs" "$cpu"
+  kill -INT "$mon"
+  wait "$mon" || die "hupwatch run failed: $(cat "$work/hw.err")"
+  mon=
+  sed -n 's/.*; \([0-9]*\) lost in the kernel.*/\1/p' "$work/hw.err" | tail -1 >"$work/lost"
+  rm -f "$work"/db*
+}
+
+floors=() works=() lost_all=0
+for r in $(seq "$rounds"); do
+  for step in 0 1; do
+    if [ $(((r + step) % 2)) -eq 0 ]; then
+      line=$("$build/bench/windowed_spawn" floor "$window" "$pairs" "$cpu")
+      floors+=("$(awk '{print $2}' <<<"$line")")
+      echo "windowed: round $r floor: $line" >&2
+    else
+      line=$(measure_hupwatch)
+      lost=$(cat "$work/lost")
+      works+=("$(awk '{print $2}' <<<"$line")")
+      lost_all=$((lost_all + ${lost:-0}))
+      echo "windowed: round $r hupwatch: $line; ${lost:-?} lost" >&2
+    fi
+  done
+done
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+f=$(median <<<"${floors[*]}")
+w=$(median <<<"${works[*]}")
+echo "| floor: empty programs vs none | hupwatch's work: defaults vs turned away | hupwatch vs unmonitored (sum) | rounds x pairs of ${window} ms | events lost |"
+echo "|---:|---:|---:|---:|---:|"
+awk -v f="$f" -v w="$w" -v r="$rounds" -v p="$pairs" -v l="$lost_all" \
+  'BEGIN {printf "| %.2f %% | %.2f %% | %.2f %% | %d x %d | %d |\n", f, w, f + w, r, p, l}'

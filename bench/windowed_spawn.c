@@ -1,0 +1,139 @@
+// Windowed spawn storm: the vfork storm of spawn_storm.c, measured in short
+// windows that alternate between two states of the machine (programs on,
+// programs off) in ABBA order, so that the drift of this VM's speed (±12 %
+// from one second to the next) cancels inside each pair instead of swamping
+// a 1-2 % difference. Prints the median of the per-pair slowdowns, its 90 %
+// interval (sign-test order statistics), and the two states' median rates.
+//
+// Usage: windowed_spawn floor|MAP_ID [window_ms=250] [pairs=200] [cpu=1]
+//   floor   attach and detach the empty programs (bench/floor.bpf.c)
+//   MAP_ID  a running hupwatch's `bench_pause` map (bench/run.sh finds it):
+//           1 at key 0 makes every hupwatch program return at its first line
+#define _GNU_SOURCE
+#include <bpf/bpf.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "empty_hooks.skel.h"
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static __attribute__((noinline)) int spawn_one(void) {
+    pid_t pid = vfork();
+    if (pid == 0) _exit(0);
+    if (pid < 0) return -1;
+    return waitpid(pid, NULL, 0) == pid ? 0 : -1;
+}
+
+// Processes per second over one window.
+static double storm(double seconds) {
+    double start = now(), end = start + seconds, t = start;
+    unsigned long ops = 0;
+    while (t < end) {
+        for (int i = 0; i < 16; i++)
+            if (spawn_one() != 0) {
+                perror("windowed_spawn: vfork/waitpid");
+                exit(1);
+            }
+        ops += 16;
+        t = now();
+    }
+    return (double)ops / (t - start);
+}
+
+static struct empty_hooks* floor_skel;
+static int pause_fd = -1;
+
+// on: the monitoring runs during the next window.
+static int set_monitoring(int on) {
+    if (pause_fd >= 0) {
+        __u32 key = 0, value = on ? 0 : 1;
+        return bpf_map_update_elem(pause_fd, &key, &value, BPF_ANY);
+    }
+    if (on) return empty_hooks__attach(floor_skel);
+    empty_hooks__detach(floor_skel);
+    return 0;
+}
+
+static int cmp(const void* a, const void* b) {
+    double x = *(const double*)a, y = *(const double*)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: windowed_spawn floor|MAP_ID [window_ms] [pairs] [cpu]\n");
+        return 2;
+    }
+    double window = (argc > 2 ? atof(argv[2]) : 250) / 1000.0;
+    int pairs = argc > 3 ? atoi(argv[3]) : 200;
+    int cpu = argc > 4 ? atoi(argv[4]) : 1;
+    if (window <= 0 || pairs < 5) {
+        fprintf(stderr, "windowed_spawn: window_ms > 0 and pairs >= 5\n");
+        return 2;
+    }
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+        perror("windowed_spawn: sched_setaffinity");
+        return 1;
+    }
+    if (strcmp(argv[1], "floor") == 0) {
+        floor_skel = empty_hooks__open_and_load();
+        if (!floor_skel) {
+            fprintf(stderr, "windowed_spawn: cannot load the empty programs\n");
+            return 1;
+        }
+    } else {
+        pause_fd = bpf_map_get_fd_by_id((__u32)atoi(argv[1]));
+        if (pause_fd < 0) {
+            perror("windowed_spawn: bpf_map_get_fd_by_id");
+            return 1;
+        }
+    }
+    double* slow = calloc((size_t)pairs, sizeof(double));
+    double* on_rates = calloc((size_t)pairs, sizeof(double));
+    double* off_rates = calloc((size_t)pairs, sizeof(double));
+    if (!slow || !on_rates || !off_rates) return 1;
+    storm(window);  // warm-up
+    for (int p = 0; p < pairs; p++) {
+        double rate[2];
+        // ABBA: even pairs measure on first, odd pairs off first.
+        for (int k = 0; k < 2; k++) {
+            int on = (p % 2 == 0) ? (k == 0) : (k == 1);
+            if (set_monitoring(on) != 0) {
+                fprintf(stderr, "windowed_spawn: cannot switch the programs %s\n",
+                        on ? "on" : "off");
+                return 1;
+            }
+            storm(window / 10);  // let the switch settle, untimed
+            rate[on] = storm(window);
+        }
+        on_rates[p] = rate[1];
+        off_rates[p] = rate[0];
+        slow[p] = (1 - rate[1] / rate[0]) * 100;
+    }
+    set_monitoring(1);
+    qsort(slow, (size_t)pairs, sizeof(double), cmp);
+    qsort(on_rates, (size_t)pairs, sizeof(double), cmp);
+    qsort(off_rates, (size_t)pairs, sizeof(double), cmp);
+    int k = (int)((pairs - 1.645 * __builtin_sqrt(pairs)) / 2);
+    if (k < 1) k = 1;
+    printf(
+        "slowdown %.2f %% (90 %% interval %.2f .. %.2f), on %.0f/s, off %.0f/s, %d pairs of %.0f "
+        "ms\n",
+        slow[pairs / 2], slow[k - 1], slow[pairs - k], on_rates[pairs / 2], off_rates[pairs / 2],
+        pairs, window * 1000);
+    if (floor_skel) empty_hooks__destroy(floor_skel);
+    return 0;
+}
