@@ -1,6 +1,11 @@
 // fork, exec, exit and setsid as the kernel reports them, for our own pids.
+#include <bpf/bpf.h>
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "event_capture.h"
 #include "test_process.h"
@@ -38,6 +43,7 @@ TEST(Lifecycle, ForkExecExitOfOurChild) {
     EXPECT_EQ(ns_to_ticks(f.parent_start_ns), proc_start_ticks(getpid()));
     EXPECT_GT(f.child.start_ns, f.parent_start_ns);
     EXPECT_NE(f.child.cgroup_id, 0u);
+    EXPECT_EQ(fork->ktime_ns, f.child.start_ns) << "a fork is stamped with the child's start";
 
     auto exec = capture->wait_for([&](const Event& e) {
         return e.type() == EventType::Exec && e.subject().pid == static_cast<uint32_t>(child);
@@ -164,6 +170,51 @@ TEST(Lifecycle, SetsidAndSetpgidResults) {
     EXPECT_EQ(s.proc.sid, static_cast<uint32_t>(leader));
     EXPECT_EQ(s.proc.pgid, static_cast<uint32_t>(leader));
     EXPECT_EQ(s.proc.tty_dev, 0u) << "setsid drops the controlling terminal";
+}
+
+// The fd of the map named `name` that this process holds (the capture's
+// collector), or -1.
+int own_map_fd(const std::string& name) {
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ec;
+        if (std::filesystem::read_symlink(fd.path(), ec).string() != "anon_inode:bpf-map") continue;
+        int n = std::stoi(fd.path().filename().string());
+        struct bpf_map_info info = {};
+        __u32 len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(n, &info, &len) == 0 && name == info.name) return n;
+    }
+    return -1;
+}
+
+// bench/windowed_spawn measures hupwatch's work as the difference between
+// windows where bench_pause is 0 and 1: at 1 every hook must turn away (and
+// count it), and at 0 the events must flow again.
+TEST(Lifecycle, BenchPauseTurnsEveryHookAwayAndBack) {
+    HUPWATCH_START_CAPTURE(capture, CollectorOptions{});
+    int pause_fd = own_map_fd("bench_pause");
+    ASSERT_GE(pause_fd, 0) << "no bench_pause map in the collector";
+    const __u32 key = 0, on = 1, off = 0;
+    auto before = capture->stats()[HW_STAT_BENCH_PAUSED];
+
+    ASSERT_EQ(bpf_map_update_elem(pause_fd, &key, &on, BPF_ANY), 0);
+    pid_t unseen = spawn([]() -> int { return 3; });
+    ASSERT_EQ(WEXITSTATUS(reap(unseen)), 3);
+    ASSERT_EQ(bpf_map_update_elem(pause_fd, &key, &off, BPF_ANY), 0);
+    pid_t seen = spawn([]() -> int { return 4; });
+    ASSERT_EQ(WEXITSTATUS(reap(seen)), 4);
+
+    // Ring order: anything about `unseen` would come before `seen`'s exit.
+    auto exit = capture->wait_for([&](const Event& e) {
+        return e.type() == EventType::Exit && e.subject().pid == static_cast<uint32_t>(seen);
+    });
+    ASSERT_TRUE(exit) << "events did not flow again after the pause";
+    EXPECT_EQ(std::get<ExitEvent>(exit->body).exit_code(), 4);
+    auto leak = capture->wait_for(
+        [&](const Event& e) { return e.subject().pid == static_cast<uint32_t>(unseen); },
+        std::chrono::milliseconds(1));
+    EXPECT_FALSE(leak) << "an event about the paused child was reported";
+    // Its fork, its exit and the SIGCHLD at least (the host adds its own).
+    EXPECT_GE(capture->stats()[HW_STAT_BENCH_PAUSED], before + 3);
 }
 
 }  // namespace
