@@ -20,8 +20,6 @@ struct hw_all_events {
 };
 const struct hw_all_events *hw_layout_anchor __attribute__((unused));
 
-const volatile __u64 wakeup_bytes = 128 * 1024;
-
 /* The daemon's pid namespace (common.bpf.h); 0 and 0: the initial one. */
 const volatile __u32 pidns_level = 0;
 const volatile __u32 pidns_inum = 0;

@@ -123,11 +123,6 @@ std::unique_ptr<BpfCollector> BpfCollector::start(const CollectorOptions& option
     skel->rodata->argv_max = std::min<std::uint32_t>(options.argv_max, HW_ARGS_MAX);
     skel->rodata->pidns_level = pid_namespace->level;
     skel->rodata->pidns_inum = pid_namespace->inode;
-    // The BPF side counts per CPU: all CPUs together wake the reader after
-    // about options.wakeup_bytes, as one ring would.
-    const int cpus = std::max(1, libbpf_num_possible_cpus());
-    skel->rodata->wakeup_bytes = std::max<std::uint64_t>(
-        kMinWakeupBytesPerCpu, options.wakeup_bytes / static_cast<unsigned>(cpus));
     // Not loaded at all unless asked: loading is where its cost would start.
     if (!options.syscall_results) bpf_program__set_autoload(skel->progs.handle_sys_exit, false);
     // One exit program: the exact group_dead test where the kernel has it.

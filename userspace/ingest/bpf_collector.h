@@ -21,16 +21,9 @@ namespace hupwatch {
 // SIGHUP SIGINT SIGQUIT SIGKILL SIGPIPE SIGTERM SIGCONT
 inline constexpr std::uint64_t kDefaultSignalMask = HW_DEFAULT_SIGNAL_MASK;
 
-inline constexpr std::uint64_t kMinWakeupBytesPerCpu = 4096;
-
 struct CollectorOptions {
     std::uint64_t signal_mask = kDefaultSignalMask;
     std::uint32_t argv_max = HW_ARGS_MAX;  // bytes of argv captured per exec
-    // The reader is woken when about this much data waits (each CPU wakes it
-    // after its share, at least kMinWakeupBytesPerCpu); otherwise it finds
-    // the data on its next timed poll. Waking per event would cost the
-    // traced CPU an interrupt for every fork.
-    std::uint64_t wakeup_bytes = 128 * 1024;
     // Opt-in: setsid/setpgid results and EIO writes from raw_syscalls:sys_exit.
     // Attaching it puts every syscall of every process on the kernel's slower
     // traced path (syscall_trace_enter/syscall_exit_work), whatever the

@@ -31,9 +31,10 @@ int RingReader::poll(int timeout_ms) {
     return woken == -EINTR ? -EINTR : woken + drained;
 }
 
-// The BPF side wakes us only once a CPU has submitted its share of
-// wakeup_bytes since its last wakeup, and ring_buffer__poll()
-// drains only rings that woke it: hence the separate drain.
+// The BPF side never wakes us (bpf/common.bpf.h, submit_event): the wait
+// returns at once when records are already there and otherwise sleeps the
+// whole timeout, and ring_buffer__poll() drains only rings that reported
+// ready: hence the separate drain.
 int RingReader::wait(int timeout_ms) {
     return ring_buffer__poll(ring_, timeout_ms);
 }

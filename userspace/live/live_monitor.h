@@ -35,7 +35,7 @@ struct MonitorOptions {
 };
 
 // How long a main loop's poll() waits: events wait at most this long in the
-// ring buffer (the BPF side wakes the reader only per wakeup_bytes).
+// ring buffer (the BPF side never wakes the reader: bpf/common.bpf.h).
 inline constexpr int kMonitorPollMs = 100;
 
 class LiveMonitor {
