@@ -11,20 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-// Its own frame, so that no caller's local is live across vfork(): the child
-// borrows this stack until _exit().
-static __attribute__((noinline)) int spawn_one(void) {
-    pid_t pid = vfork();
-    if (pid == 0) _exit(0);
-    if (pid < 0) return -1;
-    return waitpid(pid, NULL, 0) == pid ? 0 : -1;
-}
+#include "spawn_one.h"
 
 int main(int argc, char** argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 3.0;

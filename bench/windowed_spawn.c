@@ -19,20 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "spawn_one.h"
+
 #include "empty_hooks.skel.h"
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static __attribute__((noinline)) int spawn_one(void) {
-    pid_t pid = vfork();
-    if (pid == 0) _exit(0);
-    if (pid < 0) return -1;
-    return waitpid(pid, NULL, 0) == pid ? 0 : -1;
-}
 
 // Processes per second over one window.
 static double storm(double seconds) {
