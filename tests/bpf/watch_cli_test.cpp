@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -203,6 +205,74 @@ TEST(WatchCli, SecretsInArgvAreRedactedBeforeTheyArePrinted) {
     EXPECT_TRUE(saw_exit);
     ASSERT_EQ(kill(watch.pid(), SIGINT), 0);
     EXPECT_EQ(WEXITSTATUS(watch.wait_exit()), 0);
+}
+
+// Microseconds since the epoch of an event's "time" (RFC 3339, UTC, µs).
+std::int64_t time_us(const std::string& rfc3339) {
+    std::tm tm{};
+    int micros = 0;
+    if (sscanf(rfc3339.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &micros) != 7)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return static_cast<std::int64_t>(timegm(&tm)) * 1'000'000 + micros;
+}
+
+// --setsid-moments, as a user passes it: a setsid() followed by 300 ms of
+// sleep is reported at the call, not at the next event that shows the new
+// session (the exit, without the flag), and the listener is in use.
+TEST(WatchCli, SetsidMomentsReportTheCallWhenItHappens) {
+    if (geteuid() != 0) HUPWATCH_SKIP_OR_FAIL_UNDER_CI("BPF tests need root");
+    RunningBinary watch({HUPWATCH_BINARY, "watch", "--json", "--setsid-moments"});
+    ASSERT_GT(watch.pid(), 0);
+    auto ready = watch.next_line(true, std::chrono::seconds(20));
+    ASSERT_TRUE(ready && ready->find("hupwatch: watching") != std::string::npos);
+
+    pid_t child = spawn([]() -> int {
+        if (setsid() < 0) return 1;
+        usleep(300'000);
+        return 0;
+    });
+    ASSERT_EQ(WEXITSTATUS(reap(child)), 0);
+
+    std::optional<nlohmann::json> setsid, exit;
+    int setsid_events = 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!exit && std::chrono::steady_clock::now() < deadline) {
+        auto line = watch.next_line(false, std::chrono::seconds(1));
+        if (!line) continue;
+        auto j = nlohmann::json::parse(*line);
+        if (j["pid"] != child) continue;
+        if (j["event"] == "setsid") {
+            ++setsid_events;
+            setsid = j;
+        }
+        if (j["event"] == "exit") exit = j;
+    }
+    ASSERT_TRUE(exit) << "no exit event for " << child;
+    ASSERT_TRUE(setsid) << "no setsid event for " << child;
+    EXPECT_EQ(setsid_events, 1);
+    EXPECT_EQ((*setsid)["ret"], child);
+    EXPECT_EQ((*setsid)["sid"], child);
+    const auto at_call = time_us((*setsid)["time"].get<std::string>());
+    const auto at_exit = time_us((*exit)["time"].get<std::string>());
+    ASSERT_GT(at_call, 0);
+    EXPECT_GE(at_exit - at_call, 250'000) << "setsid reported at " << (*setsid)["time"]
+                                          << ", exit at " << (*exit)["time"] << ": not at the call";
+
+    ASSERT_EQ(kill(watch.pid(), SIGINT), 0);
+    std::optional<int> status;
+    auto stop_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!(status = watch.wait_exit_within(std::chrono::milliseconds(20))) &&
+           std::chrono::steady_clock::now() < stop_deadline)
+        while (watch.next_line(false, std::chrono::milliseconds(10))) {
+        }
+    ASSERT_TRUE(status);
+    EXPECT_EQ(WEXITSTATUS(*status), 0);
+    // The fallback says so on stderr; with the listener in use nothing does.
+    while (auto line = watch.next_line(true, std::chrono::milliseconds(200)))
+        EXPECT_EQ(line->find("setsid events are derived"), std::string::npos) << *line;
 }
 
 // `hupwatch watch | reader` where the reader stops reading: the pipe fills
