@@ -95,6 +95,19 @@ class RunningBinary {
         } while (std::chrono::steady_clock::now() < deadline);
         return std::nullopt;
     }
+    // Sends SIGINT and keeps reading stdout until the exit (a busy host may
+    // have queued more than the pipe holds, and a reader that keeps reading
+    // gets every line flushed first): the status, or nullopt after timeout.
+    std::optional<int> interrupt_and_drain(std::chrono::milliseconds timeout) {
+        if (kill(pid_, SIGINT) != 0) return std::nullopt;
+        std::optional<int> status;
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!(status = wait_exit_within(std::chrono::milliseconds(20))) &&
+               std::chrono::steady_clock::now() < deadline)
+            while (next_line(false, std::chrono::milliseconds(10))) {
+            }
+        return status;
+    }
     // Bytes written to stdout and not read yet.
     int stdout_pending() const {
         int n = 0;
@@ -147,15 +160,7 @@ TEST(WatchCli, JsonStreamShowsOurExecAndExitThenStopsCleanlyOnSigint) {
     EXPECT_TRUE(saw_exec);
     EXPECT_TRUE(saw_exit);
 
-    ASSERT_EQ(kill(watch.pid(), SIGINT), 0);
-    // A reader that keeps reading gets every line flushed before the exit
-    // (a busy host may have queued more than the pipe holds).
-    std::optional<int> exit_status;
-    auto stop_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!(exit_status = watch.wait_exit_within(std::chrono::milliseconds(20))) &&
-           std::chrono::steady_clock::now() < stop_deadline)
-        while (watch.next_line(false, std::chrono::milliseconds(10))) {
-        }
+    auto exit_status = watch.interrupt_and_drain(std::chrono::seconds(10));
     ASSERT_TRUE(exit_status) << "SIGINT did not stop hupwatch watch";
     const int status = *exit_status;
     ASSERT_TRUE(WIFEXITED(status)) << "hupwatch died instead of exiting";
@@ -261,14 +266,8 @@ TEST(WatchCli, SetsidMomentsReportTheCallWhenItHappens) {
     EXPECT_GE(at_exit - at_call, 250'000) << "setsid reported at " << (*setsid)["time"]
                                           << ", exit at " << (*exit)["time"] << ": not at the call";
 
-    ASSERT_EQ(kill(watch.pid(), SIGINT), 0);
-    std::optional<int> status;
-    auto stop_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!(status = watch.wait_exit_within(std::chrono::milliseconds(20))) &&
-           std::chrono::steady_clock::now() < stop_deadline)
-        while (watch.next_line(false, std::chrono::milliseconds(10))) {
-        }
-    ASSERT_TRUE(status);
+    auto status = watch.interrupt_and_drain(std::chrono::seconds(10));
+    ASSERT_TRUE(status) << "SIGINT did not stop hupwatch watch";
     EXPECT_EQ(WEXITSTATUS(*status), 0);
     // The fallback says so on stderr; with the listener in use nothing does.
     while (auto line = watch.next_line(true, std::chrono::milliseconds(200)))
