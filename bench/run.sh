@@ -73,6 +73,8 @@ others=$(bpftool prog show 2>/dev/null | grep -cE '^[0-9]+: (tracing|raw_tracepo
 
 # shellcheck source=bench/workloads.sh
 . bench/workloads.sh
+# shellcheck source=bench/held_map.sh
+. bench/held_map.sh
 
 # Names of the BPF programs that process $1 holds attached links to.
 attached_programs() {
@@ -86,17 +88,6 @@ attached_programs() {
   # An fd closed or without a prog_id while we read (hupwatch is still
   # loading) is no failure: the caller polls again.
   return 0
-}
-
-# Id of the map named `stats` that process $1 holds, for the loss count.
-stats_map_of() {
-  local fd id
-  for fd in /proc/"$1"/fd/*; do
-    [ "$(readlink "$fd" 2>/dev/null)" = "anon_inode:bpf-map" ] || continue
-    id=$(awk '/^map_id:/ {print $2}' /proc/"$1"/fdinfo/"${fd##*/}" 2>/dev/null)
-    [ -n "$id" ] && bpftool map show id "$id" 2>/dev/null | grep -q " name stats " && { echo "$id"; return; }
-  done
-  return 0  # not found: the loss count then comes from the exit summary alone
 }
 
 # Reservation failures (keys 0..HW_EV_TYPE_MAX-1 of stats), summed over CPUs.
@@ -120,7 +111,7 @@ start_hupwatch() {
     attached=$(attached_programs "$mon" | sort -u)
     missing=0
     for p in "${programs[@]}"; do grep -qxE "$p" <<<"$attached" || missing=1; done
-    [ "$missing" -eq 0 ] && { hw_map=$(stats_map_of "$mon"); return; }
+    [ "$missing" -eq 0 ] && { hw_map=$(held_map_id "$mon" stats); return; }
     sleep 0.05
   done
   die "hupwatch watch did not attach ${programs[*]} within 15 s: $(cat "$work/hw.err")"

@@ -40,17 +40,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The id of the bench_pause map that process $1 holds, once it holds it.
-pause_map_of() {
-  local fd id
-  for fd in /proc/"$1"/fd/*; do
-    [ "$(readlink "$fd" 2>/dev/null)" = "anon_inode:bpf-map" ] || continue
-    id=$(awk '/^map_id:/ {print $2}' /proc/"$1"/fdinfo/"${fd##*/}" 2>/dev/null) || continue
-    [ -n "$id" ] && bpftool map show id "$id" 2>/dev/null | grep -q " name bench_pause " &&
-      { echo "$id"; return; }
-  done
-  return 0
-}
+# shellcheck source=bench/held_map.sh
+. bench/held_map.sh
 
 # Prints the windowed slowdown of hupwatch's work over the floor; writes the
 # events hupwatch lost in the kernel to $work/lost (it runs in $(...)).
@@ -62,7 +53,7 @@ measure_hupwatch() {
   local map=
   for _ in $(seq 300); do
     kill -0 "$mon" 2>/dev/null || die "hupwatch run exited: $(cat "$work/hw.err")"
-    grep -q "^hupwatch: running (" "$work/hw.err" && map=$(pause_map_of "$mon")
+    grep -q "^hupwatch: running (" "$work/hw.err" && map=$(held_map_id "$mon" bench_pause)
     [ -n "$map" ] && break
     sleep 0.05
   done

@@ -33,11 +33,6 @@ double as_seconds(std::uint64_t ns) {
     return static_cast<double>(ns) / kNsPerSecond;
 }
 
-void add_counter(std::vector<MetricFamily>& out, std::string name, std::string help,
-                 std::uint64_t value) {
-    add_single_sample(out, std::move(name), MetricType::Counter, std::move(help), as_value(value));
-}
-
 // Processes that were not jobs, killed by a signal (no verdict), by cause;
 // OOM kills of non-jobs do get a verdict and are counted there.
 void append_other_kills(const MonitorCounters& c,

@@ -3,18 +3,6 @@
 #include <cstdint>
 
 namespace hupwatch {
-namespace {
-
-double as_value(std::uint64_t n) {
-    return static_cast<double>(n);
-}
-
-void add_counter(std::vector<MetricFamily>& out, std::string name, std::string help,
-                 std::uint64_t value) {
-    add_single_sample(out, std::move(name), MetricType::Counter, std::move(help), as_value(value));
-}
-
-}  // namespace
 
 // The live path's bounds (docs/metrics.md, "Bounded state"): sizes now and
 // what each bound dropped, so flat memory can be watched, not assumed.
@@ -69,7 +57,7 @@ void append_bound_metrics(const MonitorCounters& c, std::vector<MetricFamily>& f
          c.hung_up_scan_failures},
     };
     for (const auto& row : rows)
-        add_single_sample(families, row.name, row.type, row.help, as_value(row.value));
+        add_single_sample(families, row.name, row.type, row.help, static_cast<double>(row.value));
 }
 
 // setsid moments from the kernel's process events connector, and what became

@@ -168,4 +168,10 @@ void add_single_sample(std::vector<MetricFamily>& out, std::string name, MetricT
     out.push_back(MetricFamily{std::move(name), type, std::move(help), {MetricSample{{}, value}}});
 }
 
+void add_counter(std::vector<MetricFamily>& out, std::string name, std::string help,
+                 std::uint64_t value) {
+    add_single_sample(out, std::move(name), MetricType::Counter, std::move(help),
+                      static_cast<double>(value));
+}
+
 }  // namespace hupwatch

@@ -3,6 +3,7 @@
 // (https://prometheus.io/docs/instrumenting/exposition_formats/).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +36,9 @@ struct MetricsSnapshot {
 // Appends a family of one sample without labels (most counters and gauges).
 void add_single_sample(std::vector<MetricFamily>& out, std::string name, MetricType type,
                        std::string help, double value);
+// A counter of one sample without labels, from an integer count.
+void add_counter(std::vector<MetricFamily>& out, std::string name, std::string help,
+                 std::uint64_t value);
 
 inline constexpr std::string_view kPrometheusTextContentType =
     "text/plain; version=0.0.4; charset=utf-8";
