@@ -97,14 +97,16 @@ def host_pid(argv, container_pid):
     return wait_for(find, 10, f"the host pid of {argv}")
 
 
-def seen_exec(events, pid):
-    """The daemon has written the exec event of pid: it has read the
+def seen_exec(events, pid, argv):
+    """The daemon has written the exec of argv by pid: it has read the
     process's cgroup by then (the unit of a scope stopped before that is
-    unknown: systemd removes the cgroup within milliseconds of the stop)."""
+    unknown: systemd removes the cgroup within milliseconds of the stop).
+    The argv matters: a pid can exec twice (systemd-run, then the job)."""
     if not os.path.exists(events):
         return False
     with open(events) as f:
         return any(e.get("event") == "exec" and e.get("pid") == pid
+                   and same_command(e.get("argv"), argv)
                    for e in map(json.loads, f))
 
 
@@ -182,7 +184,7 @@ def main():
         pid = host_pid(argv, ssh.value("PID"))
         leftovers.append(pid)
         # A user logs out of a job that has run a while (seen_exec).
-        wait_for(lambda: seen_exec(events, pid), 10, f"the daemon to see {argv} start")
+        wait_for(lambda: seen_exec(events, pid, argv), 10, f"the daemon to see {argv} start")
         ssh.close()
         expect_killed(events, pid, "session_stop", f"session-{session}.scope", systemd, USER,
                       "a nohup job at logout (KillUserProcesses=yes)")
@@ -194,7 +196,7 @@ def main():
         session = ssh.value("SESSION")
         pid = host_pid(argv, ssh.value("PID"))
         leftovers.append(pid)
-        wait_for(lambda: seen_exec(events, pid), 10, f"the daemon to see {argv} start")
+        wait_for(lambda: seen_exec(events, pid, argv), 10, f"the daemon to see {argv} start")
         inside("loginctl", "terminate-session", session)
         expect_killed(events, pid, "session_stop", f"session-{session}.scope", systemd, USER,
                       "a job of a session ended by loginctl terminate-session")
@@ -210,7 +212,7 @@ def main():
         pid = host_pid(argv, ssh.value("PID"))
         leftovers.append(pid)
         # An admin stops a unit that has run a while, not one 0.1 s old.
-        wait_for(lambda: seen_exec(events, pid), 10, "the daemon to see the job's exec")
+        wait_for(lambda: seen_exec(events, pid, argv), 10, "the daemon to see the job's exec")
         inside("systemctl", "stop", unit)
         expect_killed(events, pid, "service_manager", unit, systemd, "root",
                       "a process of a scope stopped by systemctl stop")
