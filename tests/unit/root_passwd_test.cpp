@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "correlator_story.h"
 
@@ -116,6 +117,18 @@ TEST_F(FakeProcRoots, RootsAreBoundedOldestFirst) {
     EXPECT_EQ(passwd.name_in(42, 7), "a") << "read again";
 }
 
+TEST_F(FakeProcRoots, ARootIsNamedByItsNamespaceAfterItsProcessesAreGone) {
+    process(42, "mnt:[2]", "root:x:0:0::/:/bin/sh\nhwuser:x:1000:1000::/:/bin/sh\n");
+    process(43, "mnt:[1]", "other:x:1000:1000::/:/bin/sh\n");
+    RootPasswd passwd(dir_.string());
+    EXPECT_EQ(passwd.foreign_root(42), "mnt:[2]");
+    EXPECT_EQ(passwd.foreign_root(43), std::nullopt) << "our own namespace";
+    fs::remove_all(dir_ / "42");
+    EXPECT_EQ(passwd.name_in(42, 1000), std::nullopt) << "gone";
+    EXPECT_EQ(passwd.name_in_root("mnt:[2]", 1000), "hwuser");
+    EXPECT_EQ(passwd.name_in_root("mnt:[3]", 1000), std::nullopt) << "never read";
+}
+
 // The correlator asks the process, then its living ancestors.
 class ContainerProbe : public HostProbe {
    public:
@@ -141,6 +154,48 @@ TEST(ContainerUserNames, ADeadJobIsNamedAsItsLivingAncestorSeesIt) {
     auto job = login.job(910, 5 * kSec, "sleep");
     s.at(10 * kSec);
     s.exit_signal(job, SIGSEGV);
+    auto v = s.verdicts_for(910);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Killed);
+    EXPECT_EQ(v[0].user, "container1000");
+}
+
+// Cgroup paths are read, and roots learned, only while `alive` lives.
+class CgroupRootProbe : public ContainerProbe {
+   public:
+    std::uint32_t alive = 0;
+    std::map<std::uint64_t, std::uint32_t> learned;  // cgroup id -> the pid read
+    std::optional<std::string> cgroup_path(std::uint32_t pid) override {
+        if (pid != alive) return std::nullopt;
+        return "/machine.slice/machine-c1.scope/payload/session-7.scope";
+    }
+    void learn_root_of_cgroup(std::uint64_t cgroup_id, std::uint32_t pid) override {
+        if (pid == alive) learned.emplace(cgroup_id, pid);
+    }
+    std::optional<std::string> user_name_in_cgroup(std::uint32_t uid,
+                                                   std::uint64_t cgroup_id) override {
+        if (!learned.contains(cgroup_id)) return std::nullopt;
+        return "container" + std::to_string(uid);
+    }
+};
+
+TEST(ContainerUserNames, ADeadJobWithNoLivingAncestorIsNamedByItsCgroupsRoot) {
+    // terminate-session in a container: the job, its shell and sshd's
+    // session processes all die before the deaths are read.
+    using namespace test;
+    CgroupRootProbe probe;
+    Story s({}, &probe);
+    Login login(s);
+    auto job = s.proc(910, 5 * kSec, login.bash.pid, login.bash.sid, kPts3, "sleep");
+    job.cgroup_id = 7007;
+    s.at(5 * kSec);
+    s.fork(job, login.bash.start_ns);
+    probe.alive = 910;  // read while it lives: its cgroup's root is learned
+    s.exec(job, {"sleep", "400"});
+    probe.alive = 0;
+    EXPECT_EQ(probe.learned.count(7007), 1u);
+    s.at(10 * kSec);
+    s.exit_signal(job, SIGTERM);
     auto v = s.verdicts_for(910);
     ASSERT_EQ(v.size(), 1u);
     EXPECT_EQ(v[0].kind, VerdictKind::Killed);

@@ -1,6 +1,9 @@
 // The live host behind HostProbe: /proc and the passwd database.
 #pragma once
 
+#include <cstdint>
+#include <deque>
+#include <map>
 #include <string>
 
 #include "cgroup_id_resolver.h"
@@ -25,6 +28,9 @@ class ProcHostProbe : public HostProbe {
     std::string user_name(std::uint32_t uid) override;
     std::optional<std::string> user_name_seen_by(std::uint32_t uid, std::uint32_t pid,
                                                  std::uint64_t start_ns) override;
+    void learn_root_of_cgroup(std::uint64_t cgroup_id, std::uint32_t pid) override;
+    std::optional<std::string> user_name_in_cgroup(std::uint32_t uid,
+                                                   std::uint64_t cgroup_id) override;
     std::optional<double> cpu_seconds(std::uint32_t pid) override;
     std::optional<std::vector<HungUpFd>> hung_up_fds(std::uint32_t pid,
                                                      std::uint64_t start_ns) override;
@@ -39,6 +45,10 @@ class ProcHostProbe : public HostProbe {
     HungUpTerminalScan* scan_ = nullptr;
     CgroupIdResolver cgroups_;
     RootPasswd passwds_;
+    // Cgroups whose first living member seen had a container's root: its
+    // mount namespace, by cgroup id (the oldest forgotten first).
+    std::map<std::uint64_t, std::string> cgroup_roots_;
+    std::deque<std::uint64_t> cgroup_root_order_;
 };
 
 }  // namespace hupwatch

@@ -95,7 +95,7 @@ const RootPasswd::Root* RootPasswd::root_of(const std::string& pid_dir, const st
     return &root;
 }
 
-std::optional<std::string> RootPasswd::name_in(std::uint32_t pid, std::uint32_t uid) {
+std::optional<std::string> RootPasswd::foreign_root(std::uint32_t pid) {
     const std::string pid_dir = proc_root_ + "/" + std::to_string(pid);
     auto ours = read_link(proc_root_ + "/self/ns/mnt");
     auto theirs = read_link(pid_dir + "/ns/mnt");
@@ -108,14 +108,30 @@ std::optional<std::string> RootPasswd::name_in(std::uint32_t pid, std::uint32_t 
         stat((pid_dir + "/root/").c_str(), &their_root) == 0 &&
         our_root.st_dev == their_root.st_dev && our_root.st_ino == their_root.st_ino)
         return std::nullopt;
-    const Root* root = root_of(pid_dir, *theirs);
-    if (!root) return std::nullopt;
+    if (!root_of(pid_dir, *theirs)) return std::nullopt;
+    return theirs;
+}
+
+std::string RootPasswd::name_from(const Root& root, std::uint32_t uid) {
     // No uid_map read (an old kernel, a fake root): the identity.
     std::optional<std::uint32_t> inside =
-        root->uid_map.empty() ? std::optional{uid} : uid_inside(root->uid_map, uid);
+        root.uid_map.empty() ? std::optional{uid} : uid_inside(root.uid_map, uid);
     if (!inside) return std::to_string(uid);
-    auto name = root->names.find(*inside);
-    return name != root->names.end() ? name->second : std::to_string(*inside);
+    auto name = root.names.find(*inside);
+    return name != root.names.end() ? name->second : std::to_string(*inside);
+}
+
+std::optional<std::string> RootPasswd::name_in(std::uint32_t pid, std::uint32_t uid) {
+    auto mnt_ns = foreign_root(pid);
+    if (!mnt_ns) return std::nullopt;
+    return name_in_root(*mnt_ns, uid);
+}
+
+std::optional<std::string> RootPasswd::name_in_root(const std::string& mnt_ns,
+                                                    std::uint32_t uid) const {
+    auto it = roots_.find(mnt_ns);
+    if (it == roots_.end()) return std::nullopt;
+    return name_from(it->second, uid);
 }
 
 }  // namespace hupwatch

@@ -38,6 +38,15 @@ class RootPasswd {
     // included). A uid the file does not name is its number.
     std::optional<std::string> name_in(std::uint32_t pid, std::uint32_t uid);
 
+    // The mount namespace ("mnt:[N]") of pid when its root is another than
+    // ours and holds a readable passwd file, that file read and cached;
+    // nullopt when name_in() would be.
+    std::optional<std::string> foreign_root(std::uint32_t pid);
+    // The name of host uid `uid` in the cached root of mount namespace
+    // `mnt_ns`, as name_in() gives it, with no process to read through (the
+    // ones that were there are gone); nullopt when that root is not cached.
+    std::optional<std::string> name_in_root(const std::string& mnt_ns, std::uint32_t uid) const;
+
     std::size_t roots_cached() const { return roots_.size(); }
 
    private:
@@ -50,6 +59,7 @@ class RootPasswd {
         std::map<std::uint32_t, std::string> names;
     };
     const Root* root_of(const std::string& pid_dir, const std::string& mnt_ns);
+    static std::string name_from(const Root& root, std::uint32_t uid);
 
     std::string proc_root_;
     std::size_t max_roots_;

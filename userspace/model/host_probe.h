@@ -55,6 +55,17 @@ class HostProbe {
                                                          std::uint64_t /*start_ns*/) {
         return std::nullopt;
     }
+    // Remember the root of the live process pid, a member of cgroup
+    // `cgroup_id`, as that cgroup's: a container's session torn down at
+    // once takes its jobs and all their ancestors there before the deaths
+    // are read, and user_name_in_cgroup() still names them as it saw them.
+    virtual void learn_root_of_cgroup(std::uint64_t /*cgroup_id*/, std::uint32_t /*pid*/) {}
+    // The name of uid in the root learned for cgroup_id, when that root is
+    // another than the host's (a container's); nullopt otherwise.
+    virtual std::optional<std::string> user_name_in_cgroup(std::uint32_t /*uid*/,
+                                                           std::uint64_t /*cgroup_id*/) {
+        return std::nullopt;
+    }
     // utime + stime of a live process, in seconds.
     virtual std::optional<double> cpu_seconds(std::uint32_t pid) = 0;
     // Every fd of process (pid, start_ns) that is a hung-up terminal or a

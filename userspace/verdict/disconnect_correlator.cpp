@@ -58,6 +58,9 @@ std::string DisconnectCorrelator::user_name_of_process(std::uint32_t uid, const 
     for (const auto* ancestor : original_lineage(info, table))
         if (auto name = probe_->user_name_seen_by(uid, ancestor->info.pid, ancestor->info.start_ns))
             return *name;
+    // All of them gone (a container's session torn down at once): the root
+    // its cgroup was seen with.
+    if (auto name = probe_->user_name_in_cgroup(uid, info.cgroup_id)) return *name;
     return probe_->user_name(uid);
 }
 

@@ -77,9 +77,10 @@ void KillAttributor::learn_cgroup(const ProcessInfo& info, std::uint32_t read_pi
     // of the same cgroup are asked, a few times, so a short-lived first
     // sighting does not hide a unit and a storm of them costs no more.
     if (!it->second.path.empty() || it->second.misses >= kCgroupMisses) return;
-    if (auto path = probe_->cgroup_path(read_pid))
+    if (auto path = probe_->cgroup_path(read_pid)) {
         it->second.path = std::move(*path);
-    else
+        probe_->learn_root_of_cgroup(info.cgroup_id, read_pid);
+    } else
         ++it->second.misses;
 }
 
