@@ -5,12 +5,17 @@
 // a 1-2 % difference. Prints the median of the per-pair slowdowns, its 90 %
 // interval (sign-test order statistics), and the two states' median rates.
 //
-// Usage: windowed_spawn floor|MAP_ID [window_ms=250] [pairs=200] [cpu=1]
+// Usage: windowed_spawn floor|records|MAP_ID [window_ms=250] [pairs=200] [cpu=1]
 //   floor   attach and detach the empty programs (bench/floor.bpf.c)
+//   records the programs that only record each event (bench/record_floor.bpf.c)
+//           recording vs turned away at their first line, a thread draining
+//           and discarding their ring every 100 ms as hupwatch's reader does
 //   MAP_ID  a running hupwatch's `bench_pause` map (bench/run.sh finds it):
 //           1 at key 0 makes every hupwatch program return at its first line
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +27,7 @@
 #include "spawn_one.h"
 
 #include "empty_hooks.skel.h"
+#include "record_hooks.skel.h"
 
 // Processes per second over one window.
 static double storm(double seconds) {
@@ -40,7 +46,29 @@ static double storm(double seconds) {
 }
 
 static struct empty_hooks* floor_skel;
+static struct record_hooks* record_skel;
 static int pause_fd = -1;
+static volatile int draining = 1;
+static unsigned long records_read;
+
+static int discard(void* ctx, void* data, size_t size) {
+    (void)ctx, (void)data, (void)size;
+    records_read++;
+    return 0;
+}
+
+// hupwatch's reader in miniature: wakes every 100 ms (kMonitorPollMs) and
+// consumes what the ring holds, on any CPU (it is not pinned either).
+static void* drain(void* arg) {
+    struct ring_buffer* rb = arg;
+    while (draining) {
+        struct timespec ms100 = {0, 100 * 1000 * 1000};
+        nanosleep(&ms100, NULL);
+        ring_buffer__consume(rb);
+    }
+    ring_buffer__consume(rb);
+    return NULL;
+}
 
 // on: the monitoring runs during the next window.
 static int set_monitoring(int on) {
@@ -77,7 +105,27 @@ int main(int argc, char** argv) {
         perror("windowed_spawn: sched_setaffinity");
         return 1;
     }
-    if (strcmp(argv[1], "floor") == 0) {
+    struct ring_buffer* rb = NULL;
+    pthread_t drainer;
+    if (strcmp(argv[1], "records") == 0) {
+        record_skel = record_hooks__open_and_load();
+        if (!record_skel || record_hooks__attach(record_skel) != 0) {
+            fprintf(stderr, "windowed_spawn: cannot load and attach the recording programs\n");
+            return 1;
+        }
+        pause_fd = bpf_map__fd(record_skel->maps.record_pause);
+        rb = ring_buffer__new(bpf_map__fd(record_skel->maps.records), discard, NULL, NULL);
+        cpu_set_t all;
+        CPU_ZERO(&all);
+        for (int c = 0; c < CPU_SETSIZE; c++) CPU_SET(c, &all);
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setaffinity_np(&attr, sizeof(all), &all);
+        if (!rb || pthread_create(&drainer, &attr, drain, rb) != 0) {
+            fprintf(stderr, "windowed_spawn: cannot drain the recording programs' ring\n");
+            return 1;
+        }
+    } else if (strcmp(argv[1], "floor") == 0) {
         floor_skel = empty_hooks__open_and_load();
         if (!floor_skel) {
             fprintf(stderr, "windowed_spawn: cannot load the empty programs\n");
@@ -124,5 +172,13 @@ int main(int argc, char** argv) {
         slow[pairs / 2], slow[k - 1], slow[pairs - k], on_rates[pairs / 2], off_rates[pairs / 2],
         pairs, window * 1000);
     if (floor_skel) empty_hooks__destroy(floor_skel);
+    if (record_skel) {
+        draining = 0;
+        pthread_join(drainer, NULL);
+        ring_buffer__free(rb);
+        fprintf(stderr, "windowed_spawn: %lu records read, %llu failed reserves\n", records_read,
+                (unsigned long long)record_skel->bss->failed_reserves);
+        record_hooks__destroy(record_skel);
+    }
     return 0;
 }
