@@ -70,8 +70,8 @@ int BPF_PROG(record_exit, struct task_struct *task, bool group_dead) {
 }
 
 SEC("tp_btf/signal_generate")
-int BPF_PROG(record_signal_generate, int sig, struct kernel_siginfo *info,
-             struct task_struct *task, int group, int result) {
+int BPF_PROG(record_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
+             int group, int result) {
     if (paused() || sig <= 0 || sig >= 64 || !(HW_DEFAULT_SIGNAL_MASK & (1ULL << sig))) return 0;
     record(HW_EV_SIGNAL, sizeof(struct hw_signal_event), bpf_ktime_get_boot_ns());
     return 0;

@@ -281,8 +281,10 @@ void MetricsState::add_self_families(std::vector<MetricFamily>& families,
                       "Processes in hupwatch's process table.", as_value(tracked_processes));
     auto evicted = family("hupwatch_process_table_evictions_total", MetricType::Counter,
                           "Exited processes removed from the process table: after their grace "
-                          "period, or early because the table was full.");
+                          "period (quiet: one nothing names, after a shorter one), or early "
+                          "because the table was full.");
     add(evicted, {{"reason", "grace"}}, as_value(table.evicted_grace));
+    add(evicted, {{"reason", "quiet"}}, as_value(table.evicted_quiet));
     add(evicted, {{"reason", "pressure"}}, as_value(table.evicted_pressure));
     families.push_back(std::move(evicted));
     add_counter(families, "hupwatch_process_table_refused_total",

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 namespace hupwatch {
 namespace {
 
@@ -342,7 +344,8 @@ TEST(ProcessTable, LineageFollowsParentIdentityNotPid) {
 }
 
 TEST(ProcessTable, EvictByGraceRemovesOnlyOldExited) {
-    ProcessTable table(ProcessTable::Options{.exit_grace_ns = 60 * kSec, .max_entries = 100});
+    ProcessTable table(ProcessTable::Options{
+        .exit_grace_ns = 60 * kSec, .quiet_exit_grace_ns = 60 * kSec, .max_entries = 100});
     table.apply(fork_of(1 * kSec, proc(200, 1 * kSec, 1), 1));
     table.apply(fork_of(1 * kSec, proc(201, 1 * kSec, 1), 1));
     table.apply(fork_of(1 * kSec, proc(202, 1 * kSec, 1), 1));
@@ -355,13 +358,91 @@ TEST(ProcessTable, EvictByGraceRemovesOnlyOldExited) {
     EXPECT_EQ(table.size(), 2u);
     EXPECT_EQ(table.find(200, 1 * kSec), nullptr);
     EXPECT_NE(table.find(201, 1 * kSec), nullptr);
-    EXPECT_EQ(table.counters().evicted_grace, 1u);
+    EXPECT_EQ(table.counters().evicted_quiet, 1u);  // no children, no signal sent
 
     table.evict(1000 * kSec);
     EXPECT_EQ(table.size(), 1u);
     EXPECT_NE(table.find_alive(202), nullptr);  // live ones never age out
-    EXPECT_EQ(table.counters().evicted_grace, 2u);
+    EXPECT_EQ(table.counters().evicted_quiet, 2u);
     EXPECT_EQ(table.counters().evicted_pressure, 0u);
+}
+
+TEST(ProcessTable, QuietExitsGoAfterTheShortGraceWhatIsNamedStaysTheLongOne) {
+    ProcessTable table;  // the defaults: 60 s, quiet 1 s
+    const auto shell = proc(300, 1 * kSec, 1);
+    const auto killer = proc(310, 2 * kSec, 300);
+    const auto leaf = proc(320, 2 * kSec, 300);
+    auto leader = proc(330, 2 * kSec, 300);
+    leader.sid = 330;
+    const auto orphan = proc(340, 2 * kSec, 300);
+    for (const auto& p : {shell, killer, leaf, leader, orphan})
+        table.apply(fork_of(p.start_ns, p, p.ppid == 1 ? 0 : 1 * kSec));
+    table.apply(signal_of(3 * kSec, leaf, killer.pid, killer.start_ns, SIGTERM));
+    table.apply(reparent_of(4 * kSec, orphan, 1, 0));
+    for (const auto& p : {shell, killer, leaf, leader, orphan})
+        table.apply(exit_of(5 * kSec, p, 0));
+
+    table.evict(6 * kSec - 1);
+    EXPECT_EQ(table.size(), 5u);
+    table.evict(6 * kSec);
+    // The leaf's exit verdict is out and nothing names it again.
+    EXPECT_EQ(table.find(leaf.pid, leaf.start_ns), nullptr);
+    EXPECT_EQ(table.counters().evicted_quiet, 1u);
+    // The parent of children, the sender of a signal, a session leader and
+    // a reparented process may be asked for by a later verdict.
+    for (const auto& p : {shell, killer, leader, orphan})
+        EXPECT_NE(table.find(p.pid, p.start_ns), nullptr) << p.pid;
+    table.evict(65 * kSec);
+    EXPECT_EQ(table.size(), 0u);
+    EXPECT_EQ(table.counters().evicted_grace, 4u);
+}
+
+TEST(ProcessTable, AQuietExitNamedLaterWaitsTheLongGrace) {
+    ProcessTable table;
+    const auto sender = proc(400, 1 * kSec, 1);
+    const auto target = proc(401, 1 * kSec, 1);
+    table.apply(fork_of(1 * kSec, sender, 0));
+    table.apply(fork_of(1 * kSec, target, 0));
+    table.apply(exit_of(2 * kSec, sender, 0));
+    // Its signal read after its exit (the event's order across CPUs).
+    table.apply(signal_of(2 * kSec, target, sender.pid, sender.start_ns, SIGTERM));
+    table.evict(10 * kSec);
+    EXPECT_NE(table.find(sender.pid, sender.start_ns), nullptr);
+    EXPECT_EQ(table.counters().evicted_quiet, 0u);
+}
+
+TEST(ProcessTable, ASignalToAForgottenZombieDoesNotBringItBack) {
+    ProcessTable table;
+    const auto zombie = proc(600, 1 * kSec, 1);
+    table.apply(fork_of(1 * kSec, zombie, 0));
+    table.apply(exit_of(2 * kSec, zombie, 0));
+    table.evict(4 * kSec);
+    ASSERT_EQ(table.find(zombie.pid, zombie.start_ns), nullptr);
+    // Not reaped yet; kill -TERM -PGID reaches it: the kernel drops it.
+    auto late = signal_of(5 * kSec, zombie, 1, 0, SIGTERM);
+    std::get<SignalEvent>(late.body).result = SignalResult::Ignored;
+    table.apply(late);
+    EXPECT_EQ(table.find(zombie.pid, zombie.start_ns), nullptr);
+    EXPECT_EQ(table.find_alive(zombie.pid), nullptr);
+    // Delivered: a live process we had not seen is recorded.
+    const auto stranger = proc(601, 1 * kSec, 1);
+    table.apply(signal_of(5 * kSec, stranger, 1, 0, SIGTERM));
+    EXPECT_NE(table.find_alive(stranger.pid), nullptr);
+}
+
+TEST(ProcessTable, PressureEvictsQuietExitsFirst) {
+    ProcessTable table(ProcessTable::Options{.max_entries = 3});
+    const auto parent = proc(500, 1 * kSec, 1);
+    const auto child = proc(501, 1 * kSec, 500);
+    table.apply(fork_of(1 * kSec, parent, 0));
+    table.apply(fork_of(1 * kSec, child, 1 * kSec));
+    table.apply(exit_of(2 * kSec, parent, 0));  // exited first, but named
+    table.apply(exit_of(3 * kSec, child, 0));
+    table.apply(fork_of(4 * kSec, proc(502, 4 * kSec, 1), 0));
+    table.apply(fork_of(4 * kSec, proc(503, 4 * kSec, 1), 0));
+    EXPECT_EQ(table.find(child.pid, child.start_ns), nullptr);
+    EXPECT_NE(table.find(parent.pid, parent.start_ns), nullptr);
+    EXPECT_EQ(table.counters().evicted_pressure, 1u);
 }
 
 TEST(ProcessTable, PressureEvictsOldestExitedThenRefuses) {

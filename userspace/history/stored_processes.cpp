@@ -8,6 +8,7 @@ ProcessTable::Options history_options() {
     // Nothing is evicted by age: a past moment needs its exited processes.
     // The capacity bound still holds, oldest exits first.
     options.exit_grace_ns = UINT64_MAX;
+    options.quiet_exit_grace_ns = UINT64_MAX;
     return options;
 }
 

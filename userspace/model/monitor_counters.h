@@ -19,6 +19,7 @@ using BpfStats = std::array<std::uint64_t, HW_STAT_MAX>;
 // The process table's bounds and repairs (ProcessTable::Counters).
 struct ProcessTableCounters {
     std::uint64_t evicted_grace = 0;
+    std::uint64_t evicted_quiet = 0;  // quiet exits, after their shorter grace
     std::uint64_t evicted_pressure = 0;
     std::uint64_t refused_full = 0;     // new processes not recorded: table full of live ones
     std::uint64_t lost_exits = 0;       // a newer process took the pid before we saw an exit

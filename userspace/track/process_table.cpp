@@ -77,18 +77,37 @@ void ProcessTable::seed(const std::vector<ProcSnapshot>& snapshots) {
 }
 
 void ProcessTable::apply(const Event& event) {
-    // Identities an event names besides its subject are precise sightings too.
-    if (const auto* fork = std::get_if<ForkEvent>(&event.body))
+    // Identities an event names besides its subject are precise sightings
+    // too, and names a verdict may ask for after they exit.
+    if (const auto* fork = std::get_if<ForkEvent>(&event.body)) {
         sighted(fork->child.ppid, fork->parent_start_ns);
-    if (const auto* sig = std::get_if<SignalEvent>(&event.body))
+        reference(fork->child.ppid, fork->parent_start_ns);
+    }
+    if (const auto* sig = std::get_if<SignalEvent>(&event.body)) {
         sighted(sig->sender_pid, sig->sender_start_ns);
+        reference(sig->sender_pid, sig->sender_start_ns);
+    }
     if (const auto* rep = std::get_if<ReparentEvent>(&event.body)) {
         sighted(rep->old_ppid, rep->old_parent_start_ns);
         sighted(rep->new_ppid, rep->new_parent_start_ns);
+        reference(rep->old_ppid, rep->old_parent_start_ns);
+        reference(rep->new_ppid, rep->new_parent_start_ns);
     }
 
+    // A signal to a process that has exited (a zombie not yet reaped, its
+    // exit already applied and its entry evicted) is generated "ignored":
+    // prepare_signal() drops it once SIGNAL_GROUP_EXIT is set
+    // (kernel/signal.c). It must not bring the process back as alive; a
+    // live process we never saw that ignores a signal is learned from its
+    // next event or the next /proc audit.
+    if (const auto* sig = std::get_if<SignalEvent>(&event.body);
+        sig && sig->result == SignalResult::Ignored &&
+        locate(sig->target.pid, sig->target.start_ns) == entries_.end())
+        return;
     ProcessEntry* entry = observe(event.subject(), event.type() == EventType::Exit);
     if (!entry) return;
+    if (event.type() == EventType::Reparent || entry->info.pid == entry->info.sid)
+        reference(*entry);
 
     std::visit(
         [&](const auto& e) {
@@ -191,12 +210,30 @@ std::vector<const ProcessEntry*> ProcessTable::entries() const {
 }
 
 void ProcessTable::evict(std::uint64_t now_boot_ns) {
-    if (now_boot_ns < options_.exit_grace_ns) return;
-    std::uint64_t cutoff = now_boot_ns - options_.exit_grace_ns;
-    while (!exited_.empty() && exited_.begin()->first <= cutoff) {
-        erase(entries_.find(exited_.begin()->second));
-        ++counters_.evicted_grace;
+    evict_older(exited_, now_boot_ns, options_.exit_grace_ns, counters_.evicted_grace);
+    evict_older(quiet_exited_, now_boot_ns, options_.quiet_exit_grace_ns, counters_.evicted_quiet);
+}
+
+void ProcessTable::evict_older(ExitQueue& queue, std::uint64_t now_boot_ns, std::uint64_t grace_ns,
+                               std::uint64_t& counter) {
+    if (now_boot_ns < grace_ns) return;
+    std::uint64_t cutoff = now_boot_ns - grace_ns;
+    while (!queue.empty() && queue.begin()->first <= cutoff) {
+        erase(entries_.find(queue.begin()->second));
+        ++counter;
     }
+}
+
+void ProcessTable::reference(std::uint32_t pid, std::uint64_t start_ns) {
+    auto it = locate(pid, start_ns);
+    if (it != entries_.end()) reference(it->second);
+}
+
+void ProcessTable::reference(ProcessEntry& entry) {
+    if (entry.referenced) return;
+    entry.referenced = true;
+    // Named after its exit (an event read late): it waits the full grace.
+    if (!entry.alive && entry.quiet_exit) mark_exited(entry, entry.exit_ns);
 }
 
 ProcessTable::Entries::iterator ProcessTable::locate(std::uint32_t pid, std::uint64_t start_ns) {
@@ -250,22 +287,24 @@ void ProcessTable::upgrade_start(Entries::iterator it, std::uint64_t start_ns) {
     if (entry.info.start_ns == start_ns) return;
 
     Key old_key = it->first;
-    if (!entry.alive) exited_.erase({entry.exit_ns, old_key});
+    if (!entry.alive) queue_of(entry).erase({entry.exit_ns, old_key});
     // Re-keying the node keeps the entry at the same address.
     auto node = entries_.extract(it);
     node.key().second = start_ns;
     node.mapped().info.start_ns = start_ns;
     auto inserted = entries_.insert(std::move(node));
-    if (!entry.alive) exited_.insert({entry.exit_ns, inserted.position->first});
+    if (!entry.alive) queue_of(entry).insert({entry.exit_ns, inserted.position->first});
 }
 
 ProcessEntry* ProcessTable::insert(const ProcessInfo& info) {
     if (entries_.size() >= options_.max_entries) {
-        if (exited_.empty()) {
+        // The quiet exits first: nothing asks for them.
+        ExitQueue& queue = quiet_exited_.empty() ? exited_ : quiet_exited_;
+        if (queue.empty()) {
             ++counters_.refused_full;
             return nullptr;
         }
-        erase(entries_.find(exited_.begin()->second));
+        erase(entries_.find(queue.begin()->second));
         ++counters_.evicted_pressure;
     }
     auto [it, added] = entries_.try_emplace(Key{info.pid, info.start_ns});
@@ -275,14 +314,16 @@ ProcessEntry* ProcessTable::insert(const ProcessInfo& info) {
 
 void ProcessTable::mark_exited(ProcessEntry& entry, std::uint64_t exit_ns) {
     Key key{entry.info.pid, entry.info.start_ns};
-    if (!entry.alive) exited_.erase({entry.exit_ns, key});
+    if (!entry.alive) queue_of(entry).erase({entry.exit_ns, key});
     entry.alive = false;
     entry.exit_ns = exit_ns;
-    exited_.insert({exit_ns, key});
+    // Seeded: what came before us is unknown, so it may well be named.
+    entry.quiet_exit = !entry.referenced && !entry.seeded;
+    queue_of(entry).insert({exit_ns, key});
 }
 
 void ProcessTable::erase(Entries::iterator it) {
-    if (!it->second.alive) exited_.erase({it->second.exit_ns, it->first});
+    if (!it->second.alive) queue_of(it->second).erase({it->second.exit_ns, it->first});
     entries_.erase(it);
 }
 

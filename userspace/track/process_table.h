@@ -36,6 +36,13 @@ struct ProcessEntry {
     std::int32_t raw_status = 0;  // wait status; meaningless when exit_lost
     bool exit_lost = false;       // the exit event never came; inferred from pid reuse
 
+    // Something may ask for it after its exit: it forked a child (lineage,
+    // orphans' old parent), sent a signal (the killer), was reparented, or
+    // leads a session. An exited entry without this is quiet: its exit
+    // verdict is out and nothing names it again, so it goes sooner.
+    bool referenced = false;
+    bool quiet_exit = false;  // exited while quiet: in the quiet eviction queue
+
     bool seeded = false;           // first known from /proc
     bool start_from_proc = false;  // start_ns still has /proc's tick precision
     std::uint64_t start_tick_ns = 0;
@@ -45,6 +52,12 @@ class ProcessTable {
    public:
     struct Options {
         std::uint64_t exit_grace_ns = 60'000'000'000ULL;  // exited entries kept this long
+        // ... and quiet ones (ProcessEntry::referenced unset) this long: a
+        // spawn storm's exits would otherwise fill the table (about 860
+        // bytes each with the daemon's other state: 225 MB at the bound).
+        // Long enough for what still arrives about a process just gone
+        // (a signal to the zombie) to find it.
+        std::uint64_t quiet_exit_grace_ns = 1'000'000'000ULL;
         // Bound on memory (about 300 bytes per entry before argv). When full, the
         // oldest exited entry goes first; with no exited entry, the new process
         // is refused: a live process is never forgotten to make room.
@@ -82,11 +95,13 @@ class ProcessTable {
     // Every entry, by (pid, start).
     std::vector<const ProcessEntry*> entries() const;
 
-    // Removes exited entries whose exit is older than the grace period.
+    // Removes exited entries whose exit is older than their grace period.
     void evict(std::uint64_t now_boot_ns);
 
     std::size_t size() const { return entries_.size(); }
-    std::size_t alive_count() const { return entries_.size() - exited_.size(); }
+    std::size_t alive_count() const {
+        return entries_.size() - exited_.size() - quiet_exited_.size();
+    }
     const Counters& counters() const { return counters_; }
 
    private:
@@ -100,11 +115,20 @@ class ProcessTable {
     ProcessEntry* insert(const ProcessInfo& info);
     Entries::iterator alive_holder(std::uint32_t pid);
     void mark_exited(ProcessEntry& entry, std::uint64_t exit_ns);
+    void reference(std::uint32_t pid, std::uint64_t start_ns);
+    void reference(ProcessEntry& entry);
+    using ExitQueue = std::set<std::pair<std::uint64_t, Key>>;  // (exit_ns, key): eviction order
+    ExitQueue& queue_of(const ProcessEntry& entry) {
+        return entry.quiet_exit ? quiet_exited_ : exited_;
+    }
+    void evict_older(ExitQueue& queue, std::uint64_t now_boot_ns, std::uint64_t grace_ns,
+                     std::uint64_t& counter);
     void erase(Entries::iterator it);
 
     Options options_;
     Entries entries_;
-    std::set<std::pair<std::uint64_t, Key>> exited_;  // (exit_ns, key): eviction order
+    ExitQueue exited_;        // referenced exited entries
+    ExitQueue quiet_exited_;  // quiet ones
     Counters counters_;
 };
 
