@@ -422,6 +422,7 @@ TEST_F(MetricsStateTest, CpuSumsPrintShortest) {
 TEST_F(MetricsStateTest, KeptCountersAreExported) {
     counters.table.refused_full = 3;
     counters.table.evicted_pressure = 4;
+    counters.table.evicted_quiet = 6;
     counters.seed_scan.scans = 1;
     counters.seed_scan.vanished = 2;
     counters.programs.push_back({"handle_exit", 10, 2'500'000'000ULL});
@@ -433,6 +434,7 @@ TEST_F(MetricsStateTest, KeptCountersAreExported) {
     auto s = publish();
     EXPECT_EQ(value_of(*s, "hupwatch_process_table_refused_total"), 3);
     EXPECT_EQ(value_of(*s, "hupwatch_process_table_evictions_total", {{"reason", "pressure"}}), 4);
+    EXPECT_EQ(value_of(*s, "hupwatch_process_table_evictions_total", {{"reason", "quiet"}}), 6);
     EXPECT_EQ(value_of(*s, "hupwatch_proc_scans_total"), 2);
     EXPECT_EQ(value_of(*s, "hupwatch_proc_scan_skipped_total", {{"reason", "vanished"}}), 7);
     EXPECT_EQ(value_of(*s, "hupwatch_bpf_program_runs_total", {{"program", "handle_exit"}}), 10);

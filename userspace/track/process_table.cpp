@@ -77,21 +77,16 @@ void ProcessTable::seed(const std::vector<ProcSnapshot>& snapshots) {
 }
 
 void ProcessTable::apply(const Event& event) {
-    // Identities an event names besides its subject are precise sightings
-    // too, and names a verdict may ask for after they exit.
-    if (const auto* fork = std::get_if<ForkEvent>(&event.body)) {
+    // Identities an event names besides its subject (a fork's parent, a
+    // signal's sender, a reparent's parents) are precise sightings too, and
+    // names a verdict may ask for after they exit.
+    if (const auto* fork = std::get_if<ForkEvent>(&event.body))
         sighted(fork->child.ppid, fork->parent_start_ns);
-        reference(fork->child.ppid, fork->parent_start_ns);
-    }
-    if (const auto* sig = std::get_if<SignalEvent>(&event.body)) {
+    if (const auto* sig = std::get_if<SignalEvent>(&event.body))
         sighted(sig->sender_pid, sig->sender_start_ns);
-        reference(sig->sender_pid, sig->sender_start_ns);
-    }
     if (const auto* rep = std::get_if<ReparentEvent>(&event.body)) {
         sighted(rep->old_ppid, rep->old_parent_start_ns);
         sighted(rep->new_ppid, rep->new_parent_start_ns);
-        reference(rep->old_ppid, rep->old_parent_start_ns);
-        reference(rep->new_ppid, rep->new_parent_start_ns);
     }
 
     // A signal to a process that has exited (a zombie not yet reaped, its
@@ -224,11 +219,6 @@ void ProcessTable::evict_older(ExitQueue& queue, std::uint64_t now_boot_ns, std:
     }
 }
 
-void ProcessTable::reference(std::uint32_t pid, std::uint64_t start_ns) {
-    auto it = locate(pid, start_ns);
-    if (it != entries_.end()) reference(it->second);
-}
-
 void ProcessTable::reference(ProcessEntry& entry) {
     if (entry.referenced) return;
     entry.referenced = true;
@@ -276,7 +266,10 @@ ProcessEntry* ProcessTable::observe(const ProcessInfo& seen, bool exiting) {
 
 void ProcessTable::sighted(std::uint32_t pid, std::uint64_t start_ns) {
     auto it = locate(pid, start_ns);
-    if (it != entries_.end()) upgrade_start(it, start_ns);
+    if (it == entries_.end()) return;
+    ProcessEntry& entry = it->second;  // stays put when upgrade_start re-keys it
+    upgrade_start(it, start_ns);
+    reference(entry);
 }
 
 void ProcessTable::upgrade_start(Entries::iterator it, std::uint64_t start_ns) {

@@ -110,12 +110,12 @@ class ProcessTable {
 
     Entries::iterator locate(std::uint32_t pid, std::uint64_t start_ns);
     ProcessEntry* observe(const ProcessInfo& seen, bool exiting);
+    // An identity an event names: its start made precise, the entry referenced.
     void sighted(std::uint32_t pid, std::uint64_t start_ns);
     void upgrade_start(Entries::iterator it, std::uint64_t start_ns);
     ProcessEntry* insert(const ProcessInfo& info);
     Entries::iterator alive_holder(std::uint32_t pid);
     void mark_exited(ProcessEntry& entry, std::uint64_t exit_ns);
-    void reference(std::uint32_t pid, std::uint64_t start_ns);
     void reference(ProcessEntry& entry);
     using ExitQueue = std::set<std::pair<std::uint64_t, Key>>;  // (exit_ns, key): eviction order
     ExitQueue& queue_of(const ProcessEntry& entry) {
