@@ -23,6 +23,9 @@ namespace {
 // Wake the writer before the interval when this much is waiting, so a burst
 // never fills the queue while the writer sleeps.
 constexpr std::size_t kEarlyBatch = 8'192;
+// A batch this small after one of kEarlyBatch or more: the burst is over,
+// and what it grew is handed back (SqliteStore::release_burst_memory).
+constexpr std::size_t kQuietBatch = 1'024;
 // The run's last-seen time is refreshed at least this often when idle, so a
 // crash's gap starts close to the crash.
 constexpr auto kHeartbeat = std::chrono::seconds(5);
@@ -298,16 +301,44 @@ void SqliteStore::writer_loop() {
         }
         prune(batch.prune_fully);
 
+        const std::size_t size = batch.items.size();
+        const bool burst_over = in_burst_ && size < kQuietBatch && !batch.stopping;
+        if (size >= kEarlyBatch) in_burst_ = true;
         batch.items.clear();
         batch.encoded.clear();
+        if (burst_over) {
+            in_burst_ = false;
+            release_burst_memory();
+        }
         std::unique_lock lock(mutex_);
-        if (batch.items.capacity() > spare_items_.capacity()) spare_items_.swap(batch.items);
-        if (batch.encoded.capacity() > spare_encoded_.capacity())
-            spare_encoded_.swap(batch.encoded);
+        if (burst_over) {
+            // Sized for the burst: dropped, and the queue's vector too.
+            spare_items_ = {};
+            spare_encoded_ = {};
+            if (queue_.capacity() > 2 * kQuietBatch) {
+                std::vector<Item> fresh;
+                fresh.reserve(std::max(queue_.size(), kQuietBatch));
+                std::move(queue_.begin(), queue_.end(), std::back_inserter(fresh));
+                queue_.swap(fresh);
+            }
+        } else {
+            if (batch.items.capacity() > spare_items_.capacity()) spare_items_.swap(batch.items);
+            if (batch.encoded.capacity() > spare_encoded_.capacity())
+                spare_encoded_.swap(batch.encoded);
+        }
         flush_done_ = std::max(flush_done_, batch.generation);
         committed_.notify_all();
         if (batch.stopping) break;
     }
+}
+
+// A spawn storm fills SQLite's page cache (cache_size, up to 64 MiB) and
+// the batches' vectors; without this the daemon would hold both for the
+// rest of its life (bench/README.md, "Memory during a storm"). The next
+// burst fills them again: a few page reads and allocations, once per burst.
+void SqliteStore::release_burst_memory() {
+    sqlite3_db_release_memory(db_);
+    ++burst_releases_;
 }
 
 void SqliteStore::write_batch(const Batch& batch) {

@@ -78,6 +78,8 @@ class SqliteStore : public EventSink {
     std::uint64_t write_error_gaps() const { return write_error_gaps_.load(); }
     std::uint64_t rows_written() const { return rows_written_.load(); }
     std::uint64_t rows_pruned() const { return rows_pruned_.load(); }
+    // Bursts whose memory was handed back once they were over.
+    std::uint64_t burst_releases() const { return burst_releases_.load(); }
 
    private:
     struct Seed {
@@ -117,6 +119,7 @@ class SqliteStore : public EventSink {
     bool write_item(const Item& item, const Encoded& encoded);
     void lose_batch(const char* what, std::size_t rows);
     void prune(bool fully);
+    void release_burst_memory();
     bool exec(const char* sql);
     void count_error(const char* what);
     void stop_writer();
@@ -130,6 +133,7 @@ class SqliteStore : public EventSink {
     std::int64_t run_id_ = 0;
     // Writer thread only.
     std::int64_t last_commit_wall_ns_ = 0;
+    bool in_burst_ = false;  // a batch of kEarlyBatch or more since the last release
     std::optional<Outage> outage_;
 
     std::mutex mutex_;
@@ -158,6 +162,7 @@ class SqliteStore : public EventSink {
     std::atomic<std::uint64_t> write_errors_{0};
     std::atomic<std::uint64_t> rows_written_{0};
     std::atomic<std::uint64_t> rows_pruned_{0};
+    std::atomic<std::uint64_t> burst_releases_{0};
     std::atomic<std::uint64_t> rows_lost_{0};
     std::atomic<std::uint64_t> write_error_gaps_{0};
     std::chrono::steady_clock::time_point last_drop_log_{};

@@ -114,6 +114,33 @@ TEST(SqliteStoreTest, CommitsWithinTheIntervalWithoutAFlush) {
     store->close();
 }
 
+TEST(SqliteStoreTest, HandsBackABurstsMemoryOnceTheBurstIsOver) {
+    auto path = temp_db("burst.db");
+    std::string error;
+    auto options = options_for(path);
+    options.commit_interval = std::chrono::hours(1);  // batches only by size and flush
+    auto store = SqliteStore::open(options, error, BootClock(kOffset));
+    ASSERT_TRUE(store) << error;
+    std::uint32_t pid = 10'000;
+    auto feed = [&](int n) {
+        for (int i = 0; i < n; ++i) store->on_event(fork_of(proc(pid++, 400, 1, 1, "w"), 1));
+        store->flush();
+    };
+    feed(100);
+    EXPECT_EQ(store->burst_releases(), 0u) << "no burst yet";
+    feed(8'192);  // a storm's batch
+    feed(10);     // a quiet host's
+    EXPECT_EQ(store->burst_releases(), 1u);
+    feed(10);
+    EXPECT_EQ(store->burst_releases(), 1u) << "once per burst";
+    feed(8'192);
+    feed(10);
+    EXPECT_EQ(store->burst_releases(), 2u);
+    EXPECT_EQ(store->rows_written(), 100u + 8'192 + 10 + 10 + 8'192 + 10);
+    store->close();
+    EXPECT_EQ(scalar(path, "SELECT count(*) FROM events"), 100 + 8'192 + 10 + 10 + 8'192 + 10);
+}
+
 TEST(SqliteStoreTest, DropsAndCountsWhenTheQueueIsFull) {
     auto path = temp_db("full.db");
     std::string error;
