@@ -3,7 +3,8 @@
 processes and short pty sessions (issue 10).
 
 Phases, each followed by a settle (the table forgets exited processes 60 s
-after their exit, the correlator forgets sessions 15 s after their end):
+after their exit, 1 s for quiet ones; the correlator forgets sessions 15 s
+after their end):
   1. warm-up: a spawn storm for SETTLE_S seconds (longer than the table's
      exit grace, so its steady size is reached), then pty sessions for as
      long (the same, at the sessions' rate: a warm-up of 1,000 sessions left
@@ -18,11 +19,16 @@ Targets: RssAnon grows <= 512 kB after the warm-up; tracked processes back
 to their baseline; 0 events lost.
 
 Usage (root): bench/soak.py BUILD_DIR [PROCESSES=1000000] [SESSIONS=100000]
+Env: SOAK_WORKERS (parallel session makers), SOAK_DB=1 (run with the event
+store in a scratch directory, as `hupwatch run` runs by default, instead of
+--no-db).
 """
 import concurrent.futures
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
@@ -75,8 +81,14 @@ def main():
     storm = os.path.join(build, "bench", "spawn_storm")
     port = free_port()
     log = f"/tmp/hupwatch-soak-{os.getpid()}.log"
+    store_dir = None
+    if os.environ.get("SOAK_DB") == "1":
+        store_dir = tempfile.mkdtemp(prefix="hupwatch-soak-db.")
+        store_args = ["--db", os.path.join(store_dir, "events.db")]
+    else:
+        store_args = ["--no-db"]
     daemon = Daemon(os.path.join(build, "hupwatch"), log,
-                    [f"--web.listen-address=127.0.0.1:{port}", "--no-db"])
+                    [f"--web.listen-address=127.0.0.1:{port}"] + store_args)
     rows = []
     try:
         daemon.wait_running()
@@ -108,6 +120,8 @@ def main():
         daemon.stop()
     finally:
         daemon.kill()
+        if store_dir:
+            shutil.rmtree(store_dir, ignore_errors=True)
 
     print("| after | made | seconds | RssAnon kB | heap allocated kB | tracked processes | sessions | events lost |")
     print("|---|---|---|---|---|---|---|---|")

@@ -23,9 +23,6 @@ namespace {
 // Wake the writer before the interval when this much is waiting, so a burst
 // never fills the queue while the writer sleeps.
 constexpr std::size_t kEarlyBatch = 8'192;
-// A batch this small after one of kEarlyBatch or more: the burst is over,
-// and what it grew is handed back (SqliteStore::release_burst_memory).
-constexpr std::size_t kQuietBatch = 1'024;
 // The run's last-seen time is refreshed at least this often when idle, so a
 // crash's gap starts close to the crash.
 constexpr auto kHeartbeat = std::chrono::seconds(5);
@@ -59,7 +56,7 @@ std::string outage_reason(int code, const char* message) {
 }  // namespace
 
 SqliteStore::SqliteStore(const StoreOptions& options, const BootClock& clock)
-    : options_(options), clock_(clock) {}
+    : options_(options), clock_(clock), bursts_(options.burst_release) {}
 
 std::unique_ptr<SqliteStore> SqliteStore::open(const StoreOptions& options, std::string& error,
                                                const BootClock& clock) {
@@ -301,23 +298,20 @@ void SqliteStore::writer_loop() {
         }
         prune(batch.prune_fully);
 
-        const std::size_t size = batch.items.size();
-        const bool burst_over = in_burst_ && size < kQuietBatch && !batch.stopping;
-        if (size >= kEarlyBatch) in_burst_ = true;
+        const bool burst_over =
+            bursts_.on_batch(batch.items.size(), std::chrono::steady_clock::now()) &&
+            !batch.stopping;
         batch.items.clear();
         batch.encoded.clear();
-        if (burst_over) {
-            in_burst_ = false;
-            release_burst_memory();
-        }
+        if (burst_over) release_burst_memory();
         std::unique_lock lock(mutex_);
         if (burst_over) {
             // Sized for the burst: dropped, and the queue's vector too.
             spare_items_ = {};
             spare_encoded_ = {};
-            if (queue_.capacity() > 2 * kQuietBatch) {
+            if (queue_.capacity() > 2 * kEarlyBatch / 8) {
                 std::vector<Item> fresh;
-                fresh.reserve(std::max(queue_.size(), kQuietBatch));
+                fresh.reserve(queue_.size());
                 std::move(queue_.begin(), queue_.end(), std::back_inserter(fresh));
                 queue_.swap(fresh);
             }
@@ -332,10 +326,8 @@ void SqliteStore::writer_loop() {
     }
 }
 
-// A spawn storm fills SQLite's page cache (cache_size, up to 64 MiB) and
-// the batches' vectors; without this the daemon would hold both for the
-// rest of its life (bench/README.md, "Memory during a storm"). The next
-// burst fills them again: a few page reads and allocations, once per burst.
+// What a burst grew (BurstRelease says when it is over). The next burst
+// fills it again: a few page reads and allocations, once per burst.
 void SqliteStore::release_burst_memory() {
     sqlite3_db_release_memory(db_);
     ++burst_releases_;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "boot_clock.h"
+#include "burst_release.h"
 #include "event_sink.h"
 #include "proc_text.h"
 #include "store_pruner.h"
@@ -39,8 +40,9 @@ struct StoreOptions {
     std::uint64_t max_size = 1ULL << 30;
     std::size_t queue_capacity = 65'536;  // items waiting for the writer
     std::chrono::milliseconds commit_interval{250};
-    std::size_t prune_batch = 5'000;  // rows per table per pruning step
-    std::string version;              // hupwatch's, recorded in runs
+    std::size_t prune_batch = 5'000;      // rows per table per pruning step
+    std::string version;                  // hupwatch's, recorded in runs
+    BurstRelease::Options burst_release;  // when a burst's memory goes back
 };
 
 class SqliteStore : public EventSink {
@@ -133,7 +135,7 @@ class SqliteStore : public EventSink {
     std::int64_t run_id_ = 0;
     // Writer thread only.
     std::int64_t last_commit_wall_ns_ = 0;
-    bool in_burst_ = false;  // a batch of kEarlyBatch or more since the last release
+    BurstRelease bursts_;
     std::optional<Outage> outage_;
 
     std::mutex mutex_;
