@@ -145,6 +145,16 @@ class ContainerProbe : public HostProbe {
     }
 };
 
+// The job dies of `sig` at 10 s: its one verdict, killed, names `user`.
+void expect_killed_as(test::Story& s, const ProcessInfo& job, int sig, const std::string& user) {
+    s.at(10 * test::kSec);
+    s.exit_signal(job, sig);
+    auto v = s.verdicts_for(job.pid);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Killed);
+    EXPECT_EQ(v[0].user, user);
+}
+
 TEST(ContainerUserNames, ADeadJobIsNamedAsItsLivingAncestorSeesIt) {
     using namespace test;
     ContainerProbe probe;
@@ -152,12 +162,7 @@ TEST(ContainerUserNames, ADeadJobIsNamedAsItsLivingAncestorSeesIt) {
     Story s({}, &probe);
     Login login(s);
     auto job = login.job(910, 5 * kSec, "sleep");
-    s.at(10 * kSec);
-    s.exit_signal(job, SIGSEGV);
-    auto v = s.verdicts_for(910);
-    ASSERT_EQ(v.size(), 1u);
-    EXPECT_EQ(v[0].kind, VerdictKind::Killed);
-    EXPECT_EQ(v[0].user, "container1000");
+    expect_killed_as(s, job, SIGSEGV, "container1000");
 }
 
 // Cgroup paths are read, and roots learned, only while `alive` lives.
@@ -194,12 +199,7 @@ TEST(ContainerUserNames, ADeadJobWithNoLivingAncestorIsNamedByItsCgroupsRoot) {
     s.exec(job, {"sleep", "400"});
     probe.alive = 0;
     EXPECT_EQ(probe.learned.count(7007), 1u);
-    s.at(10 * kSec);
-    s.exit_signal(job, SIGTERM);
-    auto v = s.verdicts_for(910);
-    ASSERT_EQ(v.size(), 1u);
-    EXPECT_EQ(v[0].kind, VerdictKind::Killed);
-    EXPECT_EQ(v[0].user, "container1000");
+    expect_killed_as(s, job, SIGTERM, "container1000");
 }
 
 TEST(ContainerUserNames, WithNoLivingAncestorTheHostNamesIt) {
@@ -208,11 +208,7 @@ TEST(ContainerUserNames, WithNoLivingAncestorTheHostNamesIt) {
     Story s({}, &probe);
     Login login(s);
     auto job = login.job(910, 5 * kSec, "sleep");
-    s.at(10 * kSec);
-    s.exit_signal(job, SIGSEGV);
-    auto v = s.verdicts_for(910);
-    ASSERT_EQ(v.size(), 1u);
-    EXPECT_EQ(v[0].user, "host1000");
+    expect_killed_as(s, job, SIGSEGV, "host1000");
 }
 
 }  // namespace
