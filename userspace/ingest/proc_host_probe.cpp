@@ -13,9 +13,6 @@
 namespace hupwatch {
 namespace {
 
-// Cgroups whose root is remembered (KillAttributor keeps as many paths).
-constexpr std::size_t kCgroupRootsKept = 4096;
-
 std::optional<std::string> read_link(const std::string& path) {
     std::vector<char> buf(4096);
     ssize_t n = readlink(path.c_str(), buf.data(), buf.size());
@@ -117,22 +114,17 @@ std::optional<std::string> ProcHostProbe::user_name_seen_by(std::uint32_t uid, s
 }
 
 void ProcHostProbe::learn_root_of_cgroup(std::uint64_t cgroup_id, std::uint32_t pid) {
-    if (cgroup_id == 0 || cgroup_roots_.contains(cgroup_id)) return;
+    if (cgroup_id == 0 || cgroup_roots_.find(cgroup_id)) return;
     auto mnt_ns = passwds_.foreign_root(pid);
     if (!mnt_ns) return;  // the host's root: the host's database names it
-    if (cgroup_roots_.size() >= kCgroupRootsKept) {
-        cgroup_roots_.erase(cgroup_root_order_.front());
-        cgroup_root_order_.pop_front();
-    }
-    cgroup_roots_.emplace(cgroup_id, std::move(*mnt_ns));
-    cgroup_root_order_.push_back(cgroup_id);
+    cgroup_roots_.obtain(cgroup_id) = std::move(*mnt_ns);
 }
 
 std::optional<std::string> ProcHostProbe::user_name_in_cgroup(std::uint32_t uid,
                                                               std::uint64_t cgroup_id) {
-    auto it = cgroup_roots_.find(cgroup_id);
-    if (it == cgroup_roots_.end()) return std::nullopt;
-    return passwds_.name_in_root(it->second, uid);
+    const std::string* mnt_ns = cgroup_roots_.find(cgroup_id);
+    if (!mnt_ns) return std::nullopt;
+    return passwds_.name_in_root(*mnt_ns, uid);
 }
 
 }  // namespace hupwatch

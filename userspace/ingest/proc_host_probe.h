@@ -2,10 +2,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <map>
 #include <string>
 
+#include "bounded_cache.h"
 #include "cgroup_id_resolver.h"
 #include "host_probe.h"
 #include "hung_up_terminal_scan.h"
@@ -46,9 +45,8 @@ class ProcHostProbe : public HostProbe {
     CgroupIdResolver cgroups_;
     RootPasswd passwds_;
     // Cgroups whose first living member seen had a container's root: its
-    // mount namespace, by cgroup id (the oldest forgotten first).
-    std::map<std::uint64_t, std::string> cgroup_roots_;
-    std::deque<std::uint64_t> cgroup_root_order_;
+    // mount namespace, by cgroup id (as many as KillAttributor keeps paths).
+    BoundedCache<std::uint64_t, std::string> cgroup_roots_{4096};
 };
 
 }  // namespace hupwatch

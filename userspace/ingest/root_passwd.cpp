@@ -74,19 +74,8 @@ const RootPasswd::Root* RootPasswd::root_of(const std::string& pid_dir, const st
     if (stat((pid_dir + "/root/etc/passwd").c_str(), &st) != 0) return nullptr;
     const std::int64_t mtime_ns =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    auto it = roots_.find(mnt_ns);
-    if (it != roots_.end() && it->second.ino == st.st_ino && it->second.size == st.st_size &&
-        it->second.mtime_ns == mtime_ns)
-        return &it->second;
-    if (it == roots_.end()) {
-        if (roots_.size() >= max_roots_) {
-            roots_.erase(order_.front());
-            order_.pop_front();
-        }
-        it = roots_.emplace(mnt_ns, Root{}).first;
-        order_.push_back(mnt_ns);
-    }
-    Root& root = it->second;
+    Root& root = roots_.obtain(mnt_ns);
+    if (root.ino == st.st_ino && root.size == st.st_size && root.mtime_ns == mtime_ns) return &root;
     root.ino = st.st_ino;
     root.size = st.st_size;
     root.mtime_ns = mtime_ns;
@@ -129,9 +118,9 @@ std::optional<std::string> RootPasswd::name_in(std::uint32_t pid, std::uint32_t 
 
 std::optional<std::string> RootPasswd::name_in_root(const std::string& mnt_ns,
                                                     std::uint32_t uid) const {
-    auto it = roots_.find(mnt_ns);
-    if (it == roots_.end()) return std::nullopt;
-    return name_from(it->second, uid);
+    const Root* root = roots_.find(mnt_ns);
+    if (!root) return std::nullopt;
+    return name_from(*root, uid);
 }
 
 }  // namespace hupwatch

@@ -8,11 +8,12 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "bounded_cache.h"
 
 namespace hupwatch {
 
@@ -29,7 +30,7 @@ class RootPasswd {
     // At most `max_roots` mount namespaces are remembered (the oldest read
     // goes first: a re-read, nothing lost).
     explicit RootPasswd(std::string proc_root = "/proc", std::size_t max_roots = 32)
-        : proc_root_(std::move(proc_root)), max_roots_(max_roots) {}
+        : proc_root_(std::move(proc_root)), roots_(max_roots) {}
 
     // The name of host uid `uid` in the passwd file of pid's root, when pid
     // is in another mount namespace than ours with another root; nullopt
@@ -62,9 +63,7 @@ class RootPasswd {
     static std::string name_from(const Root& root, std::uint32_t uid);
 
     std::string proc_root_;
-    std::size_t max_roots_;
-    std::map<std::string, Root> roots_;  // by mount namespace ("mnt:[N]")
-    std::deque<std::string> order_;
+    BoundedCache<std::string, Root> roots_;  // by mount namespace ("mnt:[N]")
 };
 
 }  // namespace hupwatch

@@ -11,8 +11,6 @@ namespace hupwatch {
 namespace {
 
 constexpr std::size_t kSignalsKept = 4;
-// Cgroup paths remembered by id (a host has a few hundred units at most).
-constexpr std::size_t kCgroupsKept = 4096;
 // Unreadable sightings of one cgroup before it is given up on.
 constexpr unsigned kCgroupMisses = 8;
 constexpr std::size_t kMaxAncestors = 32;
@@ -64,30 +62,22 @@ std::string KillAttributor::user_name(std::uint32_t uid) const {
 
 void KillAttributor::learn_cgroup(const ProcessInfo& info, std::uint32_t read_pid) {
     if (!probe_ || info.cgroup_id == 0) return;
-    auto it = cgroups_.find(info.cgroup_id);
-    if (it == cgroups_.end()) {
-        if (cgroups_.size() >= kCgroupsKept) {
-            cgroups_.erase(cgroup_order_.front());
-            cgroup_order_.pop_front();
-        }
-        it = cgroups_.emplace(info.cgroup_id, CgroupSeen{}).first;
-        cgroup_order_.push_back(info.cgroup_id);
-    }
+    CgroupSeen& seen = cgroups_.obtain(info.cgroup_id);
     // A process gone before its event is read tells nothing: the next ones
     // of the same cgroup are asked, a few times, so a short-lived first
     // sighting does not hide a unit and a storm of them costs no more.
-    if (!it->second.path.empty() || it->second.misses >= kCgroupMisses) return;
+    if (!seen.path.empty() || seen.misses >= kCgroupMisses) return;
     if (auto path = probe_->cgroup_path(read_pid)) {
-        it->second.path = std::move(*path);
+        seen.path = std::move(*path);
         probe_->learn_root_of_cgroup(info.cgroup_id, read_pid);
     } else
-        ++it->second.misses;
+        ++seen.misses;
 }
 
 std::optional<std::string> KillAttributor::known_cgroup(std::uint64_t cgroup_id) const {
-    auto it = cgroups_.find(cgroup_id);
-    if (it == cgroups_.end() || it->second.path.empty()) return std::nullopt;
-    return it->second.path;
+    const CgroupSeen* seen = cgroups_.find(cgroup_id);
+    if (!seen || seen->path.empty()) return std::nullopt;
+    return seen->path;
 }
 
 void KillAttributor::observe(const Event& event) {

@@ -7,13 +7,13 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bounded_cache.h"
 #include "events.h"
 #include "findings.h"
 #include "host_probe.h"
@@ -90,8 +90,9 @@ class KillAttributor {
 
     HostProbe* probe_;
     std::map<Key, VictimNotes> notes_;
-    std::map<std::uint64_t, CgroupSeen> cgroups_;
-    std::deque<std::uint64_t> cgroup_order_;  // oldest first, for the bound
+    // Cgroup paths remembered by id (a host has a few hundred units at most).
+    static constexpr std::size_t kCgroupsKept = 4096;
+    BoundedCache<std::uint64_t, CgroupSeen> cgroups_{kCgroupsKept};
     std::array<std::uint64_t, kKillCauseCount> non_job_kills_{};
 };
 
