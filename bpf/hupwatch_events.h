@@ -47,7 +47,8 @@ enum hw_event_type {
     HW_EV_SESSION = 6,
     HW_EV_OUTPUT_LOST = 7,
     HW_EV_OOM_VICTIM = 8,
-    HW_EV_TYPE_MAX = 9,
+    HW_EV_CGROUP_MKDIR = 9,
+    HW_EV_TYPE_MAX = 10,
 };
 
 /* Indexes of the per-CPU stats map. 0..HW_EV_TYPE_MAX-1 are ring-buffer
@@ -222,6 +223,21 @@ struct hw_oom_victim_event {
     __u32 _pad0;
     /* Path in the memory controller's hierarchy ("/" for its root). */
     char memcg_path[2 * HW_CGROUP_PATH_MAX];
+};
+
+/* A directory was made in the unified (v2) cgroup hierarchy
+ * (cgroup:cgroup_mkdir): a systemd unit, a login session's scope, a
+ * container. Its path is what names a unit when the cgroup is gone before
+ * its processes' events are read (a scope stopped within the reader's
+ * 100 ms drain). */
+struct hw_cgroup_mkdir_event {
+    struct hw_header hdr;
+    struct hw_process proc; /* the process that made it */
+    __u64 cgroup_id;        /* the new cgroup's kernfs id, as hw_process.cgroup_id */
+    __u32 path_len;         /* bytes in path, without NUL */
+    __u32 path_truncated;   /* 1: the path was longer than the array */
+    /* Below the hierarchy's root, as the kernel's cgroup_path() writes it. */
+    char path[2 * HW_CGROUP_PATH_MAX];
 };
 
 /* What makes an fd of hw_hung_up_fd dead. */

@@ -125,6 +125,12 @@ void put_body(JsonLineWriter& w, const OomVictimEvent& e) {
     w.key("trigger_start_ns"), w.unsigned_number(e.trigger_start_ns);
 }
 
+void put_body(JsonLineWriter& w, const CgroupMkdirEvent& e) {
+    w.key("new_cgroup_id"), w.unsigned_number(e.cgroup_id);
+    w.key("new_cgroup_path"), w.string(e.path);
+    w.key("new_cgroup_path_truncated"), w.boolean(e.path_truncated);
+}
+
 }  // namespace
 
 std::string_view output_event_name(const Event& event) {

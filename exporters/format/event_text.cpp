@@ -150,6 +150,11 @@ std::string details(const OomVictimEvent& e) {
                        e.trigger_pid);
 }
 
+std::string details(const CgroupMkdirEvent& e) {
+    return fmt::format("made cgroup {}{} (id {})", escape_for_terminal(e.path),
+                       e.path_truncated ? "..." : "", e.cgroup_id);
+}
+
 }  // namespace
 
 std::string escape_for_terminal(std::string_view text, bool quoted) {

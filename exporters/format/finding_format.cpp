@@ -251,8 +251,12 @@ std::string kill_sentence(const Verdict& v) {
             return fmt::format("killed by {} from systemd stopping login session scope {}", sig,
                                k.unit.value_or("?"));
         case KillCause::ServiceManager:
-            return fmt::format("killed by {} from systemd stopping unit {}", sig,
-                               k.unit.value_or("?"));
+            if (!k.unit)
+                return fmt::format(
+                    "killed by {} from systemd stopping its unit, unnamed: its "
+                    "cgroup was gone before it was read",
+                    sig);
+            return fmt::format("killed by {} from systemd stopping unit {}", sig, *k.unit);
         case KillCause::OomUserspace:
             return fmt::format("killed by {} from the userspace OOM killer {}", sig,
                                k.killer ? killer_phrase(*k.killer) : "?");

@@ -96,6 +96,9 @@ std::optional<EventBody> read_event_body(std::string_view name, FieldReader& r) 
                               r.u64("memcg_id"),
                               r.str("memcg_path"),
                               r.boolean("memcg_path_truncated")};
+    if (name == "cgroup_mkdir")
+        return CgroupMkdirEvent{p, r.u64("new_cgroup_id"), r.str("new_cgroup_path"),
+                                r.boolean("new_cgroup_path_truncated")};
     return std::nullopt;
 }
 

@@ -90,6 +90,10 @@ struct EventSentence {
         return fmt::format("the kernel's OOM killer chose {} (memory cgroup {}{})", subject,
                            escape_for_terminal(e.memcg_path), e.memcg_path_truncated ? "..." : "");
     }
+    std::string operator()(const CgroupMkdirEvent& e) const {
+        return fmt::format("{} made cgroup {}{}", subject, escape_for_terminal(e.path),
+                           e.path_truncated ? "..." : "");
+    }
 };
 
 std::string verdict_sentence(const Verdict& v, const std::string& subject) {

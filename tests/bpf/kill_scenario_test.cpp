@@ -208,6 +208,36 @@ TEST_F(KillScenario, ACgroupKillNamesTheWriter) {
     EXPECT_EQ(v->kill->killer->process.pid, static_cast<std::uint32_t>(getpid()));
 }
 
+// A unit stopped before the daemon read anything of it: its job was forked,
+// exec'd and killed, and its cgroup removed, within one drain. Neither /proc
+// nor the cgroup id can name the unit then; its cgroup_mkdir does.
+TEST_F(KillScenario, AScopeGoneBeforeItsEventsWereReadIsNamed) {
+    HUPWATCH_START_MONITOR(monitor);
+    const std::string unit = "hwunit" + tag + ".scope";
+    auto cgroup = std::make_unique<ScratchCgroup>("/sys/fs/cgroup/unified/" + unit);
+    if (!cgroup->ok() || !fs::exists(cgroup->path() + "/cgroup.kill")) {
+        HUPWATCH_SKIP_OR_FAIL_UNDER_CI("no cgroup v2 with cgroup.kill at /sys/fs/cgroup/unified");
+    }
+    PtySession shell;
+    ASSERT_TRUE(shell.ok());
+    std::optional<pid_t> sleeper;
+    {
+        auto held = monitor->hold_reader();
+        auto job = shell.start_job("sh -c 'echo $$ > " + cgroup->path() +
+                                   "/cgroup.procs && exec sleep 2004" + tag + "'");
+        ASSERT_TRUE(job);
+        sleeper = find_process("sleep 2004" + tag);
+        ASSERT_TRUE(sleeper);
+        ASSERT_TRUE(write_file(cgroup->path() + "/cgroup.kill", "1"));
+        cgroup.reset();  // rmdir, polling until its last process is gone
+        ASSERT_FALSE(fs::exists("/sys/fs/cgroup/unified/" + unit));
+    }
+    auto v = killed_verdict(*monitor, *sleeper);
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->kill->cause, KillCause::CgroupKill);
+    EXPECT_EQ(v->kill->unit, unit);
+}
+
 TEST_F(KillScenario, TheOomKillerInAMemoryCgroupIsNamed) {
     HUPWATCH_START_MONITOR(monitor);
     ScratchCgroup cgroup("/sys/fs/cgroup/memory/hwoom" + tag);

@@ -54,6 +54,10 @@ class MonitorCapture : public EventSink {
     // Waits until an exit event of pid reached the sink.
     bool wait_exit(std::uint32_t pid, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     MonitorCounters counters();
+    // Holds the reader while the lock lives: events wait in the ring, as
+    // they do between two of the daemon's drains (100 ms), so a test can
+    // make something happen and vanish before it is read.
+    std::unique_lock<std::mutex> hold_reader() { return std::unique_lock(poll_mutex_); }
     // LiveMonitor::proc_connector_unused(): why setsid moments are not read.
     std::string proc_connector_unused();
 

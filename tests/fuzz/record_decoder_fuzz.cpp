@@ -73,6 +73,11 @@ void make_seeds(const std::string& dir) {
     std::memcpy(oom->memcg_path, "/hwtest", 8);
     oom->memcg_path_len = 7;
     write_seed(dir, "oom_victim", *oom, HW_EV_OOM_VICTIM);
+    auto mkdir = std::make_unique<hw_cgroup_mkdir_event>();
+    mkdir->proc = sample_process();
+    std::memcpy(mkdir->path, "/hwtest.scope", 14);
+    mkdir->path_len = 13;
+    write_seed(dir, "cgroup_mkdir", *mkdir, HW_EV_CGROUP_MKDIR);
     std::exit(0);
 }
 

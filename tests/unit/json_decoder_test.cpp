@@ -117,7 +117,7 @@ class Generator {
     Event event() {
         Event e;
         e.ktime_ns = time();
-        switch (below(8)) {
+        switch (below(10)) {
             case 0:
                 e.body = ForkEvent{process(), u64()};
                 break;
@@ -151,6 +151,12 @@ class Generator {
                 break;
             case 6:
                 e.body = SessionEvent{process(), SessionCall::Setpgid, syscall_ret(), u32(), u32()};
+                break;
+            case 7:
+                e.body = OomVictimEvent{process(), u32(), u64(), u64(), text(), coin()};
+                break;
+            case 8:
+                e.body = CgroupMkdirEvent{process(), u64(), text(), coin()};
                 break;
             default:
                 e.body = OutputLostEvent{process(), u64(), u32()};

@@ -142,6 +142,16 @@ EventBody decode_body(const hw_oom_victim_event& r) {
     return e;
 }
 
+EventBody decode_body(const hw_cgroup_mkdir_event& r) {
+    CgroupMkdirEvent e;
+    e.proc = to_process(r.proc);
+    e.cgroup_id = r.cgroup_id;
+    e.path =
+        std::string(r.path, strnlen(r.path, std::min<std::size_t>(r.path_len, sizeof(r.path))));
+    e.path_truncated = r.path_truncated != 0;
+    return e;
+}
+
 template <typename Raw>
 DecodeResult decode_as(std::span<const std::byte> record) {
     std::string error;
@@ -188,6 +198,8 @@ DecodeResult decode_record(std::span<const std::byte> record) {
             return decode_as<hw_output_lost_event>(record);
         case HW_EV_OOM_VICTIM:
             return decode_as<hw_oom_victim_event>(record);
+        case HW_EV_CGROUP_MKDIR:
+            return decode_as<hw_cgroup_mkdir_event>(record);
         default:
             return DecodeError{fmt::format("unknown record type {}", hdr.type)};
     }

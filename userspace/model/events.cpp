@@ -14,6 +14,7 @@ constexpr NameTable<EventType, kEventTypeCount> kEventTypes{{
     {EventType::Session, "session"},
     {EventType::OutputLost, "output_lost"},
     {EventType::OomVictim, "oom_victim"},
+    {EventType::CgroupMkdir, "cgroup_mkdir"},
 }};
 constexpr NameTable<SignalResult, 6> kSignalResults{{
     {SignalResult::Delivered, "delivered"},

@@ -11,8 +11,18 @@
 
 namespace hupwatch {
 
-enum class EventType { Fork, Exec, Exit, Signal, Reparent, Session, OutputLost, OomVictim };
-inline constexpr std::size_t kEventTypeCount = 8;
+enum class EventType {
+    Fork,
+    Exec,
+    Exit,
+    Signal,
+    Reparent,
+    Session,
+    OutputLost,
+    OomVictim,
+    CgroupMkdir
+};
+inline constexpr std::size_t kEventTypeCount = 9;
 
 enum class SignalOrigin { User, Kernel };
 enum class SignalResult { Delivered, Ignored, AlreadyPending, Overflow, LostInfo, Unknown };
@@ -145,8 +155,19 @@ struct OomVictimEvent {
     bool operator==(const OomVictimEvent&) const = default;
 };
 
+// A cgroup was made in the unified hierarchy (cgroup:cgroup_mkdir). Its path
+// names its unit after it is gone.
+struct CgroupMkdirEvent {
+    ProcessInfo proc;             // the process that made it
+    std::uint64_t cgroup_id = 0;  // the new cgroup's id, as ProcessInfo::cgroup_id
+    std::string path;             // below the hierarchy's root: "/system.slice/x.scope"
+    bool path_truncated = false;
+
+    bool operator==(const CgroupMkdirEvent&) const = default;
+};
+
 using EventBody = std::variant<ForkEvent, ExecEvent, ExitEvent, SignalEvent, ReparentEvent,
-                               SessionEvent, OutputLostEvent, OomVictimEvent>;
+                               SessionEvent, OutputLostEvent, OomVictimEvent, CgroupMkdirEvent>;
 
 struct Event {
     std::uint64_t ktime_ns = 0;  // CLOCK_BOOTTIME

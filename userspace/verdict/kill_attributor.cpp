@@ -85,7 +85,13 @@ void KillAttributor::observe(const Event& event) {
     // still runs when the event is read (a vfork storm's children do not).
     if (const auto* fork = std::get_if<ForkEvent>(&event.body))
         learn_cgroup(fork->child, fork->child.ppid);
-    else if (event.type() == EventType::Exec)
+    else if (const auto* mkdir = std::get_if<CgroupMkdirEvent>(&event.body)) {
+        // Named at its making: a scope stopped before any of its processes'
+        // events are read is gone from the cgroup filesystem by then.
+        if (mkdir->cgroup_id != 0 && !mkdir->path_truncated)
+            cgroups_.obtain(mkdir->cgroup_id).path = mkdir->path;
+        return;
+    } else if (event.type() == EventType::Exec)
         learn_cgroup(event.subject(), event.subject().pid);
     if (const auto* s = std::get_if<SignalEvent>(&event.body)) {
         if (s->sig == SIGCONT) return;  // never kills
@@ -239,6 +245,8 @@ void KillAttributor::classify(KillAttribution& a, const ProcessInfo& victim,
         // TimeoutStopSec) with kill(), to every process of its cgroup. It is
         // often the victim's ancestor too (the reaper of its orphans).
         d.cause = is_session_scope(d.unit) ? KillCause::SessionStop : KillCause::ServiceManager;
+        // Without the unit a login's scope cannot be told from another unit.
+        if (!d.unit) a.confidence = Confidence::Inferred;
     } else if (is_userspace_oom_killer(s.sender_comm)) {
         d.cause = KillCause::OomUserspace;
     } else if (s.no_info && sig == SIGKILL) {

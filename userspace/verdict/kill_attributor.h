@@ -77,10 +77,11 @@ class KillAttributor {
     std::optional<Killer> killer_of(const SignalEvent& s, const ProcessTable& table) const;
     std::string user_name(std::uint32_t uid) const;
 
-    // The cgroup path of each cgroup id, read when a process of it forked or
-    // exec'd, while it most likely lived: systemd removes a stopped scope's
-    // cgroup within milliseconds of its SIGTERM, before the signal event is
-    // read, and only the id is left then.
+    // The cgroup path of each cgroup id, from its cgroup_mkdir event, or
+    // read when a process of it forked or exec'd, while it most likely
+    // lived: systemd removes a stopped scope's cgroup within milliseconds
+    // of its SIGTERM, before the signal event is read, and only the id is
+    // left then.
     struct CgroupSeen {
         std::string path;  // empty: not read yet
         unsigned misses = 0;
