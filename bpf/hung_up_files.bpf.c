@@ -15,16 +15,25 @@
  *
  * An iterator, run on demand (at a disconnect, when an orphan verdict
  * settles) over one process: it costs nothing between hangups, unlike
- * counting EIO writes on sys_exit. */
+ * counting EIO writes on sys_exit.
+ *
+ * hung_up_tty_write is static: its address is in /proc/kallsyms only for
+ * CAP_SYSLOG (or kptr_restrict=0 with perf_event_paranoid <= 1), which the
+ * packaged daemon has not. So the daemon learns it from a terminal it hangs
+ * up itself (HungUpTerminalScan::calibrate()): a pty slave whose master it
+ * closed, pty_close() -> tty_vhangup(). This program, run over the daemon
+ * with calibration_fd set, reads that file's write_iter. */
 #include "common.bpf.h"
 
 #define HW_S_IFMT 00170000
 #define HW_S_IFIFO 0010000
 #define HW_FMODE_WRITE 0x2
 
-/* A static function: resolved from /proc/kallsyms by libbpf. Weak: a kernel
- * without it loads, and finds nothing (userspace reports that). */
-extern const void hung_up_tty_write __ksym __weak;
+/* Set by userspace around a calibration run; -1 otherwise. */
+__s32 calibration_fd = -1;
+/* hung_up_tty_write, as learned by calibration; 0 until then (nothing is
+ * then reported as a hung-up terminal, and userspace does not ask). */
+__u64 hung_up_write_iter = 0;
 
 /* A pipe or FIFO opened for writing whose readers all closed. fifo_open()
  * and create_pipe_files() set private_data to the pipe_inode_info. */
@@ -43,14 +52,17 @@ static __always_inline void write_hung_up_fd(struct bpf_iter__task_file *ctx, co
     if (!task || !file) return;
     const struct file_operations *fops = file->f_op;
     if (!fops) return;
+    if (calibration_fd >= 0) {
+        if (ctx->fd == (__u32)calibration_fd) hung_up_write_iter = (__u64)fops->write_iter;
+        return;
+    }
 
     /* The kernel finds the task by the pid the loader gave it, in the
      * loader's namespace (bpf_iter_attach_task(), find_pid_ns()): the record
      * names it the same way. */
     if (hidden_from_daemon(task, in_ns)) return;
     struct hw_hung_up_fd rec = {};
-    if (&hung_up_tty_write &&
-        (unsigned long)fops->write_iter == (unsigned long)&hung_up_tty_write) {
+    if (hung_up_write_iter && (__u64)fops->write_iter == hung_up_write_iter) {
         rec.kind = HW_DEAD_FD_HUNG_UP_TTY;
         /* private_data is the tty_file_private tty_add_file() set; it stays
          * until the file is released. */

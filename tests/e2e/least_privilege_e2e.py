@@ -10,7 +10,11 @@ CAP_DAC_READ_SEARCH as ambient capabilities (setpriv), it checks that
   CAP_SETPCAP) the bounding set is cut to the same two;
 - the ring buffer still delivers: the exec of a marked process is in its
   JSON file, each line with host, boot_id and a seq one above the last;
-- the metrics endpoint still serves, with events counted.
+- the metrics endpoint still serves, with events counted;
+- a job left on a hung-up terminal is an orphan whose output is lost, with
+  fds 1 and 2 named dead: the kernel's hung_up_tty_write is learned from a
+  pty the daemon hangs up itself, since /proc/kallsyms hides its address
+  from a daemon without CAP_SYSLOG (it did: output_lost came out false).
 
 Usage: least_privilege_e2e.py HUPWATCH_BINARY   (as root)
 """
@@ -23,7 +27,8 @@ import tempfile
 import urllib.request
 import uuid
 
-from e2e_common import Daemon, fail, free_port, ok, require_root, skip_or_fail, wait_for
+from e2e_common import (Daemon, InteractiveShell, fail, free_port, kill_quietly, ok, require_root,
+                        skip_or_fail, wait_for)
 
 KEPT = (1 << 19) | (1 << 2)  # CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH
 AMBIENT = "+bpf,+perfmon,+sys_ptrace,+dac_read_search"
@@ -91,9 +96,41 @@ def check_daemon(binary, label, prefix, workdir, as_root):
             fail(f"{label}: metrics lack hupwatch_events_total")
         ok(f"{label}: CapEff {caps['CapEff']:#018x} CapBnd {caps['CapBnd']:#018x}; exec of pid "
            f"{execs[0]['pid']} recorded as line seq {execs[0]['seq']}; metrics served")
+        check_lost_output(label, events)
         daemon.stop()
     finally:
         daemon.kill()
+
+
+def sighup_ignored(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("SigIgn:"):
+                return int(line.split()[1], 16) & 1 != 0
+    return False
+
+
+def check_lost_output(label, events):
+    shell = InteractiveShell()
+    job = None
+    try:
+        job = shell.start_job("(trap '' HUP; while :; do echo tick; sleep 0.2; done)")
+        # The subshell must ignore SIGHUP before the hangup, or it dies of it.
+        wait_for(lambda: sighup_ignored(job), 10, f"{label}: job {job} to ignore SIGHUP")
+        shell.hang_up()
+        verdict = wait_for(
+            lambda: next((e for e in lines_of(events) if e["event"] == "verdict"
+                          and e["pid"] == job and e["verdict"] == "orphaned"), None), 15,
+            f"{label}: the orphaned verdict of job {job}")
+        if verdict["output_lost"] is not True or not {1, 2} <= set(verdict["dead_fds"]):
+            fail(f"{label}: job {job} left on a hung-up terminal: output_lost "
+                 f"{verdict['output_lost']}, dead_fds {verdict['dead_fds']}")
+        ok(f"{label}: job {job} on a hung-up terminal: output lost, dead fds "
+           f"{verdict['dead_fds']}")
+    finally:
+        shell.close()
+        if job:
+            kill_quietly(job)
 
 
 def main():

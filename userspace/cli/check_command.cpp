@@ -6,6 +6,7 @@
 #include "bpf_collector.h"
 #include "cli_commands.h"
 #include "heap_release.h"
+#include "hung_up_terminal_scan.h"
 #include "preflight.h"
 #include "proc_sid_listener.h"
 
@@ -47,6 +48,17 @@ int run_check() {
     fmt::print("{:<32} {}\n", "hook (--syscall-results)", collector->syscall_results_hook());
     fmt::print("{:<32} {}: run over one process per orphan verdict\n", "iterator (on demand)",
                collector->iterator_hook());
+    // Learned from a terminal hung up here, not from /proc/kallsyms (which
+    // hides the address from a daemon without CAP_SYSLOG).
+    HungUpTerminalScan hung_up(collector->hung_up_iterator(),
+                               collector->hung_up_iterator_globals());
+    std::string hung_up_why;
+    if (hung_up.calibrate(hung_up_why))
+        fmt::print("{:<32} {}\n", "hung-up terminals",
+                   "told by the kernel (learned from a pty hung up here)");
+    else
+        fmt::print("{:<32} unknown ({}): output_lost falls back to the names of fds 1 and 2\n",
+                   "hung-up terminals", hung_up_why);
     // Opt-in, not needed to run: without it setsid events are derived (docs/events.md).
     std::string sid_unused;
     if (auto listener = ProcSidListener::start(sid_unused))

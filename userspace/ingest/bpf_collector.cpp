@@ -172,6 +172,10 @@ struct ::bpf_program* BpfCollector::hung_up_iterator() const {
     return skel_->progs.find_hung_up_ttys;
 }
 
+HungUpIteratorGlobals BpfCollector::hung_up_iterator_globals() const {
+    return {&skel_->data->calibration_fd, &skel_->bss->hung_up_write_iter};
+}
+
 BpfCollector::~BpfCollector() {
     hupwatch_bpf__destroy(skel_);
     if (stats_fd_ >= 0) close(stats_fd_);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hung_up_terminal_scan.h"
 #include "hupwatch_events.h"
 #include "monitor_counters.h"
 #include "pid_namespace.h"
@@ -66,6 +67,7 @@ class BpfCollector {
     std::string iterator_hook() const;
     // The iter/task_file program behind HungUpTerminalScan (loaded, not attached).
     struct ::bpf_program* hung_up_iterator() const;
+    HungUpIteratorGlobals hung_up_iterator_globals() const;
     // Runs and run time of every loaded program. Zeros unless the kernel
     // counts them: start() enables BPF statistics (BPF_ENABLE_STATS) for as
     // long as the collector lives; it costs two clock reads per run.

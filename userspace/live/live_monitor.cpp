@@ -28,11 +28,17 @@ LiveMonitor::LiveMonitor(std::unique_ptr<BpfCollector> collector, const MonitorO
                          EventSink& sink)
     : collector_(std::move(collector)),
       sink_(sink),
-      hung_up_scan_(collector_->hung_up_iterator()),
+      hung_up_scan_(collector_->hung_up_iterator(), collector_->hung_up_iterator_globals()),
       probe_(options.proc_root),
       correlator_(options.correlator, &probe_),
       derive_sessions_(!options.collector.syscall_results) {
     probe_.use_hung_up_scan(&hung_up_scan_);
+    std::string why;
+    if (!hung_up_scan_.calibrate(why))
+        spdlog::warn(
+            "hupwatch: cannot tell hung-up terminals apart ({}); output_lost falls back to the "
+            "names of fds 1 and 2",
+            why);
 }
 
 std::unique_ptr<LiveMonitor> LiveMonitor::start(const MonitorOptions& options, EventSink& sink,
