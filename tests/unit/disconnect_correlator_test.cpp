@@ -120,6 +120,42 @@ TEST(Correlator, ForegroundJobKilledByTheKernelDirectly) {
     EXPECT_FALSE(v[0].via) << "no shell forwarded it";
 }
 
+// `tmux new -d 'sleep 600'`, `ssh -t host top`: the command leads its own
+// session on its terminal; the hangup kills the job itself.
+TEST(Correlator, ACommandLeadingItsOwnSessionIsAJobTheHangupKills) {
+    Story s;
+    auto sshd = s.proc(800, 1 * kSec, 1, 800, 0, "sshd");
+    auto top = s.proc(900, 2 * kSec, 800, 900, kPts3, "top");
+    s.at(1 * kSec);
+    s.fork(sshd, kSec / 2);
+    s.at(2 * kSec);
+    s.fork(top, sshd.start_ns);
+    s.exec(top, {"top"});
+    s.at(100 * kSec);
+    top.tty_dev = 0;
+    s.sighup(top, sshd, SignalOrigin::Kernel, SignalResult::Delivered);
+    s.exit_signal(top, SIGHUP);
+    ASSERT_EQ(s.disconnects().size(), 1u);
+    auto v = s.verdicts_for(900);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::KilledByDisconnect);
+    EXPECT_EQ(v[0].signal, SIGHUP);
+    EXPECT_EQ(v[0].disconnect_sid, 900u);
+}
+
+// The login shell that leads the session is the session, not a job: its
+// death by the hangup is the disconnect finding alone.
+TEST(Correlator, ALoginShellKilledByTheHangupIsNoVerdict) {
+    Story s;
+    Login login(s);
+    login.hang_up(100 * kSec);
+    auto bash = login.bash;
+    bash.tty_dev = 0;
+    s.exit_signal(bash, SIGHUP);
+    EXPECT_EQ(s.disconnects().size(), 1u);
+    EXPECT_TRUE(s.verdicts_for(900).empty());
+}
+
 TEST(Correlator, SurvivorsAreOrphansWithTheReasonTheySurvived) {
     Story s;
     Login login(s);

@@ -180,6 +180,27 @@ TEST(KillAttributor, AnAncestorsSignalIsTheParentCause) {
     EXPECT_EQ(v.lineage[0].pid, 901u);
 }
 
+// `timeout -s KILL 1 sleep`, `sh -c 'sleep & kill -9 $!'`: the killer is the
+// victim's parent, and exits before the victim's exit is read, so the
+// victim is init's child by then. Its kinship is in its lineage before the
+// reparenting.
+TEST(KillAttributor, AParentThatDiedFirstIsStillTheParent) {
+    KillStory s;
+    auto sh = s.job(950, "sh");
+    auto sleeper = s.job(951, "sleep", 950, sh.start_ns);
+    s.signal(20 * kSec, sleeper, sh, SIGKILL, SignalOrigin::User);
+    auto orphan = sleeper;
+    s.feed(20 * kSec + 1, ReparentEvent{orphan, 950, sh.start_ns, 1, 0, ReaperKind::Init});
+    s.die(20 * kSec + 2, sh, 0);
+    orphan.ppid = 1;
+    s.die(20 * kSec + 3, orphan, SIGKILL);
+    auto v = s.killed(951);
+    ASSERT_TRUE(v.kill);
+    EXPECT_EQ(v.kill->cause, KillCause::Parent);
+    ASSERT_TRUE(v.kill->killer);
+    EXPECT_EQ(v.kill->killer->process.pid, 950u);
+}
+
 TEST(KillAttributor, ASegfaultIsACrashReadFromTheExitStatus) {
     KillStory s;
     auto job = s.job(901, "segv");

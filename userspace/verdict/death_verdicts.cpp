@@ -8,6 +8,8 @@
 #include <csignal>
 
 #include "disconnect_correlator.h"
+#include "kill_attributor.h"
+#include "process_classification.h"
 #include "signal_names.h"
 
 namespace hupwatch {
@@ -66,11 +68,11 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
     std::vector<Finding> out;
     auto key = Key{proc.pid, proc.start_ns};
     // Who killed it, if a signal did; used only when nothing below explains it.
-    std::optional<KillAttribution> kill = kills_.attribute(event, exit, table);
-    // An orphan's login is in the lineage it had before reparenting (a
-    // nohup job left by a logout, then stopped with its session's scope).
-    if (kill && !kill->is_job)
-        kill->is_job = KillAttributor::leads_to_login(original_lineage(proc, table));
+    // Its login, and its killer's kinship, are in the lineage it had before
+    // reparenting (a nohup job left by a logout, then stopped with its
+    // session's scope; a child whose killer died first).
+    std::optional<KillAttribution> kill =
+        kills_.attribute(event, exit, table, original_lineage(proc, table));
 
     if (auto v = broken_pipe_after_disconnect(event, exit, table)) {
         if (proc.pid == proc.sid) end_session(proc.sid, event.ktime_ns);
@@ -80,6 +82,12 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
         return out;
     }
     if (proc.pid == proc.sid) {
+        // A command that leads its own session is the job itself: a tmux
+        // window's (`tmux new -d 'sleep 600'`), `ssh -t host top`. A shell
+        // or a login program leading it is the session, not a job.
+        if (!is_shell_comm(proc.comm) && !is_login_program(proc.comm) &&
+            disconnected_session(proc.sid, event.ktime_ns) && sighup_death(event, exit, table, out))
+            kill.reset();
         on_leader_exit(event, exit, kill, table, out);
         notes_.erase(key);
         return out;

@@ -22,13 +22,6 @@ bool is_crash_signal(int sig) {
            sig == SIGTRAP || sig == SIGABRT;
 }
 
-// Ancestors of a login: sshd (its listener and its per-connection
-// processes), login(1), and the multiplexers whose windows are logins too.
-bool is_login_ancestor(const std::string& comm) {
-    return comm == "sshd" || comm == "sshd-session" || comm == "login" || comm == "tmux: server" ||
-           comm == "SCREEN" || comm == "screen";
-}
-
 // Userspace OOM killers, told apart by the sender's executable (its comm:
 // nohang is a script, whose comm is its file's name).
 bool is_userspace_oom_killer(const std::string& comm) {
@@ -42,6 +35,13 @@ bool is_session_scope(const std::optional<std::string>& unit) {
 }
 
 }  // namespace
+
+// Ancestors of a login: sshd (its listener and its per-connection
+// processes), login(1), and the multiplexers whose windows are logins too.
+bool is_login_program(std::string_view comm) {
+    return comm == "sshd" || comm == "sshd-session" || comm == "login" || comm == "tmux: server" ||
+           comm == "SCREEN" || comm == "screen";
+}
 
 std::optional<std::string> unit_of_cgroup(std::string_view path) {
     std::optional<std::string> unit;
@@ -109,16 +109,17 @@ void KillAttributor::observe(const Event& event) {
     }
 }
 
-bool KillAttributor::is_job(const ProcessInfo& info, const ProcessTable& table) {
+bool KillAttributor::is_job(const ProcessInfo& info,
+                            const std::vector<const ProcessEntry*>& ancestors) {
     // loginuid is set by pam_loginuid at a login and inherited by all it runs.
     if (info.loginuid != UINT32_MAX || info.tty_dev != 0) return true;
-    return leads_to_login(table.lineage(info.pid, info.start_ns, kMaxAncestors));
+    return leads_to_login(ancestors);
 }
 
 bool KillAttributor::leads_to_login(const std::vector<const ProcessEntry*>& ancestors) {
     for (const auto* ancestor : ancestors) {
         if (ancestor->info.tty_dev != 0 || ancestor->info.loginuid != UINT32_MAX ||
-            is_login_ancestor(ancestor->info.comm))
+            is_login_program(ancestor->info.comm))
             return true;
     }
     return false;
@@ -150,8 +151,9 @@ std::optional<Killer> KillAttributor::killer_of(const SignalEvent& s,
     return k;
 }
 
-std::optional<KillAttribution> KillAttributor::attribute(const Event& event, const ExitEvent& exit,
-                                                         const ProcessTable& table) {
+std::optional<KillAttribution> KillAttributor::attribute(
+    const Event& event, const ExitEvent& exit, const ProcessTable& table,
+    const std::vector<const ProcessEntry*>& ancestors) {
     const auto& proc = exit.proc;
     auto it = notes_.find({proc.pid, proc.start_ns});
     std::optional<VictimNotes> notes;
@@ -165,7 +167,7 @@ std::optional<KillAttribution> KillAttributor::attribute(const Event& event, con
     KillAttribution a;
     a.signal = sig;
     a.details.core_dumped = exit.core_dumped();
-    a.is_job = is_job(proc, table);
+    a.is_job = is_job(proc, ancestors);
 
     // The signal that killed it: the first of its number that landed.
     const SignalSeen* fatal = nullptr;
@@ -183,7 +185,7 @@ std::optional<KillAttribution> KillAttributor::attribute(const Event& event, con
     if (!cgroup) cgroup = known_cgroup(proc.cgroup_id);
     if (cgroup) a.details.unit = unit_of_cgroup(*cgroup);
 
-    classify(a, proc, fatal, notes ? &*notes : nullptr, table);
+    classify(a, proc, fatal, notes ? &*notes : nullptr, table, ancestors);
 
     a.evidence.push_back({event.ktime_ns, "exit",
                           fmt::format("{} {} killed by {}{}", proc.comm, proc.pid, signal_name(sig),
@@ -195,7 +197,8 @@ std::optional<KillAttribution> KillAttributor::attribute(const Event& event, con
 
 void KillAttributor::classify(KillAttribution& a, const ProcessInfo& victim,
                               const SignalSeen* fatal, const VictimNotes* notes,
-                              const ProcessTable& table) const {
+                              const ProcessTable& table,
+                              const std::vector<const ProcessEntry*>& ancestors) const {
     const int sig = a.signal;
     auto& d = a.details;
     if (notes && notes->oom && sig == SIGKILL) {
@@ -255,7 +258,7 @@ void KillAttributor::classify(KillAttribution& a, const ProcessInfo& victim,
         // An ancestor: timeout(1), make, a supervising script.
         const auto* sender = table.find(s.sender_pid, s.sender_start_ns);
         bool ancestor = false;
-        for (const auto* p : table.lineage(victim.pid, victim.start_ns, kMaxAncestors))
+        for (const auto* p : ancestors)
             ancestor = ancestor || (sender ? p == sender : p->info.pid == s.sender_pid);
         d.cause = ancestor ? KillCause::Parent : KillCause::Operator;
     }

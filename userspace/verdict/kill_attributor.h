@@ -37,10 +37,13 @@ class KillAttributor {
 
     // Signal and OOM-victim events, remembered per victim until its exit.
     void observe(const Event& event);
-    // The victim's exit, after `table` applied it. nullopt unless it died of
-    // a signal. Forgets the victim.
+    // The victim's exit, after `table` applied it, with its ancestors as
+    // they were before any reparenting (nearest first): the killer may be
+    // one that died first, `timeout -s KILL`, `sh -c 'cmd & kill $!'`.
+    // nullopt unless it died of a signal. Forgets the victim.
     std::optional<KillAttribution> attribute(const Event& event, const ExitEvent& exit,
-                                             const ProcessTable& table);
+                                             const ProcessTable& table,
+                                             const std::vector<const ProcessEntry*>& ancestors);
     // A verdict is due for jobs, and for every OOM kill (kernel or userspace).
     static bool wants_verdict(const KillAttribution& a) {
         return a.is_job || a.details.cause == KillCause::OomKernel ||
@@ -55,7 +58,7 @@ class KillAttributor {
     }
     void count_non_job(KillCause cause) { ++non_job_kills_[static_cast<std::size_t>(cause)]; }
 
-    static bool is_job(const ProcessInfo& info, const ProcessTable& table);
+    static bool is_job(const ProcessInfo& info, const std::vector<const ProcessEntry*>& ancestors);
     // Does one of these ancestors show a login (a terminal, a loginuid, sshd)?
     static bool leads_to_login(const std::vector<const ProcessEntry*>& ancestors);
 
@@ -73,7 +76,8 @@ class KillAttributor {
     };
 
     void classify(KillAttribution& a, const ProcessInfo& victim, const SignalSeen* fatal,
-                  const VictimNotes* notes, const ProcessTable& table) const;
+                  const VictimNotes* notes, const ProcessTable& table,
+                  const std::vector<const ProcessEntry*>& ancestors) const;
     std::optional<Killer> killer_of(const SignalEvent& s, const ProcessTable& table) const;
     std::string user_name(std::uint32_t uid) const;
 
@@ -100,5 +104,9 @@ class KillAttributor {
 // The systemd unit or scope a cgroup path names (the deepest .service or
 // .scope), or nullopt.
 std::optional<std::string> unit_of_cgroup(std::string_view cgroup_path);
+
+// A program that stands between a login and its jobs (sshd, login, a tmux or
+// screen server): it leads to a login, and is no job itself.
+bool is_login_program(std::string_view comm);
 
 }  // namespace hupwatch
