@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_commands.h"
+#include "fleet_fields.h"
 #include "sqlite_store.h"
 #include "store_fixture.h"
 #include "time_arg.h"
@@ -189,6 +190,34 @@ TEST_F(StoreQueriesTest, ReplayFiltersByPidSessionAndTime) {
     EXPECT_EQ(kinds, (std::vector<std::string>{"signal", "disconnect", "signal", "exit", "verdict",
                                                "reparent", "reparent", "exit", "verdict", "verdict",
                                                "exec"}));
+}
+
+TEST_F(StoreQueriesTest, ReplayJsonLinesEndWithTheRunsHostAndBootIdWithoutSeq) {
+    ReplayOptions o;
+    o.db_path = path_;
+    o.pid = 901;
+    o.json = true;
+    std::string out, err;
+    ASSERT_EQ(capture([&] { return run_replay(o); }, out, err), 0) << err;
+    // The run recorded on this host: the same values as the live outputs' fleet fields.
+    const auto here = HostIdentity::of_this_host();
+    const std::string origin =
+        R"(,"host":)" + nlohmann::json(here.host).dump() + R"(,"boot_id":")" + here.boot_id + "\"}";
+    std::istringstream lines(out);
+    std::size_t stored = 0;
+    for (std::string line; std::getline(lines, line);) {
+        auto j = nlohmann::json::parse(line);
+        if (j["event"] == "hupwatch_start") {
+            EXPECT_EQ(j["boot_id"], here.boot_id) << "32 hex digits, as every line carries it";
+            continue;
+        }
+        if (j["event"] == "hupwatch_stop" || j["event"] == "gap") continue;
+        ++stored;
+        ASSERT_GE(line.size(), origin.size());
+        EXPECT_EQ(line.substr(line.size() - origin.size()), origin) << line;
+        EXPECT_FALSE(j.contains("seq")) << "seq numbers a live output: " << line;
+    }
+    EXPECT_EQ(stored, 7u) << out;  // 901's fork, exec, signal, exit, verdict; cron's fork, exit
 }
 
 TEST_F(StoreQueriesTest, TreeAtAppliesReparentsBeforeT) {
