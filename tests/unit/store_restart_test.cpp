@@ -45,6 +45,18 @@ class StoreRestartTest : public ::testing::Test {
             run1->on_event(exec_of(job, 301, {"nohup", "sleep", "3600"}));
             run1->on_event(signal_of(job, 400, bash, SignalOrigin::User));
             run1->on_event(reparent_of(job, 401, init));
+            Verdict orphan;
+            orphan.kind = VerdictKind::Orphaned;
+            orphan.ktime_ns = 401 * kSec;
+            orphan.process = {950, kJobStartNs, "sleep"};
+            orphan.ppid = 1;
+            orphan.uid = 1000;
+            orphan.sid = 815;
+            orphan.cause = OrphanCause::Disconnect;
+            orphan.survived_because = SurvivalReason::SighupIgnored;
+            orphan.new_parent = ProcessRef{1, 0, "systemd"};
+            orphan.reaper = ReaperKind::Init;
+            run1->on_finding(orphan);
             run1->flush();
             // Destroyed without close(): as after kill -9.
         }
@@ -59,6 +71,8 @@ class StoreRestartTest : public ::testing::Test {
         for (auto& s : seed) s.start_tick_ns = kTick;
         run2->record_seed(seed);
         auto killer = proc(1200, 500, 1, 1200, "bash", 0);
+        // No terminal, no loginuid, parent init: to run 2 not a job, so no
+        // killed verdict (docs/events.md, "killed").
         auto term = signal_of(job, 600, killer, SignalOrigin::User);
         std::get<SignalEvent>(term.body).sig = 15;
         run2->on_event(term);
@@ -103,6 +117,20 @@ TEST_F(StoreRestartTest, WhyTellsTheStartAnEarlierRunRecordedNotTheRestartsSeed)
         EXPECT_EQ(out.find("running when hupwatch started"), std::string::npos) << out;
         EXPECT_NE(out.find("lineage    bash 815 (session leader)"), std::string::npos) << out;
     }
+}
+
+TEST_F(StoreRestartTest, WhyTellsAnOrphanKilledAfterARestartWithTheEarlierRunsVerdict) {
+    std::string out;
+    ASSERT_EQ(why(std::nullopt, true, out), 0);
+    auto j = nlohmann::json::parse(out);
+    EXPECT_EQ(j["alive"], false);
+    EXPECT_EQ(j["signal"], "SIGTERM");
+    EXPECT_EQ(j["orphaned"], true);
+    ASSERT_EQ(j["verdicts"].size(), 1u) << out;
+    EXPECT_EQ(j["verdicts"][0]["verdict"], "orphaned");
+    ASSERT_EQ(j["signals"].size(), 2u) << out;
+    EXPECT_EQ(j["signals"][1]["signal"], "SIGTERM");
+    EXPECT_EQ(j["signals"][1]["sender_pid"], 1200);
 }
 
 }  // namespace
