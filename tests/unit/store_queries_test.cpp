@@ -11,6 +11,7 @@
 #include "fleet_fields.h"
 #include "sqlite_store.h"
 #include "store_fixture.h"
+#include "store_schema.h"
 #include "time_arg.h"
 #include "wall_stamp.h"
 
@@ -376,6 +377,26 @@ TEST_F(BadDatabaseTest, OtherSqliteDatabase) {
     EXPECT_EQ(replay_error(path, rc),
               "hupwatch: " + path + " is not a hupwatch database (no hupwatch schema)\n");
     EXPECT_EQ(rc, kExitDatabase);
+}
+
+TEST_F(BadDatabaseTest, TreeOfAStoreWithNoRunSaysSo) {
+    auto path = temp_db("schema-only.db");
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    std::string error;
+    ASSERT_TRUE(create_store_schema(db, error)) << error;
+    sqlite3_close(db);
+    TreeOptions o;
+    o.db_path = path;
+    o.at = "2026-12-01T04:47:31Z";
+    testing::internal::CaptureStdout();
+    testing::internal::CaptureStderr();
+    const int rc = run_tree(o);
+    EXPECT_EQ(testing::internal::GetCapturedStdout(), "");
+    EXPECT_EQ(testing::internal::GetCapturedStderr(),
+              "hupwatch: no data at 2026-12-01T04:47:31.000000Z: the store has recorded no run "
+              "yet\n");
+    EXPECT_EQ(rc, kExitFailure);
 }
 
 TEST_F(BadDatabaseTest, CorruptAndTruncatedFiles) {
