@@ -3,7 +3,8 @@
 #include <sys/utsname.h>
 
 #include <fstream>
-#include <nlohmann/json.hpp>
+
+#include "origin_keys.h"
 
 namespace hupwatch {
 namespace {
@@ -29,12 +30,9 @@ constexpr MessageId kMessageIds[] = {
 
 std::string read_boot_id() {
     std::ifstream in("/proc/sys/kernel/random/boot_id");
-    std::string text, id;
+    std::string text;
     std::getline(in, text);
-    // journald's _BOOT_ID form: the UUID without dashes.
-    for (char c : text)
-        if (c != '-') id += c;
-    return id;
+    return boot_id_hex(text);
 }
 
 }  // namespace
@@ -50,14 +48,9 @@ HostIdentity HostIdentity::of_this_host() {
 std::string with_fleet_fields(std::string json_object, const HostIdentity& identity,
                               std::uint64_t seq) {
     if (json_object.empty() || json_object.back() != '}') return json_object;
+    json_object = with_origin_keys(std::move(json_object), identity.host, identity.boot_id);
     json_object.pop_back();
-    bool empty_object = json_object.size() == 1;
-    // The host name is the only value that may need escaping.
-    json_object += empty_object ? "" : ",";
-    json_object += "\"host\":";
-    json_object += nlohmann::json(identity.host)
-                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    json_object += ",\"boot_id\":\"" + identity.boot_id + "\",\"seq\":" + std::to_string(seq) + "}";
+    json_object += ",\"seq\":" + std::to_string(seq) + "}";
     return json_object;
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_decoder.h"
+#include "origin_keys.h"
 #include "tty_names.h"
 
 namespace hupwatch {
@@ -227,7 +228,7 @@ std::vector<StoredRun> EventStoreReader::runs() {
             r.last_wall_ns = i64(s, 2);
             if (sqlite3_column_type(s, 3) != SQLITE_NULL) r.stopped_wall_ns = i64(s, 3);
             r.clean = sqlite3_column_int(s, 4) != 0;
-            r.boot_id = text(s, 5);
+            r.boot_id = boot_id_hex(text(s, 5));
             r.hostname = text(s, 6);
             r.version = text(s, 7);
             r.clock_offset_ns = i64(s, 8);

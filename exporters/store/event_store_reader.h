@@ -72,7 +72,7 @@ struct StoredRun {
     std::int64_t last_wall_ns = 0;
     std::optional<std::int64_t> stopped_wall_ns;
     bool clean = false;
-    std::string boot_id;
+    std::string boot_id;  // 32 hex digits, as JSON lines carry it (origin_keys.h)
     std::string hostname;
     std::string version;
     std::int64_t clock_offset_ns = 0;

@@ -54,7 +54,12 @@ expect_exit 15 1 "$bin" tree --at now --db "$work/text.db" >/dev/null
 err=$(expect_exit 2 1 "$bin" replay --db "$work/text.db" --since garbage)
 [[ "$err" == "hupwatch: --since: bad time 'garbage'"* ]] || fail "bad time: $err"
 expect_exit 2 1 "$bin" tree --db "$work/text.db" >/dev/null
-expect_exit 2 1 "$bin" why abc >/dev/null
+err=$(expect_exit 2 1 "$bin" why abc)
+[ "$err" = "hupwatch: pid: 'abc' is not a pid, a number from 1 to 4194304 (see hupwatch --help)" ] ||
+    fail "why abc: $err"
+err=$(expect_exit 2 1 "$bin" replay --db "$work/text.db" --session 12a)
+[ "$err" = "hupwatch: --session: '12a' is not a session id, a number from 0 to 4194304 (see hupwatch --help)" ] ||
+    fail "replay --session 12a: $err"
 # replay --reanalyze: the same contract as replay.
 err=$(expect_exit 15 1 "$bin" replay --reanalyze --db "$work/text.db")
 [ "$err" = "hupwatch: $work/text.db is not a SQLite database" ] || fail "reanalyze text db: $err"
@@ -71,7 +76,9 @@ err=$(expect_exit 15 1 "$bin" report --db "$work/text.db")
 err=$(expect_exit 2 1 "$bin" report --db "$work/text.db" --since garbage)
 [[ "$err" == "hupwatch: --since: bad time 'garbage'"* ]] || fail "report bad time: $err"
 expect_exit 2 1 "$bin" report --db "$work/text.db" --since 10:40 --until 10:30 >/dev/null
-expect_exit 2 1 "$bin" report --db "$work/text.db" --pid abc >/dev/null
+err=$(expect_exit 2 1 "$bin" report --db "$work/text.db" --pid abc)
+[ "$err" = "hupwatch: --pid: 'abc' is not a pid, a number from 0 to 4194304 (see hupwatch --help)" ] ||
+    fail "report --pid abc: $err"
 expect_exit 2 1 "$bin" report --db "$work/text.db" -o "" >/dev/null
 err=$(expect_exit 2 1 "$bin" report --db "$work/text.db" --user no-such-user-hupwatch)
 [ "$err" = "hupwatch: --user: no user 'no-such-user-hupwatch'" ] || fail "report bad user: $err"

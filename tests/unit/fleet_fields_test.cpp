@@ -12,6 +12,7 @@
 
 #include "journald_sink.h"
 #include "json_lines_sink.h"
+#include "origin_keys.h"
 
 namespace hupwatch {
 namespace {
@@ -38,6 +39,15 @@ TEST(FleetFields, AppendedAsTheLastKeysWithTheHostEscaped) {
                     R"("boot_id":"0123456789abcdef0123456789abcdef","seq":42})");
     EXPECT_EQ(with_fleet_fields("{}", kHost, 1),
               R"({"host":"web-1 \"eu\"","boot_id":"0123456789abcdef0123456789abcdef","seq":1})");
+}
+
+TEST(FleetFields, StoredLinesTakeHostAndBootIdFromTheirRun) {
+    EXPECT_EQ(boot_id_hex("2556665A-99f0-40ad-91a8-81170d73eccc\n"),
+              "2556665a99f040ad91a881170d73eccc");
+    EXPECT_EQ(with_origin_keys(R"({"event":"fork","pid":7})", kHost.host, kHost.boot_id),
+              R"({"event":"fork","pid":7,"host":"web-1 \"eu\"",)"
+              R"("boot_id":"0123456789abcdef0123456789abcdef"})");
+    EXPECT_EQ(with_origin_keys("not json", kHost.host, kHost.boot_id), "not json");
 }
 
 TEST(FleetFields, ThisHostHasANameAndA32HexBootId) {

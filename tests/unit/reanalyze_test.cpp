@@ -7,6 +7,8 @@
 #include "cli_commands.h"
 #include "event_store_reader.h"
 #include "finding_format.h"
+#include "fleet_fields.h"
+#include "origin_keys.h"
 #include "replay_correlator.h"
 #include "sqlite_store.h"
 #include "store_fixture.h"
@@ -115,7 +117,14 @@ TEST(Reanalyze, DerivesTheLiveFindingsFromTheStoredEvents) {
     std::string out, err;
     ASSERT_EQ(capture([&] { return run_replay(o); }, out, err), 0) << err;
     EXPECT_EQ(err, "");
-    EXPECT_EQ(lines_of(out), r.live_json);
+    // Each line as live, then the run's host and boot id (no seq: not a live output).
+    const auto here = HostIdentity::of_this_host();
+    std::vector<std::string> expected;
+    for (const auto& line : r.live_json)
+        expected.push_back(with_origin_keys(line, here.host, here.boot_id));
+    EXPECT_EQ(lines_of(out), expected);
+    ASSERT_FALSE(expected.empty());
+    EXPECT_NE(expected[0].find(R"(,"boot_id":")" + here.boot_id + "\"}"), std::string::npos);
 }
 
 TEST(Reanalyze, StoredFindingsDecodeToWhatWasWritten) {

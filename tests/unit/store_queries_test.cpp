@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_commands.h"
+#include "fleet_fields.h"
 #include "sqlite_store.h"
 #include "store_fixture.h"
+#include "store_schema.h"
 #include "time_arg.h"
 #include "wall_stamp.h"
 
@@ -191,6 +193,34 @@ TEST_F(StoreQueriesTest, ReplayFiltersByPidSessionAndTime) {
                                                "exec"}));
 }
 
+TEST_F(StoreQueriesTest, ReplayJsonLinesEndWithTheRunsHostAndBootIdWithoutSeq) {
+    ReplayOptions o;
+    o.db_path = path_;
+    o.pid = 901;
+    o.json = true;
+    std::string out, err;
+    ASSERT_EQ(capture([&] { return run_replay(o); }, out, err), 0) << err;
+    // The run recorded on this host: the same values as the live outputs' fleet fields.
+    const auto here = HostIdentity::of_this_host();
+    const std::string origin =
+        R"(,"host":)" + nlohmann::json(here.host).dump() + R"(,"boot_id":")" + here.boot_id + "\"}";
+    std::istringstream lines(out);
+    std::size_t stored = 0;
+    for (std::string line; std::getline(lines, line);) {
+        auto j = nlohmann::json::parse(line);
+        if (j["event"] == "hupwatch_start") {
+            EXPECT_EQ(j["boot_id"], here.boot_id) << "32 hex digits, as every line carries it";
+            continue;
+        }
+        if (j["event"] == "hupwatch_stop" || j["event"] == "gap") continue;
+        ++stored;
+        ASSERT_GE(line.size(), origin.size());
+        EXPECT_EQ(line.substr(line.size() - origin.size()), origin) << line;
+        EXPECT_FALSE(j.contains("seq")) << "seq numbers a live output: " << line;
+    }
+    EXPECT_EQ(stored, 7u) << out;  // 901's fork, exec, signal, exit, verdict; cron's fork, exit
+}
+
 TEST_F(StoreQueriesTest, TreeAtAppliesReparentsBeforeT) {
     auto tree_at = [&](std::int64_t s) {
         TreeOptions o;
@@ -347,6 +377,26 @@ TEST_F(BadDatabaseTest, OtherSqliteDatabase) {
     EXPECT_EQ(replay_error(path, rc),
               "hupwatch: " + path + " is not a hupwatch database (no hupwatch schema)\n");
     EXPECT_EQ(rc, kExitDatabase);
+}
+
+TEST_F(BadDatabaseTest, TreeOfAStoreWithNoRunSaysSo) {
+    auto path = temp_db("schema-only.db");
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    std::string error;
+    ASSERT_TRUE(create_store_schema(db, error)) << error;
+    sqlite3_close(db);
+    TreeOptions o;
+    o.db_path = path;
+    o.at = "2026-12-01T04:47:31Z";
+    testing::internal::CaptureStdout();
+    testing::internal::CaptureStderr();
+    const int rc = run_tree(o);
+    EXPECT_EQ(testing::internal::GetCapturedStdout(), "");
+    EXPECT_EQ(testing::internal::GetCapturedStderr(),
+              "hupwatch: no data at 2026-12-01T04:47:31.000000Z: the store has recorded no run "
+              "yet\n");
+    EXPECT_EQ(rc, kExitFailure);
 }
 
 TEST_F(BadDatabaseTest, CorruptAndTruncatedFiles) {

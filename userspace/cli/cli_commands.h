@@ -13,7 +13,8 @@
 
 namespace CLI {
 class App;
-}
+class Option;
+}  // namespace CLI
 
 namespace hupwatch {
 
@@ -89,6 +90,10 @@ struct StoreWindowOptions {
     long long session = -1;
     std::string user;
 };
+// Accepts a pid (what: "pid") or session id ("session id") from min to the
+// kernel's pid_max limit; anything else is one line naming the option and
+// what it takes: "--pid: 'abc' is not a pid (a number from 0 to 4194304)".
+void check_process_id(CLI::Option& option, const std::string& what, long long min);
 // --db, --since, --until, --pid, --session and --user; what --pid and
 // --session keep is the command's to say.
 void add_store_window_options(CLI::App& cmd, StoreWindowOptions& options,

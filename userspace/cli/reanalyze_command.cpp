@@ -8,6 +8,7 @@
 #include "cli_commands.h"
 #include "event_store_reader.h"
 #include "finding_format.h"
+#include "origin_keys.h"
 #include "preflight.h"
 #include "replay_correlator.h"
 
@@ -65,7 +66,10 @@ void reanalyze_run(EventStoreReader& store, const StoredRun& run, const StoreFil
     auto print = [&](const std::vector<Finding>& findings) {
         for (const auto& f : findings) {
             if (!selected(f, filter, clock)) continue;
-            out += json ? to_json_line(f, clock) : to_text_line(f, clock);
+            // The run's host and boot end each JSON line, as in replay --json;
+            // no seq: that numbers a live output (docs/events.md).
+            out += json ? with_origin_keys(to_json_line(f, clock), run.hostname, run.boot_id)
+                        : to_text_line(f, clock);
             out += '\n';
         }
     };

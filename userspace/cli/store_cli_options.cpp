@@ -39,14 +39,32 @@ bool store_options_from_cli(const std::string& path, const std::string& retentio
     return true;
 }
 
+namespace {
+// PID_MAX_LIMIT (include/linux/threads.h): no pid or session id is larger.
+constexpr long long kMaxProcessId = 4194304;
+}  // namespace
+
+void check_process_id(CLI::Option& option, const std::string& what, long long min) {
+    option.check(CLI::Validator(
+        [what, min](const std::string& text) -> std::string {
+            const bool digits =
+                !text.empty() && text.size() <= 18 &&
+                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+            if (digits && std::stoll(text) >= min && std::stoll(text) <= kMaxProcessId) return "";
+            return fmt::format("'{}' is not a {}, a number from {} to {}", text, what, min,
+                               kMaxProcessId);
+        },
+        fmt::format("{} from {} to {}", what, min, kMaxProcessId)));
+}
+
 void add_store_window_options(CLI::App& cmd, StoreWindowOptions& options,
                               const std::string& pid_help, const std::string& session_help,
                               const std::string& user_help) {
     cmd.add_option("--db", options.db_path, "The event store")->capture_default_str();
     cmd.add_option("--since", options.since, std::string("From this time (") + kTimeForms + ")");
     cmd.add_option("--until", options.until, "Up to this time (same forms)");
-    cmd.add_option("--pid", options.pid, pid_help)->check(CLI::Range(0LL, 4194304LL));
-    cmd.add_option("--session", options.session, session_help)->check(CLI::Range(0LL, 4194304LL));
+    check_process_id(*cmd.add_option("--pid", options.pid, pid_help), "pid", 0);
+    check_process_id(*cmd.add_option("--session", options.session, session_help), "session id", 0);
     cmd.add_option("--user", options.user, user_help);
 }
 

@@ -119,9 +119,13 @@ int run_tree(const TreeOptions& options) {
         auto runs = store.runs();
         auto covering = std::find_if(runs.rbegin(), runs.rend(),
                                      [&](const StoredRun& r) { return r.started_wall_ns <= *at; });
+        if (runs.empty()) {
+            say("hupwatch: no data at {}: the store has recorded no run yet", rfc3339_wall(*at));
+            return kExitFailure;
+        }
         if (covering == runs.rend()) {
             say("hupwatch: no data at {}: the store begins at {}", rfc3339_wall(*at),
-                runs.empty() ? "no run" : rfc3339_wall(runs.front().started_wall_ns));
+                rfc3339_wall(runs.front().started_wall_ns));
             return kExitFailure;
         }
         const StoredRun& run = *covering;

@@ -15,9 +15,7 @@
 namespace hupwatch {
 
 void add_why_options(CLI::App& cmd, WhyOptions& options) {
-    cmd.add_option("pid", options.pid, "The process id")
-        ->required()
-        ->check(CLI::Range(1LL, 4194304LL));
+    check_process_id(*cmd.add_option("pid", options.pid, "The process id")->required(), "pid", 1);
     cmd.add_option("--at", options.at,
                    "When several processes had the pid: the one alive then (default: the latest)");
     cmd.add_option("--db", options.db_path, "The event store")->capture_default_str();

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "finding_format.h"
+#include "origin_keys.h"
 #include "story_sentence.h"
 #include "wall_stamp.h"
 
@@ -45,10 +46,10 @@ nlohmann::ordered_json gap_keys(const StoredGap& gap) {
     return keys;
 }
 
-void add_runs(EventStoreReader& store, const StoreFilter& f, std::int64_t now,
-              std::vector<Item>& items) {
+void add_runs(EventStoreReader& store, const std::vector<StoredRun>& runs, const StoreFilter& f,
+              std::int64_t now, std::vector<Item>& items) {
     auto in_range = [&](std::int64_t t) { return t >= f.since_wall_ns && t <= f.until_wall_ns; };
-    for (const auto& run : store.runs()) {
+    for (const auto& run : runs) {
         if (in_range(run.started_wall_ns))
             items.push_back({run.started_wall_ns, 0, run.id,
                              fmt::format("hupwatch {} started recording on {} (run {})",
@@ -77,11 +78,32 @@ void add_runs(EventStoreReader& store, const StoreFilter& f, std::int64_t now,
     }
 }
 
+// The host and boot each run recorded on: the last keys of its stored lines
+// as --json prints them (docs/events.md, "Fleet fields"); the rows leave
+// them to the run's row.
+class RunOrigins {
+   public:
+    explicit RunOrigins(const std::vector<StoredRun>& runs) {
+        for (const auto& run : runs) runs_[run.id] = &run;
+    }
+    std::string stamped(std::int64_t run_id, std::string json) const {
+        auto it = runs_.find(run_id);
+        if (it == runs_.end()) return json;
+        return with_origin_keys(std::move(json), it->second->hostname, it->second->boot_id);
+    }
+
+   private:
+    std::map<std::int64_t, const StoredRun*> runs_;
+};
+
+// origins: null when only the text is printed.
 template <typename Row>
-void add_row(Row& row, int rank, Story& story, std::vector<Item>& items) {
+void add_row(Row& row, int rank, const RunOrigins* origins, Story& story,
+             std::vector<Item>& items) {
     std::string error;
     auto decoded = decode_stored(row, error);
-    Item item{row.wall_ns, rank, row.id, std::string(), std::move(row.json)};
+    Item item{row.wall_ns, rank, row.id, std::string(),
+              origins ? origins->stamped(row.run_id, std::move(row.json)) : std::move(row.json)};
     if (decoded) {
         item.body = std::move(*decoded);
     } else {
@@ -148,12 +170,15 @@ void drop_told_exits(std::vector<Item>& items) {
 Story tell_story(EventStoreReader& store, const StoreFilter& filter, const StoryOptions& options) {
     Story story;
     std::vector<Item> items;
-    add_runs(store, filter, options.now_wall_ns, items);
-    for (auto& e : store.events(filter)) add_row(e, 1, story, items);
+    const auto runs = store.runs();
+    const RunOrigins origins(runs);
+    const RunOrigins* stamp = options.json ? &origins : nullptr;
+    add_runs(store, runs, filter, options.now_wall_ns, items);
+    for (auto& e : store.events(filter)) add_row(e, 1, stamp, story, items);
     // The exits that verdicts are about, when the story leaves out plain exits.
     if (filter.significant_only)
-        for (auto& e : store.exits_with_verdicts(filter)) add_row(e, 1, story, items);
-    for (auto& f : store.findings(filter)) add_row(f, 2, story, items);
+        for (auto& e : store.exits_with_verdicts(filter)) add_row(e, 1, stamp, story, items);
+    for (auto& f : store.findings(filter)) add_row(f, 2, stamp, story, items);
     std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
         if (a.wall_ns != b.wall_ns) return a.wall_ns < b.wall_ns;
         if (a.rank != b.rank) return a.rank < b.rank;

@@ -19,20 +19,31 @@ struct PidRecord {
     std::vector<const ProcessEntry*> holders;           // by start
 };
 
+// Folds the records in the order they were made: each run's seeds, then its
+// events. A seed is what /proc showed when a run started; a process an
+// earlier run saw start is already known by then, and the seed leaves it as
+// that run told it (ProcessTable::seed): its start, parent and "seeded" are
+// the earliest record's, not the restart's.
 std::unique_ptr<PidRecord> load_pid(EventStoreReader& store, std::uint32_t pid,
                                     const std::map<std::int64_t, std::int64_t>& offsets) {
     auto record = std::make_unique<PidRecord>();
-    for (const auto& seed : store.seeds_of_pid(pid)) {
-        auto it = offsets.find(seed.run_id);
-        record->processes.add_seed(seed, it == offsets.end() ? 0 : it->second);
-    }
+    const auto seeds = store.seeds_of_pid(pid);  // by id: by run
+    auto next_seed = seeds.begin();
+    auto seed_up_to = [&](std::int64_t run_id) {
+        for (; next_seed != seeds.end() && next_seed->run_id <= run_id; ++next_seed) {
+            auto it = offsets.find(next_seed->run_id);
+            record->processes.add_seed(*next_seed, it == offsets.end() ? 0 : it->second);
+        }
+    };
     std::string error;
     for (auto& row : store.events_of_pid(pid)) {
+        seed_up_to(row.run_id);
         auto event = decode_stored(row, error);
         if (!event) continue;  // replay counts what does not decode
         record->processes.add_event(row, *event);
         record->events.emplace_back(std::move(row), std::move(*event));
     }
+    seed_up_to(INT64_MAX);
     record->holders = record->processes.table().holders(pid);
     return record;
 }
