@@ -88,6 +88,29 @@ std::string session_line(const TimedFinding& f) {
         f.finding);
 }
 
+// The sessions the window is about: those it recorded something of (an
+// event or finding), and the one asked for. Their quiet processes are
+// drawn or counted with them; elsewhere only jobs alive in the window are
+// (an orphan sleeping on), not every daemon of the host.
+std::set<std::uint32_t> sessions_in_play(const ReportInput& input, const WindowProcesses& history,
+                                         const ReportQuery& query) {
+    std::set<std::uint32_t> sids;
+    if (query.sid) sids.insert(*query.sid);
+    for (const auto& f : input.findings) sids.insert(sid_of(f.finding));
+    for (const auto& [key, p] : history.processes())
+        if (!p.events.empty()) sids.insert(p.sid());
+    return sids;
+}
+
+// A process the window recorded something of is on the page; a quiet one
+// (alive in it, nothing recorded) only in a session in play, or as a job,
+// and never a kernel thread.
+bool on_page(const ProcessLife& p, const std::set<std::uint32_t>& in_play) {
+    if (!p.events.empty() || !p.verdicts.empty()) return true;
+    if (is_kernel_thread(p.info())) return false;
+    return in_play.count(p.sid()) != 0 || is_job(p);
+}
+
 void summarize(const ReportInput& input, const std::vector<Lane>& lanes,
                const std::set<std::uint32_t>& sids, ReportSummary& s) {
     std::set<std::string> hosts;
@@ -144,11 +167,13 @@ ReportPage build_report_page(const ReportInput& input, const ReportQuery& query,
         query.pid ? pid_family(history, *query.pid) : std::set<ProcessKey>{};
     std::map<std::uint32_t, LaneSource> sources;
     std::set<ProcessKey> kept;
+    const std::set<std::uint32_t> in_play = sessions_in_play(input, history, query);
     for (const auto& [key, p] : history.processes()) {
         if (!selected(p, query, family)) continue;
         // Born and gone outside the window (a verdict read back late): not drawn.
         if (p.start_wall_ns > page.until_wall_ns) continue;
         if (p.end_wall_ns && *p.end_wall_ns < page.since_wall_ns) continue;
+        if (!on_page(p, in_play)) continue;
         auto& src = sources[p.sid()];
         src.sid = p.sid();
         src.processes.push_back(&p);

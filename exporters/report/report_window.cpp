@@ -12,6 +12,14 @@ ProcessKey key_of(const ProcessEntry& e) {
     return {e.info.pid, e.info.start_ns};
 }
 
+// Its terminal now, else the one it had in its session before a hangup
+// cleared it (report_input.h).
+std::uint32_t terminal_of(const ProcessEntry& e, const ReportInput& input) {
+    if (e.info.tty_dev != 0) return e.info.tty_dev;
+    auto it = input.terminals.find({e.info.pid, e.info.start_ns});
+    return it != input.terminals.end() && it->second.sid == e.info.sid ? it->second.tty_dev : 0;
+}
+
 }  // namespace
 
 WindowProcesses::WindowProcesses(const ReportInput& input) : stored_(input.processes) {
@@ -21,7 +29,7 @@ WindowProcesses::WindowProcesses(const ReportInput& input) : stored_(input.proce
         life.key = key_of(*e);
         life.start_wall_ns = stored_.start_wall(*e);
         life.end_wall_ns = stored_.exit_wall(*e);
-        life.tty_dev = e->info.tty_dev;
+        life.tty_dev = terminal_of(*e, input);
         processes_.emplace(life.key, std::move(life));
     }
     for (const auto& e : input.events) mark(e);
@@ -49,7 +57,6 @@ void WindowProcesses::mark(const TimedEvent& timed) {
     ProcessLife* p = life_of(subject.pid, subject.start_ns);
     if (!p) return;  // refused by the table's bound (counted there)
     p->events.push_back(&timed);
-    if (subject.tty_dev != 0) p->tty_dev = subject.tty_dev;
     std::visit(
         [&](const auto& e) {
             using T = std::decay_t<decltype(e)>;

@@ -35,7 +35,7 @@ struct ProcessLife {
     const ProcessLife* parent = nullptr;  // the parent it was born to, nullptr: unrecorded
     std::int64_t start_wall_ns = 0;       // exact even when born before the window
     std::optional<std::int64_t> end_wall_ns;
-    std::uint32_t tty_dev = 0;  // the terminal it ran on, kept after a hangup clears it
+    std::uint32_t tty_dev = 0;  // the terminal it ran on in its session (SessionTerminal)
     std::optional<std::int64_t> reparent_wall_ns;
     std::uint32_t new_parent_pid = 0;
     const ProcessLife* new_parent = nullptr;

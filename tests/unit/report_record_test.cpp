@@ -1,0 +1,95 @@
+// The report against what the store recorded (the QA incident of
+// 2026-12-01, in small): processes alive in the window with nothing
+// recorded in it, the end of a run killed without a clean stop, lost output
+// as the verdict knows it, a session's terminal, the why panel's evidence.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "event_store_reader.h"
+#include "report_fixture.h"
+#include "report_page.h"
+
+namespace hupwatch::test {
+namespace {
+
+ReportPage page_of(const std::string& path, std::int64_t since, std::int64_t until,
+                   std::int64_t now, const ReportQuery& query = {}) {
+    EventStoreReader store(path);
+    return build_report_page(read_report_input(store, since, until), query, now);
+}
+
+std::vector<std::string> labels(const std::vector<ProcessBar>& bars) {
+    std::vector<std::string> out;
+    for (const auto& b : bars) out.push_back(b.label + "/" + std::to_string(b.depth));
+    return out;
+}
+
+// Session 815 on pts/3: bash starts a nohup'd sleep 901 and a loop 902 at
+// 10 s; the line drops at 300 s: bash exits, both are orphaned to init and
+// lose their terminal (tty 0 from then on). The loop forks a short sleep
+// every 100 s. cron 700 leads its own session, with no terminal, and does
+// nothing. The window is 500 s to 1000 s: 901 and 902 have nothing of their
+// own recorded in it.
+void write_quiet_orphans(EventSink& s) {
+    auto init = proc(1, 0, 0, 1, "systemd", 0);
+    auto cron = proc(700, 5, 1, 700, "cron", 0);
+    auto bash = proc(815, 1, 812, 815, "bash");
+    auto nohup = proc(901, 10, 815, 815, "sleep");
+    auto loop = proc(902, 10, 815, 815, "bash");
+    init.tty_dev = cron.tty_dev = 0;
+    s.on_event(fork_of(cron, 1));
+    s.on_event(fork_of(bash, 0));
+    s.on_event(fork_of(nohup, 1));
+    s.on_event(exec_of(nohup, 10, {"nohup", "sleep", "3600"}));
+    s.on_event(fork_of(loop, 1));
+    s.on_event(exit_of(bash, 300, 1));
+    for (auto* orphan : {&nohup, &loop}) {
+        orphan->tty_dev = 0;
+        s.on_event(reparent_of(*orphan, 300, init));
+        orphan->ppid = 1;
+    }
+    for (std::uint32_t i = 0; i < 9; ++i) {
+        auto tick = proc(903 + i, 100 * (i + 1) + 50, 902, 815, "sleep");
+        tick.pgid = 902;
+        tick.tty_dev = i < 2 ? kPts3 : 0;
+        s.on_event(fork_of(tick, 10));
+        s.on_event(exit_of(tick, 100 * (i + 1) + 51, 0));
+    }
+}
+
+TEST(ReportRecordTest, ProcessesAliveInTheWindowWithNothingRecordedInItAreOnThePage) {
+    const std::string path = temp_db("report-quiet.db");
+    const Incident incident = write_store(path, write_quiet_orphans);
+    const std::int64_t since = incident.offset_ns + 500 * kSec;
+    const ReportPage page = page_of(path, since, incident.until_wall_ns, wall_now_ns());
+    ASSERT_EQ(page.lanes.size(), 1u);  // not cron's: a quiet daemon is no part of it
+    const Lane& lane = page.lanes[0];
+    EXPECT_EQ(lane.sid, 815u);
+    // The orphans, drawn as the jobs they are (the terminal they ran on
+    // before the hangup cleared it), running through the window.
+    ASSERT_EQ(labels(lane.rows), (std::vector<std::string>{"sleep 901/0", "bash 902/0"}));
+    for (const ProcessBar& bar : lane.rows) {
+        EXPECT_TRUE(bar.job) << bar.label;
+        EXPECT_TRUE(bar.born_before) << bar.label;
+        EXPECT_TRUE(bar.alive_after) << bar.label;
+        EXPECT_EQ(bar.from_wall_ns, since) << bar.label;
+        EXPECT_EQ(bar.to_wall_ns, incident.until_wall_ns) << bar.label;
+    }
+    EXPECT_EQ(lane.rows[0].why.command, "nohup sleep 3600");
+    // The loop's sleeps of the window fold: 550 s to 950 s.
+    EXPECT_EQ(labels(lane.folded),
+              (std::vector<std::string>{"sleep 907/0", "sleep 908/0", "sleep 909/0", "sleep 910/0",
+                                        "sleep 911/0"}));
+    EXPECT_EQ(page.summary.processes, 7u);
+    EXPECT_EQ(page.summary.folded, 5u);
+
+    // Asked for by session, the same; cron's only when asked for.
+    ReportQuery cron;
+    cron.sid = 700;
+    const ReportPage asked = page_of(path, since, incident.until_wall_ns, wall_now_ns(), cron);
+    ASSERT_EQ(asked.lanes.size(), 1u);
+    EXPECT_EQ(labels(asked.lanes[0].rows), (std::vector<std::string>{"cron 700/0"}));
+}
+
+}  // namespace
+}  // namespace hupwatch::test
