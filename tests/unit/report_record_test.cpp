@@ -91,5 +91,41 @@ TEST(ReportRecordTest, ProcessesAliveInTheWindowWithNothingRecordedInItAreOnTheP
     EXPECT_EQ(labels(asked.lanes[0].rows), (std::vector<std::string>{"cron 700/0"}));
 }
 
+void set_run(const std::string& path, const std::string& values) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, ("UPDATE runs SET " + values).c_str(), nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+}
+
+// The incident's store as a daemon SIGKILLed at 600 s leaves it, read
+// before any restart: no clean stop, its last write at 600 s.
+TEST(ReportRecordTest, TheTimeSinceAKilledRunsLastWriteIsNoRecordNotQuietTime) {
+    const std::string path = temp_db("report-killed.db");
+    const Incident incident = write_incident(path, 2);
+    const std::int64_t last_write = incident.offset_ns + 600 * kSec;
+    set_run(path,
+            "stopped_wall_ns = NULL, clean = 0, last_wall_ns = " + std::to_string(last_write));
+    const std::int64_t now = incident.offset_ns + 2000 * kSec;
+    const ReportPage page = page_of(path, incident.since_wall_ns, INT64_MAX, now);
+    EXPECT_EQ(page.until_wall_ns, now);  // the open end: now, as asked
+    ASSERT_EQ(page.gaps.size(), 1u);
+    EXPECT_EQ(page.gaps[0].from_wall_ns, last_write);
+    EXPECT_EQ(page.gaps[0].to_wall_ns, now);
+    // An explicit end past the last write: the same gap, to that end.
+    const std::int64_t until = incident.offset_ns + 1000 * kSec;
+    const ReportPage closed = page_of(path, incident.since_wall_ns, until, now);
+    ASSERT_EQ(closed.gaps.size(), 1u);
+    EXPECT_EQ(closed.gaps[0].from_wall_ns, last_write);
+    EXPECT_EQ(closed.gaps[0].to_wall_ns, until);
+
+    // A live daemon's last write a few seconds old: still recording.
+    set_run(path, "last_wall_ns = " + std::to_string(now - 3 * kSec));
+    const ReportPage live = page_of(path, incident.since_wall_ns, INT64_MAX, now);
+    EXPECT_EQ(live.until_wall_ns, now);
+    EXPECT_TRUE(live.gaps.empty());
+}
+
 }  // namespace
 }  // namespace hupwatch::test
