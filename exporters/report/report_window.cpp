@@ -2,8 +2,11 @@
 // (report_window.h).
 #include "report_window.h"
 
+#include <algorithm>
 #include <type_traits>
 #include <utility>
+
+#include "boot_clock.h"
 
 namespace hupwatch {
 namespace {
@@ -35,8 +38,10 @@ WindowProcesses::WindowProcesses(const ReportInput& input) : stored_(input.proce
     for (const auto& e : input.events) mark(e);
     for (const auto& f : input.findings)
         if (const auto* v = std::get_if<Verdict>(&f.finding))
-            if (ProcessLife* p = life_of(v->process.pid, v->process.start_ns))
+            if (ProcessLife* p = life_of(v->process.pid, v->process.start_ns)) {
                 p->verdicts.push_back(&f);
+                if (v->output_lost) mark_output_lost(*p, *v, f.clock_offset_ns);
+            }
     link_parents();
     orphaned_from_.clear();
 }
@@ -76,6 +81,17 @@ void WindowProcesses::mark(const TimedEvent& timed) {
             }
         },
         timed.event.body);
+}
+
+// A verdict that found the process's output lost (the kernel named its
+// hung-up terminal fds when the verdict settled, or its writes failed): lost
+// from the hangup that left it on a dead terminal, else from the fact the
+// verdict tells (its orphaning), unless a failed write was seen earlier.
+void WindowProcesses::mark_output_lost(ProcessLife& p, const Verdict& v,
+                                       std::int64_t clock_offset_ns) {
+    const std::uint64_t from = v.disconnect_ktime_ns.value_or(v.ktime_ns);
+    const std::int64_t wall = BootClock(clock_offset_ns).wall_ns(from);
+    p.output_lost_wall_ns = std::min(p.output_lost_wall_ns.value_or(wall), wall);
 }
 
 // The parent each was born to, found as the table finds parents: by its

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
+
 #include "event_store_reader.h"
 #include "report_fixture.h"
+#include "report_html.h"
 #include "report_page.h"
 
 namespace hupwatch::test {
@@ -125,6 +128,51 @@ TEST(ReportRecordTest, TheTimeSinceAKilledRunsLastWriteIsNoRecordNotQuietTime) {
     const ReportPage live = page_of(path, incident.since_wall_ns, INT64_MAX, now);
     EXPECT_EQ(live.until_wall_ns, now);
     EXPECT_TRUE(live.gaps.empty());
+}
+
+// A disowned job of session 815 left on its dead terminal by the hangup at
+// 899 s: its orphan verdict at 901 s found fds 0, 1 and 2 hung up. Without
+// --syscall-results no failed write is ever recorded.
+void write_lost_on_a_dead_terminal(EventSink& s) {
+    auto init = proc(1, 0, 0, 1, "systemd", 0);
+    auto bash = proc(815, 2, 812, 815, "bash");
+    auto job = proc(901, 110, 815, 815, "sleep");
+    s.on_event(fork_of(bash, 1));
+    s.on_event(fork_of(job, 2));
+    DisconnectFinding d;
+    d.ktime_ns = 899 * kSec;
+    d.sid = 815;
+    d.tty_dev = kPts3;
+    d.leader = {815, 2 * kSec, "bash"};
+    s.on_finding(d);
+    s.on_event(exit_of(bash, 900, 1));
+    s.on_event(reparent_of(job, 901, init));
+    Verdict v = verdict_on(job, VerdictKind::Orphaned, 901);
+    v.cause = OrphanCause::Disconnect;
+    v.survived_because = SurvivalReason::NotSignalled;
+    v.disconnect_ktime_ns = 899 * kSec;
+    v.disconnect_sid = 815;
+    v.output_lost = true;
+    v.dead_fds = {0, 1, 2};
+    s.on_finding(v);
+}
+
+TEST(ReportRecordTest, OutputAVerdictFoundLostIsDrawnFromTheHangup) {
+    const std::string path = temp_db("report-lost.db");
+    const Incident incident = write_store(path, write_lost_on_a_dead_terminal);
+    const ReportPage page =
+        page_of(path, incident.since_wall_ns, incident.until_wall_ns, wall_now_ns());
+    ASSERT_EQ(page.lanes.size(), 1u);
+    ASSERT_EQ(labels(page.lanes[0].rows), (std::vector<std::string>{"bash 815/0", "sleep 901/1"}));
+    const ProcessBar& job = page.lanes[0].rows[1];
+    ASSERT_TRUE(job.output_lost_wall_ns);
+    // The finding's clock, as stored: to the microsecond.
+    EXPECT_LT(std::llabs(*job.output_lost_wall_ns - (incident.offset_ns + 899 * kSec)), 1000);
+    const std::string html = render_report_html(page);
+    const std::size_t row = html.find("data-pid=\"901\"");
+    ASSERT_NE(row, std::string::npos);
+    EXPECT_NE(html.substr(row, html.find("</g>", row) - row).find("class=\"lost\""),
+              std::string::npos);
 }
 
 }  // namespace
