@@ -20,6 +20,10 @@ const Verdict* last_verdict(const ProcessLife& p) {
 std::string verdict_cause(const Verdict& v) {
     if (v.kind == VerdictKind::Killed && v.kill) return std::string(kill_cause_name(v.kill->cause));
     if (v.survived_because) return std::string(survival_reason_name(*v.survived_because));
+    // Orphaned by its parent's exit with no hangup: nothing to survive, and
+    // the cause is what there is to say.
+    if (v.kind == VerdictKind::Orphaned && v.cause == OrphanCause::ParentExit)
+        return std::string(orphan_cause_name(*v.cause));
     return "";
 }
 
@@ -39,7 +43,8 @@ std::string killed_key(const Verdict& v) {
 std::string orphaned_key(const Verdict& v) {
     if (v.kind == VerdictKind::Daemonized) return "daemonized";
     if (v.kind != VerdictKind::Orphaned) return "";
-    return v.survived_because ? std::string(survival_reason_name(*v.survived_because)) : "unknown";
+    const std::string cause = verdict_cause(v);
+    return cause.empty() ? "unknown" : cause;
 }
 
 std::string death_label(const ProcessLife& p) {

@@ -175,5 +175,33 @@ TEST(ReportRecordTest, OutputAVerdictFoundLostIsDrawnFromTheHangup) {
               std::string::npos);
 }
 
+// Session 1000 logs out: bash exits and its job sleep 1001 is orphaned by
+// the exit, with no hangup (cause parent_exit, no survival reason).
+void write_logout_orphan(EventSink& s) {
+    auto init = proc(1, 0, 0, 1, "systemd", 0);
+    auto bash = proc(1000, 2, 812, 1000, "bash");
+    auto job = proc(1001, 110, 1000, 1000, "sleep");
+    s.on_event(fork_of(bash, 1));
+    s.on_event(fork_of(job, 2));
+    s.on_event(exit_of(bash, 900, 0));
+    s.on_event(reparent_of(job, 900, init));
+    Verdict v = verdict_on(job, VerdictKind::Orphaned, 900);
+    v.cause = OrphanCause::ParentExit;
+    s.on_finding(v);
+}
+
+TEST(ReportRecordTest, AJobOrphanedByALogoutIsCountedByItsCauseNotAsUnknown) {
+    const std::string path = temp_db("report-logout.db");
+    const Incident incident = write_store(path, write_logout_orphan);
+    const ReportPage page =
+        page_of(path, incident.since_wall_ns, incident.until_wall_ns, wall_now_ns());
+    EXPECT_EQ(page.summary.orphaned_by_reason, (std::map<std::string, int>{{"parent_exit", 1}}));
+    ASSERT_EQ(page.lanes.size(), 1u);
+    ASSERT_EQ(labels(page.lanes[0].rows),
+              (std::vector<std::string>{"bash 1000/0", "sleep 1001/1"}));
+    EXPECT_EQ(page.lanes[0].rows[1].verdict, "orphaned");
+    EXPECT_EQ(page.lanes[0].rows[1].cause, "parent_exit");
+}
+
 }  // namespace
 }  // namespace hupwatch::test
