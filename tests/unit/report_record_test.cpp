@@ -203,5 +203,40 @@ TEST(ReportRecordTest, AJobOrphanedByALogoutIsCountedByItsCauseNotAsUnknown) {
     EXPECT_EQ(page.lanes[0].rows[1].cause, "parent_exit");
 }
 
+// `su nobody -c sleep` in session 815 on pts/3: the sleep is forked on the
+// terminal, then calls setsid(): its own session 951, with no terminal.
+void write_setsid_leader(EventSink& s) {
+    auto bash = proc(815, 2, 812, 815, "bash");
+    auto sleep = proc(951, 110, 815, 815, "sleep", 65534);
+    s.on_event(fork_of(bash, 1));
+    s.on_event(fork_of(sleep, 2));
+    SessionEvent setsid;
+    setsid.proc = sleep;
+    setsid.proc.sid = setsid.proc.pgid = 951;
+    setsid.proc.tty_dev = 0;
+    setsid.ret = 951;
+    s.on_event(Event{111 * kSec, setsid});
+    auto exec = exec_of(setsid.proc, 112, {"sleep", "600"});
+    s.on_event(exec);
+}
+
+TEST(ReportRecordTest, ASessionsTitleNamesOnlyATerminalTheSessionHad) {
+    const std::string path = temp_db("report-setsid.db");
+    const Incident incident = write_store(path, write_setsid_leader);
+    ReportQuery nobody;
+    nobody.uid = 65534;
+    const ReportPage page =
+        page_of(path, incident.since_wall_ns, incident.until_wall_ns, wall_now_ns(), nobody);
+    ASSERT_EQ(page.lanes.size(), 1u);
+    EXPECT_EQ(page.lanes[0].title, "session 951: sleep 951 (uid 65534)");
+    // Its parent's session kept its terminal.
+    const ReportPage all =
+        page_of(path, incident.since_wall_ns, incident.until_wall_ns, wall_now_ns());
+    std::vector<std::string> titles;
+    for (const auto& lane : all.lanes) titles.push_back(lane.title);
+    EXPECT_EQ(titles, (std::vector<std::string>{"session 815: bash 815 (uid 1000) on pts/3",
+                                                "session 951: sleep 951 (uid 65534)"}));
+}
+
 }  // namespace
 }  // namespace hupwatch::test
