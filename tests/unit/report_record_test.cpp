@@ -238,5 +238,43 @@ TEST(ReportRecordTest, ASessionsTitleNamesOnlyATerminalTheSessionHad) {
                                                 "session 951: sleep 951 (uid 65534)"}));
 }
 
+// Job 901 moves to its own group at 300 s; bash forwards a SIGHUP at 850 s
+// and it dies of it. Its verdict's evidence tells the signal and the death.
+void write_told_twice(EventSink& s) {
+    auto bash = proc(815, 2, 812, 815, "bash");
+    auto job = proc(901, 110, 815, 815, "sleep");
+    s.on_event(fork_of(bash, 1));
+    s.on_event(fork_of(job, 2));
+    SessionEvent setpgid;
+    setpgid.proc = job;
+    setpgid.call = SessionCall::Setpgid;
+    setpgid.arg_pid = 901;
+    setpgid.arg_pgid = 901;
+    s.on_event(Event{300 * kSec, setpgid});
+    s.on_event(signal_of(job, 850, bash, SignalOrigin::User));
+    s.on_event(exit_of(job, 850, 1));
+    Verdict v = verdict_on(job, VerdictKind::KilledByDisconnect, 850);
+    v.signal = 1;
+    v.evidence = {{850 * kSec, "signal", "bash 815 forwarded SIGHUP"},
+                  {850 * kSec, "exit", "sleep 901 killed by SIGHUP"}};
+    s.on_finding(v);
+}
+
+TEST(ReportRecordTest, TheWhyPanelsEvidenceIsInTimeOrderAndSaysEachThingOnce) {
+    const std::string path = temp_db("report-evidence.db");
+    const Incident incident = write_store(path, write_told_twice);
+    const ReportPage page =
+        page_of(path, incident.since_wall_ns, incident.until_wall_ns, wall_now_ns());
+    ASSERT_EQ(page.lanes.size(), 1u);
+    ASSERT_EQ(labels(page.lanes[0].rows), (std::vector<std::string>{"bash 815/0", "sleep 901/1"}));
+    const auto& evidence = page.lanes[0].rows[1].why.evidence;
+    ASSERT_EQ(evidence.size(), 3u) << ::testing::PrintToString(evidence);
+    EXPECT_NE(evidence[0].find("setpgid"), std::string::npos) << evidence[0];
+    EXPECT_NE(evidence[1].find("signal: bash 815 forwarded SIGHUP"), std::string::npos)
+        << evidence[1];
+    EXPECT_NE(evidence[2].find("exit: sleep 901 killed by SIGHUP"), std::string::npos)
+        << evidence[2];
+}
+
 }  // namespace
 }  // namespace hupwatch::test
