@@ -11,6 +11,8 @@
 #include "report_fixture.h"
 #include "report_html.h"
 #include "report_page.h"
+#include "report_time.h"
+#include "scoped_time_zone.h"
 
 namespace hupwatch::test {
 namespace {
@@ -274,6 +276,49 @@ TEST(ReportRecordTest, TheWhyPanelsEvidenceIsInTimeOrderAndSaysEachThingOnce) {
         << evidence[1];
     EXPECT_NE(evidence[2].find("exit: sleep 901 killed by SIGHUP"), std::string::npos)
         << evidence[2];
+}
+
+TEST(ReportTimeTest, AxesOfDaysAndYearsShowDates) {
+    ScopedTimeZone utc("UTC");
+    // 1970 to 2100: round decades, dated, spread over the window.
+    const std::int64_t until = 4102444800LL * kSec;  // 2100-01-01
+    auto ticks = time_ticks(0, until, 12);
+    ASSERT_GE(ticks.size(), 4u);
+    EXPECT_LE(ticks.size(), 12u);
+    EXPECT_EQ(ticks.front().label.size(), 10u) << ticks.front().label;  // YYYY-MM-DD
+    EXPECT_GT(ticks.back().wall_ns, until / 2);
+    // Three days: the date with the clock.
+    ticks = time_ticks(kOffset, kOffset + 3 * 24 * 3600 * kSec, 12);
+    ASSERT_FALSE(ticks.empty());
+    EXPECT_EQ(ticks[0].label, "11-29 00:00");
+    // Within a day: the clock alone, as before.
+    ticks = time_ticks(kOffset, kOffset + 3600 * kSec, 12);
+    ASSERT_FALSE(ticks.empty());
+    EXPECT_EQ(ticks[0].label, "13:00:00");
+}
+
+TEST(ReportRecordTest, EdgeLabelsReadInwardsGapsAreNamedBelowTheCaptionsAndJobsAreInTheLegend) {
+    const std::string path = temp_db("report-cosmetic.db");
+    const Incident incident = write_incident(path, 2);
+    EventStoreReader store(path);
+    ReportInput in = read_report_input(store, incident.since_wall_ns, incident.until_wall_ns);
+    const std::int64_t now = wall_now_ns();
+    in.runs = {{incident.offset_ns, incident.offset_ns + 300 * kSec, "h"},
+               {incident.offset_ns + 600 * kSec, INT64_MAX, "h", now}};
+    ReportPage page = build_report_page(in, {}, now);
+    page.ticks = {{page.since_wall_ns, "first"},
+                  {(page.since_wall_ns + page.until_wall_ns) / 2, "mid"},
+                  {page.until_wall_ns, "last"}};
+    const std::string html = render_report_html(page);
+    EXPECT_NE(html.find("class=\"tick edge-l\""), std::string::npos);
+    EXPECT_NE(html.find("class=\"tick edge-r west\""), std::string::npos);
+    EXPECT_NE(html.find("<g class=\"tick\""), std::string::npos);
+    // The gap's label is not on the captions' first line (y 24).
+    const std::size_t label = html.find("class=\"gaplabel");
+    ASSERT_NE(label, std::string::npos);
+    const std::string text = html.substr(label, html.find("</g>", label) - label);
+    EXPECT_EQ(text.find("y=\"24\""), std::string::npos) << text;
+    EXPECT_NE(html.find("<g class=\"p job\"><rect class=\"bar\""), std::string::npos);
 }
 
 }  // namespace
