@@ -33,6 +33,8 @@ svg text{fill:#222}
 .west text{transform:translateX(-10px)}
 .west.alive text{transform:none}
 .axis .west text{text-anchor:middle;transform:none}
+.axis .edge-l text{text-anchor:start}
+.axis .edge-r text{text-anchor:end}
 .mark line{stroke-width:2}
 .hangup line{stroke:#c0392b}
 .hangup text{fill:#c0392b;font-weight:600}
@@ -88,6 +90,11 @@ const char* const kReportJs = R"JS(
     }
     for (const el of document.querySelectorAll('[data-t]'))
       el.setAttribute('transform', 'translate(' + x(+el.dataset.t).toFixed(1) + ',0)');
+    for (const el of document.querySelectorAll('.axis .tick')) {
+      const at = x(+el.dataset.t);
+      el.classList.toggle('edge-l', at < L + 30);
+      el.classList.toggle('edge-r', at > L + W - 30);
+    }
   }
   document.addEventListener('keydown', (e) => {
     const view = span / k, mid = v0 + view / 2;

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "event_text.h"
 #include "process_classification.h"
 #include "report_time.h"
@@ -20,6 +22,10 @@ const Verdict* last_verdict(const ProcessLife& p) {
 std::string verdict_cause(const Verdict& v) {
     if (v.kind == VerdictKind::Killed && v.kill) return std::string(kill_cause_name(v.kill->cause));
     if (v.survived_because) return std::string(survival_reason_name(*v.survived_because));
+    // Orphaned by its parent's exit with no hangup: nothing to survive, and
+    // the cause is what there is to say.
+    if (v.kind == VerdictKind::Orphaned && v.cause == OrphanCause::ParentExit)
+        return std::string(orphan_cause_name(*v.cause));
     return "";
 }
 
@@ -39,7 +45,8 @@ std::string killed_key(const Verdict& v) {
 std::string orphaned_key(const Verdict& v) {
     if (v.kind == VerdictKind::Daemonized) return "daemonized";
     if (v.kind != VerdictKind::Orphaned) return "";
-    return v.survived_because ? std::string(survival_reason_name(*v.survived_because)) : "unknown";
+    const std::string cause = verdict_cause(v);
+    return cause.empty() ? "unknown" : cause;
 }
 
 std::string death_label(const ProcessLife& p) {
@@ -88,11 +95,50 @@ std::string end_of(const ProcessLife& p) {
     return fmt::format("killed by {} at {}", how, at);
 }
 
+// The evidence in time order: the verdicts' own, in their words, then each
+// event of the process a verdict does not already tell (same instant, same
+// kind), in replay's. Forks and execs are the bar itself.
+std::vector<std::string> evidence_of(const ProcessLife& p) {
+    std::vector<std::pair<std::int64_t, std::string>> lines;
+    std::vector<std::pair<std::uint64_t, std::string>> told;  // (ktime, kind)
+    // Stored evidence times are to the microsecond (docs/events.md).
+    auto already_told = [&](std::uint64_t ktime_ns, std::string_view kind) {
+        return std::any_of(told.begin(), told.end(), [&](const auto& t) {
+            const std::uint64_t d = t.first > ktime_ns ? t.first - ktime_ns : ktime_ns - t.first;
+            return d < 1000 && t.second == kind;
+        });
+    };
+    for (const TimedFinding* f : p.verdicts) {
+        const auto* v = std::get_if<Verdict>(&f->finding);
+        if (!v) continue;
+        const BootClock clock(f->clock_offset_ns);
+        for (const auto& e : v->evidence) {
+            if (already_told(e.ktime_ns, e.kind)) continue;
+            told.emplace_back(e.ktime_ns, e.kind);
+            lines.emplace_back(
+                clock.wall_ns(e.ktime_ns),
+                fmt::format("{} {}: {}", clock.local_time_of_day(e.ktime_ns), e.kind, e.detail));
+        }
+    }
+    for (const TimedEvent* e : p.events) {
+        const EventType type = e->event.type();
+        if (type == EventType::Fork || type == EventType::Exec) continue;
+        if (already_told(e->event.ktime_ns, event_type_name(type))) continue;
+        lines.emplace_back(e->wall_ns, fmt::format("{} {}", local_clock(e->wall_ns, true),
+                                                   story_sentence(e->event)));
+    }
+    std::stable_sort(lines.begin(), lines.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::string> out;
+    for (auto& [wall, text] : lines) out.push_back(std::move(text));
+    return out;
+}
+
 }  // namespace
 
 // As why tells it (why_render.cpp): the correlator's lineage at the verdict,
 // else the recorded parents up to the session's leader; the verdict in
-// why's and replay's sentence; the process's events in replay's.
+// why's and replay's sentence; the evidence in time order.
 WhyCard why_card(const ProcessLife& p) {
     WhyCard card;
     if (const Verdict* v = last_verdict(p))
@@ -104,19 +150,10 @@ WhyCard why_card(const ProcessLife& p) {
         card.lineage.push_back(process_label(*a));
     card.command = command_for_terminal(p.entry->argv, p.comm());
     card.end = end_of(p);
-    for (const TimedFinding* f : p.verdicts) {
-        const auto* v = std::get_if<Verdict>(&f->finding);
-        if (!v) continue;
-        card.verdicts.push_back(verdict_line(*v));
-        const BootClock clock(f->clock_offset_ns);
-        for (const auto& e : v->evidence)
-            card.evidence.push_back(
-                fmt::format("{} {}: {}", clock.local_time_of_day(e.ktime_ns), e.kind, e.detail));
-    }
-    for (const TimedEvent* e : p.events)
-        if (e->event.type() != EventType::Fork && e->event.type() != EventType::Exec)
-            card.evidence.push_back(
-                fmt::format("{} {}", local_clock(e->wall_ns, true), story_sentence(e->event)));
+    for (const TimedFinding* f : p.verdicts)
+        if (const auto* v = std::get_if<Verdict>(&f->finding))
+            card.verdicts.push_back(verdict_line(*v));
+    card.evidence = evidence_of(p);
     return card;
 }
 

@@ -12,7 +12,8 @@ namespace hupwatch {
 
 // The latest verdict on it, or nullptr.
 const Verdict* last_verdict(const ProcessLife& p);
-// kill cause for `killed`, the survival reason for `orphaned`, else empty.
+// kill cause for `killed`, the survival reason for `orphaned` (its cause,
+// parent_exit, when there was no hangup to survive), else empty.
 std::string verdict_cause(const Verdict& v);
 // The summary's key for a death verdict ("killed_by_disconnect",
 // "killed: operator"), or for an orphan verdict ("sighup_ignored",

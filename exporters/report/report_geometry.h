@@ -27,6 +27,8 @@ struct Geometry {
     // plot it reads leftwards, 10 px off (the CSS class "west"), or it
     // would be cut at the right edge.
     static constexpr double kEastOffset = 3, kWestOffset = 10, kWestFrom = 0.7;
+    // An axis label this close to an edge of the plot reads inwards.
+    static constexpr double kTickEdge = 30;
 
     std::int64_t since_wall_ns = 0;
     std::int64_t until_wall_ns = 0;

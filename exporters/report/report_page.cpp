@@ -18,7 +18,9 @@ constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr std::size_t kMaxTicks = 12;
 
 // An open start closes on the first thing recorded; an open end on now
-// while a run still records, else on the last thing recorded.
+// while the newest run has no clean stop (it records, or it was killed and
+// the time since its last write is drawn as no record: runs_as_of), else
+// on the last thing recorded.
 std::pair<std::int64_t, std::int64_t> close_window(const ReportInput& input,
                                                    std::int64_t now_wall_ns) {
     std::int64_t first = INT64_MAX, last = INT64_MIN;
@@ -26,18 +28,31 @@ std::pair<std::int64_t, std::int64_t> close_window(const ReportInput& input,
     for (const auto& e : input.events) see(e.wall_ns);
     for (const auto& f : input.findings) see(f.wall_ns);
     if (first == INT64_MAX) first = last = now_wall_ns;
-    const bool recording = std::any_of(input.runs.begin(), input.runs.end(), [](const auto& r) {
+    const bool open = std::any_of(input.runs.begin(), input.runs.end(), [](const auto& r) {
         return r.covered_until_wall_ns == INT64_MAX;
     });
     const std::int64_t since = input.since_wall_ns == INT64_MIN ? first : input.since_wall_ns;
     std::int64_t until = input.until_wall_ns;
-    if (until == INT64_MAX) until = recording ? std::max(last, now_wall_ns) : last;
+    if (until == INT64_MAX) until = open ? std::max(last, now_wall_ns) : last;
     if (until <= since) until = since + kSecond;  // one instant still gets a width
     if (input.since_wall_ns == INT64_MIN) {
         // Room before the first bar, so it does not start on the edge.
         return {since - std::max<std::int64_t>((until - since) / 50, kSecond / 10), until};
     }
     return {since, until};
+}
+
+// A run with no clean stop and no later run is open (report_input.h) while
+// its daemon still refreshes its last write. One whose last write is older
+// than that refresh allows was killed there, or its host went down: it
+// covered only up to that write, and what follows is no record, not quiet
+// time. A live daemon's last few seconds stay covered.
+std::vector<RecordedRun> runs_as_of(std::vector<RecordedRun> runs, std::int64_t now_wall_ns) {
+    for (auto& r : runs)
+        if (r.covered_until_wall_ns == INT64_MAX &&
+            r.last_wall_ns + kRunRefreshSlackNs < now_wall_ns)
+            r.covered_until_wall_ns = std::max(r.last_wall_ns, r.started_wall_ns);
+    return runs;
 }
 
 // --pid: every process that had the pid, its ancestors and descendants.
@@ -88,10 +103,34 @@ std::string session_line(const TimedFinding& f) {
         f.finding);
 }
 
-void summarize(const ReportInput& input, const std::vector<Lane>& lanes,
-               const std::set<std::uint32_t>& sids, ReportSummary& s) {
+// The sessions the window is about: those it recorded something of (an
+// event or finding), and the one asked for. Their quiet processes are
+// drawn or counted with them; elsewhere only jobs alive in the window are
+// (an orphan sleeping on), not every daemon of the host.
+std::set<std::uint32_t> sessions_in_play(const ReportInput& input, const WindowProcesses& history,
+                                         const ReportQuery& query) {
+    std::set<std::uint32_t> sids;
+    if (query.sid) sids.insert(*query.sid);
+    for (const auto& f : input.findings) sids.insert(sid_of(f.finding));
+    for (const auto& [key, p] : history.processes())
+        if (!p.events.empty()) sids.insert(p.sid());
+    return sids;
+}
+
+// A process the window recorded something of is on the page; a quiet one
+// (alive in it, nothing recorded) only in a session in play, or as a job,
+// and never a kernel thread.
+bool on_page(const ProcessLife& p, const std::set<std::uint32_t>& in_play) {
+    if (!p.events.empty() || !p.verdicts.empty()) return true;
+    if (is_kernel_thread(p.info())) return false;
+    return in_play.count(p.sid()) != 0 || is_job(p);
+}
+
+void summarize(const ReportInput& input, const std::vector<RecordedRun>& runs,
+               const std::vector<Lane>& lanes, const std::set<std::uint32_t>& sids,
+               ReportSummary& s) {
     std::set<std::string> hosts;
-    for (const auto& r : input.runs)
+    for (const auto& r : runs)
         if (r.started_wall_ns <= input.until_wall_ns &&
             r.covered_until_wall_ns >= input.since_wall_ns)
             hosts.insert(r.hostname);
@@ -137,18 +176,21 @@ ReportPage build_report_page(const ReportInput& input, const ReportQuery& query,
     page.window = fmt::format("{} to {} ({})", local_date_time(page.since_wall_ns, short_window),
                               local_date_time(page.until_wall_ns, short_window), page.utc_offset);
     page.ticks = time_ticks(page.since_wall_ns, page.until_wall_ns, kMaxTicks);
-    page.gaps = record_gaps(input.runs, page.since_wall_ns, page.until_wall_ns);
+    const std::vector<RecordedRun> runs = runs_as_of(input.runs, now_wall_ns);
+    page.gaps = record_gaps(runs, page.since_wall_ns, page.until_wall_ns);
 
     const WindowProcesses history(input);
     const std::set<ProcessKey> family =
         query.pid ? pid_family(history, *query.pid) : std::set<ProcessKey>{};
     std::map<std::uint32_t, LaneSource> sources;
     std::set<ProcessKey> kept;
+    const std::set<std::uint32_t> in_play = sessions_in_play(input, history, query);
     for (const auto& [key, p] : history.processes()) {
         if (!selected(p, query, family)) continue;
         // Born and gone outside the window (a verdict read back late): not drawn.
         if (p.start_wall_ns > page.until_wall_ns) continue;
         if (p.end_wall_ns && *p.end_wall_ns < page.since_wall_ns) continue;
+        if (!on_page(p, in_play)) continue;
         auto& src = sources[p.sid()];
         src.sid = p.sid();
         src.processes.push_back(&p);
@@ -168,7 +210,7 @@ ReportPage build_report_page(const ReportInput& input, const ReportQuery& query,
     }
     std::stable_sort(page.lanes.begin(), page.lanes.end(),
                      [](const Lane& a, const Lane& b) { return a.eventful > b.eventful; });
-    summarize(input, page.lanes, sids, page.summary);
+    summarize(input, runs, page.lanes, sids, page.summary);
     count_verdicts(history, kept, page.summary);
     return page;
 }

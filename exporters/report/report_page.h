@@ -29,7 +29,7 @@ struct WhyCard {
     std::string command;                // argv as stored (redacted), as ps shows it
     std::string end;                    // "killed by SIGHUP", "exited 0", "running at the end"
     std::vector<std::string> verdicts;  // finding_format's text lines
-    std::vector<std::string> evidence;  // the verdicts' evidence, then the process's events
+    std::vector<std::string> evidence;  // the verdicts' evidence and the process's events, by time
 };
 
 struct ProcessBar {

@@ -2,7 +2,8 @@
 // and the processes they tell of folded as why folds them: a process born
 // before the window is read back by its pid (its seeds, then its earlier
 // events), as `hupwatch why` reads it, so its command line, parent and
-// start are the ones why shows.
+// start are the ones why shows; the processes alive at the window's start
+// are read as tree --at reads that moment.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,6 +31,7 @@ void read_runs(const std::vector<StoredRun>& runs, ReportInput& input) {
         const auto& run = runs[i];
         RecordedRun r;
         r.started_wall_ns = run.started_wall_ns;
+        r.last_wall_ns = run.last_wall_ns;
         r.hostname = run.hostname;
         // A later run means this one is over: cleanly at its stop, else at
         // its last write (the gap after it is the store's own gap row).
@@ -61,34 +63,91 @@ std::set<std::uint32_t> born_before(const std::vector<Decoded>& window,
     return pids;
 }
 
-// Seeds first, then every event in time order: why's order (why_report.cpp).
+void see_terminal(ReportInput& input, const ProcessInfo& p) {
+    SessionTerminal& t = input.terminals[{p.pid, p.start_ns}];
+    if (t.sid != p.sid)
+        t = {p.sid, p.tty_dev};
+    else if (p.tty_dev != 0)
+        t.tty_dev = p.tty_dev;
+}
+
+// The seeds to fold, each with its run's clock, in time order.
+using Seeds = std::vector<std::pair<StoredSeed, std::int64_t>>;
+
+// What the window starts from, as tree --at reads a moment: the run that
+// covers its start, its seeds and its events before it; and the seeds of
+// the runs that start inside it. So a process alive in the window with no
+// event in it (an orphan sleeping on, a loop between its children) is in
+// the fold too.
+void read_window_start(EventStoreReader& store, const std::vector<StoredRun>& runs,
+                       std::int64_t since_wall_ns, std::int64_t until_wall_ns, Seeds& seeds,
+                       std::vector<StoredEvent>& rows) {
+    const StoredRun* covering = nullptr;
+    for (const auto& run : runs) {
+        if (run.started_wall_ns <= since_wall_ns) covering = &run;
+        if (run.started_wall_ns > since_wall_ns && run.started_wall_ns <= until_wall_ns)
+            for (auto& seed : store.seeds_of_run(run.id))
+                seeds.emplace_back(std::move(seed), run.clock_offset_ns);
+    }
+    if (!covering) return;
+    for (auto& seed : store.seeds_of_run(covering->id))
+        seeds.emplace_back(std::move(seed), covering->clock_offset_ns);
+    for (auto& row : store.lifecycle(covering->id, INT64_MIN, since_wall_ns - 1))
+        rows.push_back(std::move(row));
+}
+
+// Every seed and event in time order, a run's seeds before the events
+// recorded at the same instant; a seed never overrides what events said of
+// a process (ProcessTable::seed).
 void fold(EventStoreReader& store, const std::vector<StoredRun>& runs, std::vector<Decoded>& window,
           const std::vector<TimedFinding>& findings, std::int64_t since_wall_ns,
-          ReportInput& input) {
+          std::int64_t until_wall_ns, ReportInput& input) {
     std::map<std::int64_t, std::int64_t> offsets;
     for (const auto& run : runs) offsets[run.id] = run.clock_offset_ns;
-    std::vector<Decoded> earlier;
+    Seeds seeds;
+    std::vector<StoredEvent> rows;
+    read_window_start(store, runs, since_wall_ns, until_wall_ns, seeds, rows);
     for (std::uint32_t pid : born_before(window, findings)) {
-        for (const auto& seed : store.seeds_of_pid(pid)) {
+        for (auto& seed : store.seeds_of_pid(pid)) {
             auto it = offsets.find(seed.run_id);
-            input.processes.add_seed(seed, it == offsets.end() ? 0 : it->second);
+            const std::int64_t offset = it == offsets.end() ? 0 : it->second;
+            seeds.emplace_back(std::move(seed), offset);
         }
-        std::string error;
         for (auto& row : store.events_of_pid(pid)) {
             if (row.wall_ns >= since_wall_ns) break;  // the window's own rows follow
-            if (auto event = decode_stored(row, error))
-                earlier.emplace_back(std::move(row), *event);
+            rows.push_back(std::move(row));
         }
     }
-    std::stable_sort(earlier.begin(), earlier.end(), [](const Decoded& a, const Decoded& b) {
-        return std::tie(a.first.wall_ns, a.first.id) < std::tie(b.first.wall_ns, b.first.id);
+    std::stable_sort(seeds.begin(), seeds.end(), [](const auto& a, const auto& b) {
+        return a.first.wall_ns < b.first.wall_ns;
     });
-    for (const auto& [row, event] : earlier) input.processes.add_event(row, event);
-    for (auto& [row, event] : window) {
+    std::sort(rows.begin(), rows.end(), [](const StoredEvent& a, const StoredEvent& b) {
+        return std::tie(a.wall_ns, a.id) < std::tie(b.wall_ns, b.id);
+    });
+    rows.erase(std::unique(rows.begin(), rows.end(),
+                           [](const StoredEvent& a, const StoredEvent& b) { return a.id == b.id; }),
+               rows.end());
+    auto next_seed = seeds.begin();
+    auto seeds_until = [&](std::int64_t wall_ns) {
+        for (; next_seed != seeds.end() && next_seed->first.wall_ns <= wall_ns; ++next_seed) {
+            input.processes.add_seed(next_seed->first, next_seed->second);
+            see_terminal(input, snapshot_of(next_seed->first).info);
+        }
+    };
+    auto add = [&](const StoredEvent& row, const Event& event) {
+        seeds_until(row.wall_ns);
         input.processes.add_event(row, event);
+        see_terminal(input, event.subject());
+    };
+    std::string error;
+    for (const auto& row : rows)
+        if (auto event = decode_stored(row, error)) add(row, *event);
+    for (auto& [row, event] : window) {
+        add(row, event);
         input.events.push_back(
             {row.wall_ns, offset_of(row.wall_ns, row.ktime_ns), std::move(event)});
     }
+    seeds_until(INT64_MAX);
     // A verdict's process that no row tells of: as the verdict tells it.
     for (const auto& f : input.findings)
         if (const auto* v = std::get_if<Verdict>(&f.finding))
@@ -127,7 +186,7 @@ ReportInput read_report_input(EventStoreReader& store, std::int64_t since_wall_n
         input.findings.push_back(
             {stored.wall_ns, offset_of(stored.wall_ns, stored.ktime_ns), std::move(*finding)});
     }
-    fold(store, runs, window, input.findings, since_wall_ns, input);
+    fold(store, runs, window, input.findings, since_wall_ns, until_wall_ns, input);
     return input;
 }
 

@@ -33,20 +33,32 @@ std::string at_time(const Geometry& g, std::int64_t t, std::string_view cls,
         west ? " west" : "", g.ms(t), g.x(t), children);
 }
 
+// A tick's label is centred on it, but one near an edge of the plot reads
+// inwards from there, or the clip would cut it (the page's script keeps
+// this as zoom and pan move the ticks).
+const char* tick_class(const Geometry& g, std::int64_t t) {
+    const double x = g.x(t);
+    if (x < G::kLabelWidth + G::kTickEdge) return "tick edge-l";
+    if (x > G::kLabelWidth + G::kPlotWidth - G::kTickEdge) return "tick edge-r";
+    return "tick";
+}
+
 std::string axis(const Geometry& g, const ReportPage& page, int height) {
     std::string out = "<g class=\"axis\">";
     for (const auto& tick : page.ticks)
-        out += at_time(g, tick.wall_ns, "tick",
+        out += at_time(g, tick.wall_ns, tick_class(g, tick.wall_ns),
                        fmt::format("<line y1=\"14\" y2=\"{}\"/><text y=\"11\">{}</text>", height,
                                    html_escape(tick.label)));
     return out + "</g>";
 }
 
+// Named below the rows: the lines above them are the arrows' captions.
 std::string gaps(const Geometry& g, const ReportPage& page, int height) {
     std::string out;
     for (const auto& gap : page.gaps)
         out += time_rect(g, gap.from_wall_ns, gap.to_wall_ns, 14, height - 14, "gap") +
-               at_time(g, gap.from_wall_ns, "gaplabel", "<text x=\"3\" y=\"24\">no record</text>");
+               at_time(g, gap.from_wall_ns, "gaplabel",
+                       fmt::format("<text x=\"3\" y=\"{}\">no record</text>", height - 3));
     return out;
 }
 

@@ -50,9 +50,25 @@ std::string local_clock(std::int64_t wall_ns, bool with_ms) {
     return out;
 }
 
+namespace {
+
+constexpr std::int64_t kDay = 24 * 3600 * kSecond;
+
+// A tick's label: the clock within a day, with the date once the window
+// spans days, the date alone once ticks are days apart.
+std::string tick_label(std::int64_t t, std::int64_t step, std::int64_t span) {
+    if (step < kSecond) return local_clock(t, true);
+    if (span < kDay) return local_clock(t);
+    const std::string date = local_date_time(t).substr(0, 10);
+    if (step >= kDay) return date;
+    return date.substr(5) + " " + local_clock(t).substr(0, 5);
+}
+
+}  // namespace
+
 std::vector<TimeTick> time_ticks(std::int64_t since_wall_ns, std::int64_t until_wall_ns,
                                  std::size_t max_ticks) {
-    static constexpr std::array<std::int64_t, 25> kSteps = {kMs,
+    static constexpr std::array<std::int64_t, 39> kSteps = {kMs,
                                                             2 * kMs,
                                                             5 * kMs,
                                                             10 * kMs,
@@ -76,7 +92,21 @@ std::vector<TimeTick> time_ticks(std::int64_t since_wall_ns, std::int64_t until_
                                                             3600 * kSecond,
                                                             3 * 3600 * kSecond,
                                                             6 * 3600 * kSecond,
-                                                            24 * 3600 * kSecond};
+                                                            12 * 3600 * kSecond,
+                                                            kDay,
+                                                            2 * kDay,
+                                                            7 * kDay,
+                                                            14 * kDay,
+                                                            30 * kDay,
+                                                            91 * kDay,
+                                                            182 * kDay,
+                                                            365 * kDay,
+                                                            730 * kDay,
+                                                            1826 * kDay,
+                                                            3652 * kDay,
+                                                            7305 * kDay,
+                                                            18262 * kDay,
+                                                            36524 * kDay};
     std::vector<TimeTick> ticks;
     if (until_wall_ns <= since_wall_ns || max_ticks < 2) return ticks;
     const std::int64_t span = until_wall_ns - since_wall_ns;
@@ -91,7 +121,7 @@ std::vector<TimeTick> time_ticks(std::int64_t since_wall_ns, std::int64_t until_
     std::int64_t t = (floor_div(since_wall_ns + off, step) + 1) * step - off;
     if (t - step >= since_wall_ns) t -= step;
     for (; t <= until_wall_ns && ticks.size() < max_ticks; t += step)
-        ticks.push_back({t, local_clock(t, step < kSecond)});
+        ticks.push_back({t, tick_label(t, step, span)});
     return ticks;
 }
 

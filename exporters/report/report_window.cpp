@@ -2,14 +2,25 @@
 // (report_window.h).
 #include "report_window.h"
 
+#include <algorithm>
 #include <type_traits>
 #include <utility>
+
+#include "boot_clock.h"
 
 namespace hupwatch {
 namespace {
 
 ProcessKey key_of(const ProcessEntry& e) {
     return {e.info.pid, e.info.start_ns};
+}
+
+// Its terminal now, else the one it had in its session before a hangup
+// cleared it (report_input.h).
+std::uint32_t terminal_of(const ProcessEntry& e, const ReportInput& input) {
+    if (e.info.tty_dev != 0) return e.info.tty_dev;
+    auto it = input.terminals.find({e.info.pid, e.info.start_ns});
+    return it != input.terminals.end() && it->second.sid == e.info.sid ? it->second.tty_dev : 0;
 }
 
 }  // namespace
@@ -21,14 +32,16 @@ WindowProcesses::WindowProcesses(const ReportInput& input) : stored_(input.proce
         life.key = key_of(*e);
         life.start_wall_ns = stored_.start_wall(*e);
         life.end_wall_ns = stored_.exit_wall(*e);
-        life.tty_dev = e->info.tty_dev;
+        life.tty_dev = terminal_of(*e, input);
         processes_.emplace(life.key, std::move(life));
     }
     for (const auto& e : input.events) mark(e);
     for (const auto& f : input.findings)
         if (const auto* v = std::get_if<Verdict>(&f.finding))
-            if (ProcessLife* p = life_of(v->process.pid, v->process.start_ns))
+            if (ProcessLife* p = life_of(v->process.pid, v->process.start_ns)) {
                 p->verdicts.push_back(&f);
+                if (v->output_lost) mark_output_lost(*p, *v, f.clock_offset_ns);
+            }
     link_parents();
     orphaned_from_.clear();
 }
@@ -49,7 +62,6 @@ void WindowProcesses::mark(const TimedEvent& timed) {
     ProcessLife* p = life_of(subject.pid, subject.start_ns);
     if (!p) return;  // refused by the table's bound (counted there)
     p->events.push_back(&timed);
-    if (subject.tty_dev != 0) p->tty_dev = subject.tty_dev;
     std::visit(
         [&](const auto& e) {
             using T = std::decay_t<decltype(e)>;
@@ -69,6 +81,17 @@ void WindowProcesses::mark(const TimedEvent& timed) {
             }
         },
         timed.event.body);
+}
+
+// A verdict that found the process's output lost (the kernel named its
+// hung-up terminal fds when the verdict settled, or its writes failed): lost
+// from the hangup that left it on a dead terminal, else from the fact the
+// verdict tells (its orphaning), unless a failed write was seen earlier.
+void WindowProcesses::mark_output_lost(ProcessLife& p, const Verdict& v,
+                                       std::int64_t clock_offset_ns) {
+    const std::uint64_t from = v.disconnect_ktime_ns.value_or(v.ktime_ns);
+    const std::int64_t wall = BootClock(clock_offset_ns).wall_ns(from);
+    p.output_lost_wall_ns = std::min(p.output_lost_wall_ns.value_or(wall), wall);
 }
 
 // The parent each was born to, found as the table finds parents: by its

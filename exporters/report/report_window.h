@@ -35,13 +35,14 @@ struct ProcessLife {
     const ProcessLife* parent = nullptr;  // the parent it was born to, nullptr: unrecorded
     std::int64_t start_wall_ns = 0;       // exact even when born before the window
     std::optional<std::int64_t> end_wall_ns;
-    std::uint32_t tty_dev = 0;  // the terminal it ran on, kept after a hangup clears it
+    std::uint32_t tty_dev = 0;  // the terminal it ran on in its session (SessionTerminal)
     std::optional<std::int64_t> reparent_wall_ns;
     std::uint32_t new_parent_pid = 0;
     const ProcessLife* new_parent = nullptr;
     ReaperKind reaper = ReaperKind::Init;
-    std::optional<std::int64_t> output_lost_wall_ns;  // the first failed write
-    bool own_session = false;                         // it called setsid()
+    // From the hangup a verdict found it lost to, or its first failed write.
+    std::optional<std::int64_t> output_lost_wall_ns;
+    bool own_session = false;  // it called setsid()
     std::vector<ReceivedSignal> signals;
     std::vector<const TimedFinding*> verdicts;
     std::vector<const TimedEvent*> events;  // every event about it, in time order
@@ -67,6 +68,7 @@ class WindowProcesses {
    private:
     ProcessLife* life_of(std::uint32_t pid, std::uint64_t start_ns);
     void mark(const TimedEvent& timed);
+    static void mark_output_lost(ProcessLife& p, const Verdict& v, std::int64_t clock_offset_ns);
     void link_parents();
 
     const StoredProcesses& stored_;

@@ -66,6 +66,12 @@ struct StoredFinding {
 
 std::optional<Finding> decode_stored(const StoredFinding& stored, std::string& error);
 
+// A running daemon refreshes its run's last_wall_ns at every commit and at
+// least every 5 s when idle (docs/store.md): a run with no clean stop whose
+// last write is older than this slack is no longer recording (killed, or
+// its host went down) since that write.
+constexpr std::int64_t kRunRefreshSlackNs = 10'000'000'000;
+
 struct StoredRun {
     std::int64_t id = 0;
     std::int64_t started_wall_ns = 0;

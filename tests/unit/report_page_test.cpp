@@ -157,7 +157,7 @@ TEST_F(ReportPageTest, QueriesKeepASessionAUserOrAProcessWithItsLineage) {
 TEST_F(ReportPageTest, GapsAreWhereNoRunRecorded) {
     ReportInput in = input();
     EXPECT_TRUE(build_report_page(in, {}, wall_now_ns()).gaps.empty());
-    in.runs = {{at(0), at(300), "h"}, {at(600), INT64_MAX, "h"}};
+    in.runs = {{at(0), at(300), "h"}, {at(600), INT64_MAX, "h", wall_now_ns()}};  // still writing
     const auto gaps = build_report_page(in, {}, wall_now_ns()).gaps;
     ASSERT_EQ(gaps.size(), 1u);
     EXPECT_EQ(gaps[0].from_wall_ns, at(300));

@@ -23,9 +23,6 @@ namespace {
 // Events a little before the run's recorded start belong to it: the probes
 // attach before the run row is written.
 constexpr std::int64_t kRunStartSlackNs = 60'000'000'000;
-// A live run's last_wall_ns lags by up to its refresh period (docs/store.md:
-// every commit, and every 5 s when idle).
-constexpr std::int64_t kRunRefreshSlackNs = 10'000'000'000;
 
 // One line of the tree: a process alive at T, as the table knew it then.
 struct TreeRow {
