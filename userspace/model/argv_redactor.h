@@ -11,6 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include "embedded_secrets.h"
+#include "secret_names.h"
+
 namespace hupwatch {
 
 inline constexpr std::string_view kRedacted = "***";
@@ -35,7 +38,7 @@ class ArgvRedactor {
 
    private:
     ArgvRedactor() = default;
-    bool redact_argument(std::string& arg) const;
+    bool redact_argument(std::string& arg, EmbeddedSecrets& embedded) const;
 
     bool defaults_ = false;
     std::vector<std::regex> extra_;
@@ -47,6 +50,5 @@ class ArgvRedactor {
 // costs microseconds where exec rates reach thousands a second.
 bool redact_assignment(std::string& arg);    // --password=x, PGPASSWORD=x
 bool redact_url_password(std::string& arg);  // scheme://user:password@
-bool is_secret_flag(std::string_view arg);   // --password (the value follows)
 
 }  // namespace hupwatch
