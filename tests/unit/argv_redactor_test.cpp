@@ -124,6 +124,27 @@ TEST(ArgvRedactor, CredentialsInHeaders) {
               (Argv{"curl", "-H", "Accept: text/html"}));
 }
 
+// QA: a pad argument, then a URL cut at --argv-max before its '@': the
+// password's start was stored as it was.
+TEST(ArgvRedactor, AUrlCutBeforeItsAtMayHoldAPassword) {
+    auto r = make();
+    const Argv cut{"curl", std::string(4000, 'p'), "https://u:cutURLsecret"};
+    auto out = r.redacted(cut, true);
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->back(), "https://u:***");
+    auto in_shell = r.redacted({"bash", "-c", "x; curl https://u:cutURLsec"}, true);
+    ASSERT_TRUE(in_shell);
+    EXPECT_EQ(in_shell->back(), "x; curl https://u:***");
+    // Whole command lines, or a cut URL past its userinfo: nothing guessed.
+    EXPECT_FALSE(r.redacted(cut, false));
+    EXPECT_FALSE(r.redacted({"curl", "https://host:8443/x"}, false));
+    EXPECT_FALSE(r.redacted({"curl", "https://u@host:8443/pa"}, true));
+    EXPECT_FALSE(r.redacted({"curl", "https://host/a:b"}, true));
+    // Only the last argument was cut.
+    EXPECT_FALSE(r.redacted({"curl", "https://host:8443", "-v"}, true));
+    EXPECT_FALSE(make({false, {}}).redacted(cut, true));
+}
+
 TEST(ArgvRedactor, LeavesOrdinaryCommandLinesAlone) {
     auto r = make();
     for (Argv argv : {Argv{"sleep", "100"}, Argv{"./migrate.sh", "--passive=1", "--keyfile=/k"},

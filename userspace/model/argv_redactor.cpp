@@ -78,6 +78,20 @@ bool redact_url_password(std::string& arg) {
     return changed;
 }
 
+bool redact_cut_url_password(std::string& arg) {
+    std::size_t scheme = arg.rfind("://");
+    if (scheme == std::string::npos) return false;
+    const std::size_t host = scheme + 3;
+    // An '@', path, query or blank after it: the userinfo, if any, is whole
+    // and redact_url_password's.
+    if (arg.find_first_of("@/?# \t\n", host) != std::string::npos) return false;
+    std::size_t colon = arg.find(':', host);
+    if (colon == std::string::npos || colon + 1 == arg.size()) return false;
+    if (std::string_view(arg).substr(colon + 1) == kRedacted) return false;
+    arg.replace(colon + 1, std::string::npos, kRedacted);
+    return true;
+}
+
 std::unique_ptr<ArgvRedactor> ArgvRedactor::create(const RedactionOptions& options,
                                                    std::string& error) {
     std::unique_ptr<ArgvRedactor> redactor(new ArgvRedactor());
@@ -109,8 +123,8 @@ bool ArgvRedactor::redact_argument(std::string& arg, EmbeddedSecrets& embedded) 
     return changed;
 }
 
-std::optional<std::vector<std::string>> ArgvRedactor::redacted(
-    const std::vector<std::string>& argv) const {
+std::optional<std::vector<std::string>> ArgvRedactor::redacted(const std::vector<std::string>& argv,
+                                                               bool truncated) const {
     std::optional<std::vector<std::string>> out;  // copied at the first change only
     bool value_is_secret = false;
     EmbeddedSecrets embedded;
@@ -127,6 +141,7 @@ std::optional<std::vector<std::string>> ArgvRedactor::redacted(
             value_is_secret = defaults_ && is_secret_flag(arg);
             changed = redact_argument(arg, embedded);
         }
+        if (truncated && defaults_ && i + 1 == argv.size()) changed |= redact_cut_url_password(arg);
         if (!changed) continue;
         if (!out) out = argv;
         (*out)[i] = std::move(arg);
