@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "cli_commands.h"
+#include "log_lines.h"
 #include "preflight.h"
 #include "query_dispatch.h"
 #include "version.h"
@@ -40,6 +41,7 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    hupwatch::send_logs_to_stderr();
     CLI::App app{
         "hupwatch: who killed my job? eBPF monitor of SSH disconnects, SIGHUP deaths "
         "and orphaned jobs"};

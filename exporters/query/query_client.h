@@ -13,8 +13,9 @@ namespace hupwatch {
 enum class AskFailure { None, NoDaemon, Broken };
 
 // nullopt with a one-line error: NoDaemon when nothing listens on `path`
-// (no file, refused), Broken for a dead connection, a timeout or an answer
-// that is not one.
+// (no file, refused) or nothing answers before `timeout` has passed since
+// the call (a whole bound: connect, send and every read within it); Broken
+// for a dead connection or an answer that is not one.
 std::optional<QueryAnswer> ask_daemon(const std::string& path, const QueryRequest& request,
                                       std::chrono::seconds timeout, AskFailure& failure,
                                       std::string& error);

@@ -12,6 +12,7 @@
 
 #include "event_json.h"
 #include "finding_format.h"
+#include "private_mode.h"
 
 namespace hupwatch {
 namespace {
@@ -51,10 +52,19 @@ bool JsonLinesSink::open_path(std::string& error) {
         file_size_ = 0;
         return true;
     }
-    int fd = ::open(options_.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    int fd =
+        ::open(options_.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, kPrivateFileMode);
     if (fd < 0) {
         error = fmt::format("hupwatch: cannot open --events.json {}: {}", options_.path,
                             strerror(errno));
+        return false;
+    }
+    // It holds every user's command lines, as the store does: a file an
+    // older hupwatch (or logrotate's create) left readable is narrowed too.
+    if (!make_open_file_private(fd)) {
+        error = fmt::format("hupwatch: cannot make --events.json {} private (mode {:o}): {}",
+                            options_.path, kPrivateFileMode, strerror(errno));
+        ::close(fd);
         return false;
     }
     struct stat st {};

@@ -8,9 +8,11 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "host_probe.h"
 #include "json_decoder.h"
 #include "origin_keys.h"
 #include "tty_names.h"
+#include "withheld_argv.h"
 
 namespace hupwatch {
 namespace {
@@ -60,7 +62,9 @@ std::string where(const StoreFilter& f, std::vector<std::int64_t>& binds, const 
 }  // namespace
 
 EventStoreReader::EventStoreReader(const std::string& path, StoreVisibility visibility)
-    : path_(path), visibility_(visibility) {
+    : path_(path),
+      visibility_(visibility),
+      caller_name_(visibility.uid ? user_name_of(*visibility.uid) : "") {
     // sqlite3 says only "unable to open database file"; stat says why.
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
@@ -184,6 +188,7 @@ std::vector<StoredFinding> EventStoreReader::read_findings(const std::string& sq
         f.sid = u32(s, 8);
         f.uid = u32(s, 9);
         f.json = text(s, 10);
+        if (visibility_.uid) f.json = withhold_others_argv(std::move(f.json), caller_name_);
         out.push_back(std::move(f));
     });
     return out;

@@ -125,7 +125,9 @@ struct StoreFilter {
 // Whose processes a reader sees. Everyone's for those who can open the
 // database (root, the daemon's user); one caller's for the query socket
 // (docs/cli.md): the events, findings and seeds of processes whose uid or
-// loginuid is theirs. Runs and gaps are no one's and always shown.
+// loginuid is theirs, with the command line of another user's process
+// that killed one of theirs withheld (withheld_argv.h). Runs and gaps are
+// no one's and always shown.
 struct StoreVisibility {
     std::optional<std::uint32_t> uid;  // nullopt: every row
 };
@@ -189,6 +191,7 @@ class EventStoreReader {
     std::string seed_columns() const;
 
     StoreVisibility visibility_;
+    std::string caller_name_;  // the user visibility_.uid names, when set
     sqlite3* db_ = nullptr;
     bool seeds_have_loginuid_ = false;
 };

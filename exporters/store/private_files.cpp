@@ -44,10 +44,7 @@ bool make_private(const std::string& path, bool create, std::string& error) {
         error = fmt::format("hupwatch: cannot open database {}: {}", path, std::strerror(errno));
         return false;
     }
-    struct stat st {};
-    bool ok = ::fstat(fd, &st) == 0;
-    if (ok && S_ISREG(st.st_mode) && (st.st_mode & 0777 & ~kPrivateFileMode) != 0)
-        ok = ::fchmod(fd, st.st_mode & kPrivateFileMode) == 0;
+    bool ok = make_open_file_private(fd);
     int saved = errno;
     ::close(fd);
     if (!ok) {

@@ -4,10 +4,9 @@
 
 #include <string>
 
-namespace hupwatch {
+#include "private_mode.h"
 
-inline constexpr unsigned kPrivateDirMode = 0750;
-inline constexpr unsigned kPrivateFileMode = 0640;
+namespace hupwatch {
 
 // Creates the database's directory (0750) when missing and the file (0640)
 // when missing; SQLite gives the -wal and -shm files it creates the

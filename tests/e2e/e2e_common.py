@@ -69,15 +69,19 @@ def rfc3339(ns):
 
 
 class Daemon:
-    """`hupwatch run ARGS` with its output appended to LOG_PATH;
-    wait_running() returns once it is attached ("hupwatch: running")."""
+    """`hupwatch run ARGS` with its output appended to LOG_PATH (its stdout
+    to STDOUT_PATH instead, when given); wait_running() returns once it is
+    attached ("hupwatch: running")."""
 
-    def __init__(self, binary, log_path, args):
+    def __init__(self, binary, log_path, args, stdout_path=None):
         self.log_path = log_path
         self.log = open(log_path, "a")
         self.offset = self.log.tell()  # a restart appends: read only its own lines
-        self.process = subprocess.Popen([binary, "run", *args], stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+        out = open(stdout_path, "w") if stdout_path else self.log
+        self.process = subprocess.Popen([binary, "run", *args], stdout=out,
+                                        stderr=self.log if stdout_path else subprocess.STDOUT)
+        if stdout_path:
+            out.close()
         self.pid = self.process.pid
 
     def output(self):

@@ -6,6 +6,9 @@ Two users with no rights on the store (uids 4243 and 4244, set with
 setpriv) each start a job from a shell of their own; the test kills both
 with SIGTERM. Then, as user A:
 - `why PID_A` is answered through the socket: pid, start, signal SIGTERM;
+  A's job (on a terminal of its own, so a job with a verdict) was killed by
+  root's `bash -c 'kill ...; : MARKER'`: the verdict names bash, run by
+  root, and root's command line appears nowhere (text, JSON, replay);
 - `why PID_B` finds nothing (exit 1), and B's argv marker appears nowhere;
 - `replay` (everything since the start) has A's SIGTERM and nothing of B;
   `replay --pid PID_A --json` has A's exec with A's marker; `--pid PID_B`
@@ -20,6 +23,8 @@ Usage: query_socket_e2e.py HUPWATCH_BINARY   (as root)
 """
 import json
 import os
+import pty
+import re
 import shutil
 import signal
 import socket
@@ -34,6 +39,7 @@ from e2e_common import (Daemon, cmdline, fail, free_port, ok, require_root, rfc3
                         wait_for, wall_ns)
 
 USER_A, USER_B = 4243, 4244
+ROOT_MARKER = "root_killer_marker_q7"
 
 
 def as_user(uid, args):
@@ -42,21 +48,48 @@ def as_user(uid, args):
 
 class Job:
     """`sh -c 'exec sleep 1000' MARKER`, forked by a shell running as uid (so its
-    fork, exec and exit all carry that uid)."""
+    fork, exec and exit all carry that uid). With tty, the shell leads a pty
+    of its own, so the job has a terminal and its death a verdict."""
 
-    def __init__(self, uid, marker):
+    def __init__(self, uid, marker, tty=False):
         self.marker = marker
-        self.shell = subprocess.Popen(
-            as_user(uid, ["sh", "-c", f"sh -c 'exec sleep 1000' {marker} & echo $!; wait"]),
-            stdout=subprocess.PIPE, text=True, start_new_session=True)
-        self.pid = int(self.shell.stdout.readline())
+        argv = as_user(uid, ["sh", "-c", f"sh -c 'exec sleep 1000' {marker} & echo $!; wait"])
+        self.shell = None
+        if tty:
+            self.shell_pid, self.fd = pty.fork()
+            if self.shell_pid == 0:
+                os.execvp(argv[0], argv)
+            out = b""
+            while not re.search(rb"^\d+\r?\n", out, re.M):
+                out += os.read(self.fd, 1024)
+            self.pid = int(re.search(rb"^(\d+)\r?\n", out, re.M).group(1))
+        else:
+            self.fd = None
+            self.shell = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
+                                          start_new_session=True)
+            self.shell_pid = self.shell.pid
+            self.pid = int(self.shell.stdout.readline())
 
     def close(self):
         try:
-            os.killpg(self.shell.pid, signal.SIGKILL)
+            os.killpg(self.shell_pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        self.shell.wait()
+        if self.shell is not None:
+            self.shell.wait()
+        else:
+            os.waitpid(self.shell_pid, 0)
+            os.close(self.fd)
+
+
+def stored_killer_argv(db_path, pid):
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT json FROM findings WHERE kind = 'verdict' AND pid = ?",
+                         (pid,)).fetchone()
+        return json.loads(row[0]).get("killer_argv") if row else None
+    finally:
+        db.close()
 
 
 def stored_exit(db_path, pid):
@@ -102,6 +135,15 @@ def check_answers(binary, db, sock, job_a, job_b, both_alive_at, since):
     if (j["pid"], j["uid"], j["signal"], j["alive"]) != (job_a.pid, USER_A, "SIGTERM", False):
         fail(f"why {job_a.pid}: {j!r}")
     ok(f"why {job_a.pid} as uid {USER_A}: killed by SIGTERM, answered through the socket")
+    verdict = j["verdicts"][0] if j["verdicts"] else {}
+    why_text = run_as(USER_A, binary, ["why", str(job_a.pid), *common])
+    if (verdict.get("killer_comm"), verdict.get("killer_user"), verdict.get("killer_argv")) != \
+            ("bash", "root", []) or ROOT_MARKER in why_a.stdout + why_text.stdout:
+        fail(f"why {job_a.pid}: root's command line shown to user A: {verdict!r} "
+             f"{why_text.stdout!r}")
+    if "from `bash` (pid" not in why_text.stdout:
+        fail(f"why {job_a.pid}: the killer is not named by its comm: {why_text.stdout!r}")
+    ok(f"why {job_a.pid} as uid {USER_A}: killed by root's bash, its command line withheld")
 
     why_b = run_as(USER_A, binary, ["why", str(job_b.pid), *common])
     if why_b.returncode != 1 or job_b.marker in why_b.stdout + why_b.stderr:
@@ -111,7 +153,7 @@ def check_answers(binary, db, sock, job_a, job_b, both_alive_at, since):
 
     replay = run_as(USER_A, binary, ["replay", "--since", rfc3339(since), "--json", *common])
     lines = [json.loads(line) for line in replay.stdout.splitlines()]
-    if replay.returncode != 0 or job_b.marker in replay.stdout:
+    if replay.returncode != 0 or job_b.marker in replay.stdout or ROOT_MARKER in replay.stdout:
         fail(f"replay as user A: exit {replay.returncode}, {replay.stdout!r}")
     if not any(l["event"] == "signal" and l.get("pid") == job_a.pid and l["signal"] == "SIGTERM"
                for l in lines):
@@ -191,24 +233,27 @@ def main():
     try:
         daemon.wait_running()
         since = wall_ns()
-        jobs = [Job(USER_A, "marker_of_user_a"), Job(USER_B, "marker_of_user_b")]
+        jobs = [Job(USER_A, "marker_of_user_a", tty=True), Job(USER_B, "marker_of_user_b")]
         # Both execs done (sh with the marker, then sleep): the time both
         # lived is known.
         wait_for(lambda: all(cmdline(j.pid) == ["sleep", "1000"] for j in jobs), 10,
                  "the jobs to exec sleep")
         both_alive_at = wall_ns()
-        for j in jobs:
-            os.kill(j.pid, signal.SIGTERM)
+        # A's job by root's shell, whose command line A must never see.
+        subprocess.run(["bash", "-c", f"kill -TERM {jobs[0].pid}; : {ROOT_MARKER}"], check=True)
+        os.kill(jobs[1].pid, signal.SIGTERM)
         for j in jobs:
             wait_for(lambda: stored_exit(db, j.pid), 20, f"the stored exit of {j.pid}")
+        wait_for(lambda: ROOT_MARKER in " ".join(stored_killer_argv(db, jobs[0].pid) or []), 20,
+                 f"the stored verdict of {jobs[0].pid} naming root's command line")
         denied = run_as(USER_A, binary, ["replay", "--db", db, "--query.socket", sock])
         if "Permission denied" in denied.stderr and denied.returncode == 15:
             fail("the CLI did not turn to the socket on a store it cannot read")
         check_answers(binary, db, sock, jobs[0], jobs[1], both_alive_at, since)
         check_abuse(sock, port, binary, db, jobs[0])
-        # Eight commands went through the socket; metrics publish every 250 ms.
-        wait_for(lambda: metric(port, "hupwatch_query_requests_total", 'result="answered"') == 8,
-                 5, "8 answered requests counted")
+        # Nine commands went through the socket; metrics publish every 250 ms.
+        wait_for(lambda: metric(port, "hupwatch_query_requests_total", 'result="answered"') == 9,
+                 5, "9 answered requests counted")
         daemon.stop()
         if os.path.exists(sock):
             fail(f"{sock} left behind after a clean stop")

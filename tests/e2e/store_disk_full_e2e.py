@@ -12,7 +12,9 @@ flow, then space is freed.
 - once space is freed, the next commit records exactly one gap with reason
   "store write errors: disk full";
 - `hupwatch replay` says "no data between A and B (D; store write errors:
-  disk full)", and its JSON gap line carries the reason.
+  disk full)", and its JSON gap line carries the reason;
+- with `--events.json -`, stdout is JSON lines only: the store's errors
+  are told on stderr, each line starting "hupwatch:".
 
 Usage: store_disk_full_e2e.py HUPWATCH_BINARY   (as root)
 """
@@ -93,6 +95,23 @@ def gaps(db_path):
         db.close()
 
 
+def check_streams(events_path, stderr):
+    """stdout held JSON lines alone; stderr said the failures, in our format."""
+    with open(events_path) as f:
+        for n, line in enumerate(f, 1):
+            try:
+                json.loads(line)
+            except ValueError:
+                fail(f"stdout line {n} under --events.json - is not JSON: {line[:200]!r}")
+    lines = stderr.splitlines()
+    stray = [l for l in lines if not l.startswith("hupwatch: ")]
+    if stray:
+        fail(f"stderr lines not starting 'hupwatch: ': {stray[:3]!r}")
+    if not any(l.startswith("hupwatch: event store ") and " failed on " in l for l in lines):
+        fail(f"stderr does not say the store's writes failed: {lines[-10:]!r}")
+    ok("stdout: JSON lines only; stderr: the store's failures, each line 'hupwatch: ...'")
+
+
 def main():
     if len(sys.argv) != 2:
         fail("usage: store_disk_full_e2e.py HUPWATCH_BINARY")
@@ -107,8 +126,10 @@ def main():
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mnt], check=True)
     db = os.path.join(mnt, "h.db")
     port = free_port()
+    events = os.path.join(work, "events.jsonl")
     daemon = Daemon(binary, os.path.join(work, "hupwatch.log"),
-                    ["--db", db, "--no-query-socket", f"--web.listen-address=127.0.0.1:{port}"])
+                    ["--db", db, "--no-query-socket", f"--web.listen-address=127.0.0.1:{port}",
+                     "--events.json", "-"], stdout_path=events)
     storm = []
     try:
         daemon.wait_running()
@@ -174,6 +195,7 @@ def main():
             fail(f"replay --json gap lines: {lines!r}")
         ok(f"replay: {said[0].strip()!r}")
         daemon.stop()
+        check_streams(events, daemon.output())
     finally:
         daemon.kill()
         subprocess.run(["umount", "-l", mnt])

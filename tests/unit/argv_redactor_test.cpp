@@ -65,11 +65,93 @@ TEST(ArgvRedactor, PasswordsInUrls) {
               (Argv{"ssh", "ssh://alice@host:22/"}));
 }
 
+// QA's shell string: each secret inside it, at a word boundary, to the
+// end of its word; the command around it stays readable.
+TEST(ArgvRedactor, SecretsInsideAShellString) {
+    auto r = make();
+    EXPECT_EQ(
+        redacted(r, {"bash", "-c",
+                     "sleep 602; echo --password=inlineSECRET "
+                     "https://bob:inlineURLSECRET@h/ PGPASSWORD=inlinePG"}),
+        (Argv{"bash", "-c", "sleep 602; echo --password=*** https://bob:***@h/ PGPASSWORD=***"}));
+    EXPECT_EQ(redacted(r, {"sh", "-c", "PAGER=less; x \"--db-token=a;b\" && y"}),
+              (Argv{"sh", "-c", "PAGER=less; x \"--db-token=***\" && y"}));
+    EXPECT_EQ(redacted(r, {"sh", "-c", "psql --password hunter2 -h db"}),
+              (Argv{"sh", "-c", "psql --password *** -h db"}));
+}
+
+TEST(ArgvRedactor, SecretParametersInAUrlsQuery) {
+    auto r = make();
+    EXPECT_EQ(redacted(r, {"curl", "https://h/x?access_token=qsSECRET"}),
+              (Argv{"curl", "https://h/x?access_token=***"}));
+    EXPECT_EQ(redacted(r, {"curl", "https://h/x?a=1&api_key=k#frag&b=2"}),
+              (Argv{"curl", "https://h/x?a=1&api_key=***#frag&b=2"}));
+    EXPECT_EQ(redacted(r, {"curl", "https://h/x?page=2&sort=passive"}, false),
+              (Argv{"curl", "https://h/x?page=2&sort=passive"}));
+}
+
+TEST(ArgvRedactor, MysqlsGluedPassword) {
+    auto r = make();
+    EXPECT_EQ(redacted(r, {"mysql", "-uroot", "-phunter2mysql", "db"}),
+              (Argv{"mysql", "-uroot", "-p***", "db"}));
+    EXPECT_EQ(redacted(r, {"/usr/bin/mysqldump", "-pX", "db"}),
+              (Argv{"/usr/bin/mysqldump", "-p***", "db"}));
+    EXPECT_EQ(redacted(r, {"sudo", "mariadb", "-ps3cret"}), (Argv{"sudo", "mariadb", "-p***"}));
+    EXPECT_EQ(redacted(r, {"bash", "-c", "mysql -phunter2 db; mkdir -pv /tmp/x"}),
+              (Argv{"bash", "-c", "mysql -p*** db; mkdir -pv /tmp/x"}));
+    // -p is another flag elsewhere: a port, parents, preserve.
+    for (Argv argv :
+         {Argv{"ssh", "-p22", "h"}, Argv{"mkdir", "-pv", "/tmp/x"}, Argv{"mysql", "-p", "db"}}) {
+        Argv before = argv;
+        EXPECT_FALSE(r.redact(argv)) << argv[1];
+        EXPECT_EQ(argv, before);
+    }
+}
+
+TEST(ArgvRedactor, CredentialsInHeaders) {
+    auto r = make();
+    EXPECT_EQ(redacted(r, {"curl", "-H", "Authorization: Bearer bearerSECRET", "https://h/"}),
+              (Argv{"curl", "-H", "Authorization: Bearer ***", "https://h/"}));
+    EXPECT_EQ(redacted(r, {"curl", "-H", "authorization: Basic dXNlcjpw"}),
+              (Argv{"curl", "-H", "authorization: Basic ***"}));
+    EXPECT_EQ(redacted(r, {"curl", "-H", "Authorization: rawSECRET"}),
+              (Argv{"curl", "-H", "Authorization: ***"}));
+    EXPECT_EQ(redacted(r, {"curl", "-H", "X-Api-Key: k1", "-H", "X-Auth-Token:t1"}),
+              (Argv{"curl", "-H", "X-Api-Key: ***", "-H", "X-Auth-Token:***"}));
+    EXPECT_EQ(redacted(r, {"sh", "-c", "curl -H 'Authorization: Bearer b1' https://h/"}),
+              (Argv{"sh", "-c", "curl -H 'Authorization: Bearer ***' https://h/"}));
+    EXPECT_EQ(redacted(r, {"curl", "-H", "Accept: text/html"}, false),
+              (Argv{"curl", "-H", "Accept: text/html"}));
+}
+
+// QA: a pad argument, then a URL cut at --argv-max before its '@': the
+// password's start was stored as it was.
+TEST(ArgvRedactor, AUrlCutBeforeItsAtMayHoldAPassword) {
+    auto r = make();
+    const Argv cut{"curl", std::string(4000, 'p'), "https://u:cutURLsecret"};
+    auto out = r.redacted(cut, true);
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->back(), "https://u:***");
+    auto in_shell = r.redacted({"bash", "-c", "x; curl https://u:cutURLsec"}, true);
+    ASSERT_TRUE(in_shell);
+    EXPECT_EQ(in_shell->back(), "x; curl https://u:***");
+    // Whole command lines, or a cut URL past its userinfo: nothing guessed.
+    EXPECT_FALSE(r.redacted(cut, false));
+    EXPECT_FALSE(r.redacted({"curl", "https://host:8443/x"}, false));
+    EXPECT_FALSE(r.redacted({"curl", "https://u@host:8443/pa"}, true));
+    EXPECT_FALSE(r.redacted({"curl", "https://host/a:b"}, true));
+    // Only the last argument was cut.
+    EXPECT_FALSE(r.redacted({"curl", "https://host:8443", "-v"}, true));
+    EXPECT_FALSE(make({false, {}}).redacted(cut, true));
+}
+
 TEST(ArgvRedactor, LeavesOrdinaryCommandLinesAlone) {
     auto r = make();
     for (Argv argv : {Argv{"sleep", "100"}, Argv{"./migrate.sh", "--passive=1", "--keyfile=/k"},
                       Argv{"ls", "--password"}, Argv{"x", "--password="},
-                      Argv{"tar", "czf", "backup.tgz", "/home"}, Argv{"--password=x"}}) {
+                      Argv{"tar", "czf", "backup.tgz", "/home"}, Argv{"--password=x"},
+                      Argv{"bash", "-c", "sleep 1; echo done --passive=1 >log 2>&1 &"},
+                      Argv{"grep", "-r", "password", "."}}) {
         Argv before = argv;
         EXPECT_FALSE(r.redact(argv));
         EXPECT_EQ(argv, before);
@@ -108,7 +190,13 @@ TEST(ArgvRedactor, HostileArgvNeverLeaksTheSecret) {
     auto r = make();
     std::mt19937 rng(12345);
     const std::string secret = "Sup3rS3cret";
-    const std::vector<std::string> shapes = {"--password=", "PGPASSWORD=", "https://u:"};
+    const std::vector<std::string> shapes = {"--password=",
+                                             "PGPASSWORD=",
+                                             "https://u:",
+                                             "sleep 1; echo --password=",
+                                             "x; PGPASSWORD=",
+                                             "Authorization: Bearer ",
+                                             "https://h/x?access_token="};
     for (int round = 0; round < 2000; ++round) {
         Argv argv{"prog"};
         int n = static_cast<int>(rng() % 6);

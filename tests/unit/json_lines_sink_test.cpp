@@ -2,6 +2,7 @@
 #include "json_lines_sink.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -109,6 +110,31 @@ TEST(JsonLinesSink, ReopenFollowsAnExternalRename) {
     EXPECT_EQ(lines_of(path + ".old").size(), 1u);
     ASSERT_EQ(lines_of(path).size(), 1u);
     EXPECT_EQ(nlohmann::json::parse(lines_of(path)[0])["pid"], 2);
+}
+
+unsigned mode_of(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 07777;
+}
+
+// The file holds every user's argv: an existing one left 0644 (by an older
+// hupwatch, or logrotate's `create 0644`) gets the store's mode at each open.
+TEST(JsonLinesSink, AnExistingReadableFileIsMadePrivate) {
+    TempDir dir;
+    const std::string path = dir.path() + "/events.json";
+    std::ofstream(path) << "{\"older\":true}\n";
+    ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+    JsonLinesSink sink({path, 0, 5});
+    std::string error;
+    ASSERT_TRUE(sink.open(error)) << error;
+    EXPECT_EQ(mode_of(path), 0640u);
+    ASSERT_EQ(::chmod(path.c_str(), 0666), 0);
+    ASSERT_TRUE(sink.reopen(error)) << error;
+    EXPECT_EQ(mode_of(path), 0640u);
+    ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+    ASSERT_TRUE(sink.reopen(error)) << error;
+    EXPECT_EQ(mode_of(path), 0600u) << "a stricter mode is kept";
+    EXPECT_EQ(lines_of(path).front(), "{\"older\":true}") << "appended to, not replaced";
 }
 
 TEST(JsonLinesSink, UnwritablePathIsAOneLineError) {

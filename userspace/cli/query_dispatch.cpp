@@ -17,8 +17,6 @@
 namespace hupwatch {
 namespace {
 
-// How long the CLI waits for an answer: a replay of a month is seconds.
-constexpr std::chrono::seconds kAnswerTimeout{120};
 constexpr const char* kSocketOption = "--query.socket";
 
 // One reader at a time: the commands use process-wide lookups (getpwuid)
@@ -123,11 +121,11 @@ std::vector<std::string> forwarded_args(int argc, char** argv) {
 }
 
 int ask_daemon_for(const std::string& command, const std::vector<std::string>& args,
-                   const std::string& socket_path, const std::string& db_path) {
+                   const std::string& socket_path, const std::string& db_path,
+                   std::chrono::seconds timeout) {
     AskFailure failure;
     std::string error;
-    auto answer =
-        ask_daemon(socket_path, QueryRequest{command, args}, kAnswerTimeout, failure, error);
+    auto answer = ask_daemon(socket_path, QueryRequest{command, args}, timeout, failure, error);
     if (!answer) {
         if (failure == AskFailure::NoDaemon) {
             say("hupwatch: cannot read {} ({}), and {}", db_path, std::strerror(EACCES), error);

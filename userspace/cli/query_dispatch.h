@@ -5,6 +5,7 @@
 // database itself (docs/cli.md, "Answers for ordinary users").
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -27,11 +28,17 @@ QueryAnswer answer_query(const QueryRequest& request, const QueryCaller& caller,
 void add_query_client_option(CLI::App& cmd, std::string& socket_path);
 // The database cannot be opened by this user (permissions): ask the daemon.
 bool store_needs_daemon(const std::string& db_path);
+// How long the CLI waits for the whole answer (docs/cli.md): a replay of a
+// month is seconds, and a daemon that accepts but never answers must not
+// hold the caller.
+inline constexpr std::chrono::seconds kAnswerTimeout{30};
+
 // Sends `command` with the arguments it was given (argv after the command
 // word, without --query.socket), prints the answer, returns its exit code;
-// one line and kExitNoDaemon when no daemon answers.
+// one line and kExitNoDaemon when no daemon answers within `timeout`.
 int ask_daemon_for(const std::string& command, const std::vector<std::string>& args,
-                   const std::string& socket_path, const std::string& db_path);
+                   const std::string& socket_path, const std::string& db_path,
+                   std::chrono::seconds timeout = kAnswerTimeout);
 // argv after the command word, without --query.socket and its value.
 std::vector<std::string> forwarded_args(int argc, char** argv);
 

@@ -1,53 +1,21 @@
 // `hupwatch report`: a window of the store as one self-contained HTML page
 // (exporters/report): parse -> read and decode -> page model -> HTML.
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <pwd.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 
 #include "cli_commands.h"
 #include "event_store_reader.h"
+#include "output_file.h"
 #include "preflight.h"
-#include "private_files.h"
 #include "report_html.h"
 #include "report_page.h"
 #include "time_arg.h"
 
 namespace hupwatch {
 namespace {
-
-// The page holds every user's command lines, as the store does: the file
-// is created with the store's mode, whole or not at all (a rename).
-bool write_private_file(const std::string& path, const std::string& text, std::string& error) {
-    const std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode);
-    if (fd < 0) {
-        error = fmt::format("hupwatch: cannot write {}: {}", path, std::strerror(errno));
-        return false;
-    }
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += static_cast<std::size_t>(n);
-    }
-    const int saved = errno;
-    ::close(fd);
-    if (done != text.size() || std::rename(tmp.c_str(), path.c_str()) != 0) {
-        error = fmt::format("hupwatch: cannot write {}: {}", path,
-                            std::strerror(done != text.size() ? saved : errno));
-        std::remove(tmp.c_str());
-        return false;
-    }
-    return true;
-}
 
 bool query_from_options(const ReportOptions& options, ReportQuery& query, std::string& error) {
     if (options.pid >= 0) query.pid = static_cast<std::uint32_t>(options.pid);
@@ -106,7 +74,7 @@ int run_report(const ReportOptions& options) {
         say("hupwatch: {} stored lines could not be decoded and were skipped (counted on the page)",
             undecodable);
     if (options.output == "-") return write_stdout(html) ? kExitOk : kExitFailure;
-    if (!write_private_file(options.output, html, error)) {
+    if (!write_output_file(options.output, html, error)) {
         say("{}", error);
         return kExitFailure;
     }

@@ -115,7 +115,7 @@ void LiveMonitor::on_event(const Event& event) {
     // Secrets leave argv here, before the table, the correlator or any sink
     // can keep or print them.
     if (const auto* exec = std::get_if<ExecEvent>(&event.body)) {
-        if (auto argv = redactor_->redacted(exec->argv)) {
+        if (auto argv = redactor_->redacted(exec->argv, exec->argv_truncated)) {
             Event redacted{event.ktime_ns, *exec};
             auto& body = std::get<ExecEvent>(redacted.body);
             body.argv = std::move(*argv);

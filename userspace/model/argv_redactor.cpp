@@ -1,48 +1,17 @@
 #include "argv_redactor.h"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
+
+#include "embedded_secrets.h"
+#include "secret_names.h"
 
 namespace hupwatch {
 namespace {
-
-// Names of secrets, as a word of a flag or variable name (lower case).
-constexpr std::array<std::string_view, 18> kSecretWords = {
-    "password",   "passwd",      "pass",        "pwd",        "token",       "secret",
-    "apikey",     "api-key",     "api_key",     "accesskey",  "access-key",  "access_key",
-    "privatekey", "private-key", "private_key", "credential", "credentials", "passphrase"};
 
 // Longer than this, an argument is not given to a --redact regex (whose
 // matcher recurses per character) but redacted whole: never a crash, never
 // a leak.
 constexpr std::size_t kMaxRegexInput = 4096;
-
-bool is_name_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-}
-
-bool is_separator(char c) {
-    return c == '-' || c == '_' || c == '.';
-}
-
-// True when the flag or variable name holds a secret word that ends the
-// name or a part of it: PGPASSWORD, db-password, AWS_SECRET_ACCESS_KEY, but
-// not passive or keyfile.
-bool names_a_secret(std::string_view name) {
-    if (name.empty() || name.size() > 128) return false;
-    std::string lowered(name);
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    for (std::string_view word : kSecretWords) {
-        for (std::size_t at = lowered.find(word); at != std::string::npos;
-             at = lowered.find(word, at + 1)) {
-            std::size_t end = at + word.size();
-            if (end == lowered.size() || is_separator(lowered[end])) return true;
-        }
-    }
-    return false;
-}
 
 // Replaces what each capture group matched (or the whole match) with "***".
 bool replace_matches(const std::regex& pattern, std::string& arg) {
@@ -109,11 +78,18 @@ bool redact_url_password(std::string& arg) {
     return changed;
 }
 
-bool is_secret_flag(std::string_view arg) {
-    std::size_t start = arg.find_first_not_of('-');
-    if (start == 0 || start > 2 || start == std::string_view::npos) return false;
-    std::string_view name = arg.substr(start);
-    return std::all_of(name.begin(), name.end(), is_name_char) && names_a_secret(name);
+bool redact_cut_url_password(std::string& arg) {
+    std::size_t scheme = arg.rfind("://");
+    if (scheme == std::string::npos) return false;
+    const std::size_t host = scheme + 3;
+    // An '@', path, query or blank after it: the userinfo, if any, is whole
+    // and redact_url_password's.
+    if (arg.find_first_of("@/?# \t\n", host) != std::string::npos) return false;
+    std::size_t colon = arg.find(':', host);
+    if (colon == std::string::npos || colon + 1 == arg.size()) return false;
+    if (std::string_view(arg).substr(colon + 1) == kRedacted) return false;
+    arg.replace(colon + 1, std::string::npos, kRedacted);
+    return true;
 }
 
 std::unique_ptr<ArgvRedactor> ArgvRedactor::create(const RedactionOptions& options,
@@ -131,11 +107,12 @@ std::unique_ptr<ArgvRedactor> ArgvRedactor::create(const RedactionOptions& optio
     return redactor;
 }
 
-bool ArgvRedactor::redact_argument(std::string& arg) const {
+bool ArgvRedactor::redact_argument(std::string& arg, EmbeddedSecrets& embedded) const {
     bool changed = false;
     if (defaults_) {
         changed |= redact_assignment(arg);
         changed |= redact_url_password(arg);
+        changed |= embedded.redact(arg);
     }
     if (extra_.empty()) return changed;
     if (arg.size() > kMaxRegexInput) {
@@ -146,10 +123,12 @@ bool ArgvRedactor::redact_argument(std::string& arg) const {
     return changed;
 }
 
-std::optional<std::vector<std::string>> ArgvRedactor::redacted(
-    const std::vector<std::string>& argv) const {
+std::optional<std::vector<std::string>> ArgvRedactor::redacted(const std::vector<std::string>& argv,
+                                                               bool truncated) const {
     std::optional<std::vector<std::string>> out;  // copied at the first change only
     bool value_is_secret = false;
+    EmbeddedSecrets embedded;
+    if (!argv.empty()) embedded.read_program(argv[0]);
     std::string arg;
     for (std::size_t i = 1; i < argv.size(); ++i) {
         arg = argv[i];
@@ -160,8 +139,9 @@ std::optional<std::vector<std::string>> ArgvRedactor::redacted(
             arg = std::string(kRedacted);
         } else {
             value_is_secret = defaults_ && is_secret_flag(arg);
-            changed = redact_argument(arg);
+            changed = redact_argument(arg, embedded);
         }
+        if (truncated && defaults_ && i + 1 == argv.size()) changed |= redact_cut_url_password(arg);
         if (!changed) continue;
         if (!out) out = argv;
         (*out)[i] = std::move(arg);

@@ -11,6 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include "embedded_secrets.h"
+#include "secret_names.h"
+
 namespace hupwatch {
 
 inline constexpr std::string_view kRedacted = "***";
@@ -30,12 +33,15 @@ class ArgvRedactor {
     // anything was redacted.
     bool redact(std::vector<std::string>& argv) const;
     // The redacted copy, or nullopt when nothing is secret: the event path
-    // copies an exec event only when it must change it.
-    std::optional<std::vector<std::string>> redacted(const std::vector<std::string>& argv) const;
+    // copies an exec event only when it must change it. `truncated`: the
+    // last argument was cut at --argv-max, so a secret in it may have lost
+    // the part that marks it (redact_cut_url_password).
+    std::optional<std::vector<std::string>> redacted(const std::vector<std::string>& argv,
+                                                     bool truncated = false) const;
 
    private:
     ArgvRedactor() = default;
-    bool redact_argument(std::string& arg) const;
+    bool redact_argument(std::string& arg, EmbeddedSecrets& embedded) const;
 
     bool defaults_ = false;
     std::vector<std::regex> extra_;
@@ -47,6 +53,8 @@ class ArgvRedactor {
 // costs microseconds where exec rates reach thousands a second.
 bool redact_assignment(std::string& arg);    // --password=x, PGPASSWORD=x
 bool redact_url_password(std::string& arg);  // scheme://user:password@
-bool is_secret_flag(std::string_view arg);   // --password (the value follows)
+// An argument cut before its URL's '@': scheme://user:pass... may be a
+// password; what follows the last "://"'s first ':' becomes "***".
+bool redact_cut_url_password(std::string& arg);
 
 }  // namespace hupwatch
