@@ -126,6 +126,29 @@ TEST(CorrelatorFloor, TheSameOrphaningReportedTwiceIsOneOrphan) {
     EXPECT_EQ(s.verdicts_for(915).size(), 1u);
 }
 
+// A job orphaned to a subreaper that dies soon after, handing it to init:
+// one process, one orphan verdict, about its first orphaning (QA: two
+// verdicts, and hupwatch_orphans_total counted it twice).
+TEST(CorrelatorFloor, AJobOrphanedTwiceIsOneOrphan) {
+    Story s;
+    Login login(s);
+    auto job = login.job(916, 10 * kSec, "job");
+    auto reaper = s.proc(700, kSec / 4, 1, 700, 0, "supervisor");
+    login.hang_up(100 * kSec);
+    s.at(100 * kSec + 200);
+    s.reparent(job, login.bash, 700, reaper.start_ns);
+    s.at(100 * kSec + 130'000'000);
+    auto orphan = job;
+    orphan.ppid = 700;
+    s.reparent(orphan, reaper, 1, kSec / 2);
+    s.tick(105 * kSec);
+    auto v = s.verdicts_for(916);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].kind, VerdictKind::Orphaned);
+    ASSERT_FALSE(v[0].lineage.empty());
+    EXPECT_EQ(v[0].lineage[0].pid, 900u) << "its lineage before any reparenting";
+}
+
 // Thousands of short logins leave nothing behind once their processes are
 // gone from the table and the sessions have aged out.
 TEST(CorrelatorFloor, SessionsAndNotesArePrunedAfterTheirProcessesAreGone) {

@@ -90,10 +90,11 @@ std::vector<Finding> DisconnectCorrelator::on_event(const Event& event, const Pr
             Key old_parent{r->old_ppid, r->old_parent_start_ns};
             auto [it, inserted] =
                 original_parent_.try_emplace({r->child.pid, r->child.start_ns}, old_parent);
-            // The same orphaning reported twice (two exit walks of one group,
-            // before Linux 6.16) is one orphan; a second reparenting, from
-            // another parent (its subreaper died too), is a new one.
-            if (inserted || it->second != old_parent || !orphan_pending(r->child))
+            // One orphan verdict per process: the same orphaning reported
+            // twice (two exit walks of one group, before Linux 6.16), and a
+            // second reparenting (its subreaper died too, to init), are
+            // the one orphaning it already had, counted once.
+            if (inserted)
                 pending_orphans_.push_back({event.ktime_ns + options_.orphan_settle_ns, event});
         }
         if (auto d = on_vanished_sshd(event, *r, table)) now.push_back(std::move(*d));
@@ -335,14 +336,6 @@ void DisconnectCorrelator::drop_pending_orphan(const ProcessInfo& proc) {
         const auto& c = std::get<ReparentEvent>(p.reparent.body).child;
         return c.pid == proc.pid && c.start_ns == proc.start_ns;
     });
-}
-
-bool DisconnectCorrelator::orphan_pending(const ProcessInfo& child) const {
-    for (const auto& p : pending_orphans_) {
-        const auto& c = std::get<ReparentEvent>(p.reparent.body).child;
-        if (c.pid == child.pid && c.start_ns == child.start_ns) return true;
-    }
-    return false;
 }
 
 CorrelatorSizes DisconnectCorrelator::sizes() const {

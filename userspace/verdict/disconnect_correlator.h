@@ -141,7 +141,6 @@ class DisconnectCorrelator {
     std::optional<Finding> settle_orphan(const PendingOrphan& pending, const ProcessTable& table);
     void add_output_facts(Verdict& v, const ProcessInfo& child, std::uint32_t tty) const;
     void prune(std::uint64_t now_ns, const ProcessTable& table);
-    bool orphan_pending(const ProcessInfo& child) const;
 
     // `alive`: the process still runs, so /proc speaks for it (its own
     // dispositions, after its last exec); a dead one's pid may be another's.
