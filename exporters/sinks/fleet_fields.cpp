@@ -25,6 +25,7 @@ constexpr MessageId kMessageIds[] = {
     {"verdict", "died_after_disconnect", "f3c0a579812d496da6489d6ef7f4b9c5"},
     {"verdict", "orphaned", "ff900c4cd3a6480e930f7844cf279b2e"},
     {"verdict", "daemonized", "08b034f856ce4a0d8989727e28254fd8"},
+    {"verdict", "killed", "d1f383a388e54f0293e45db1e43c810c"},
     {"verdict", "", "bbc8c3c0ef94474dacba57b891eb290b"},
 };
 

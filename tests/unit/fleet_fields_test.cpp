@@ -95,6 +95,9 @@ TEST(FleetFields, JournalEntriesCarryFleetFieldsAndTheirMessageId) {
     EXPECT_EQ(field(sink.fields(DisconnectFinding{}), "HUPWATCH_SEQ"), "2");
     EXPECT_EQ(field(sink.fields(DisconnectFinding{}), "MESSAGE_ID"),
               "f362a3ee85eb41ac932518f05e32a873");
+    Verdict killed;
+    killed.kind = VerdictKind::Killed;
+    EXPECT_EQ(field(sink.fields(killed), "MESSAGE_ID"), "d1f383a388e54f0293e45db1e43c810c");
 }
 
 TEST(FleetFields, MessageIdsAreDistinctAndInTheCatalogAndTheDocs) {
@@ -111,6 +114,7 @@ TEST(FleetFields, MessageIdsAreDistinctAndInTheCatalogAndTheDocs) {
         {"verdict", "died_after_disconnect"},
         {"verdict", "orphaned"},
         {"verdict", "daemonized"},
+        {"verdict", "killed"},
         {"verdict", "a_kind_from_the_future"},
     };
     for (auto [event, verdict] : kinds) {

@@ -74,9 +74,13 @@ int Daemon::start() {
         say("hupwatch: pids are reported in pid namespace {}; processes outside it are not "
             "seen (hupwatch_events_hidden_by_pid_namespace_total counts their events)",
             monitor_->pid_namespace().describe());
+    // Port 0 asks the kernel for one: name the address it gave.
+    std::string address = config_.listen_address;
+    if (address.ends_with(":0"))
+        address = address.substr(0, address.size() - 1) + std::to_string(endpoint_.port());
     say("hupwatch: running ({} processes seeded from {}; metrics on {}{}, port {}; CapEff {})",
-        monitor_->seeded(), config_.monitor.proc_root, config_.listen_address,
-        config_.telemetry_path, endpoint_.port(), effective_capabilities_hex());
+        monitor_->seeded(), config_.monitor.proc_root, address, config_.telemetry_path,
+        endpoint_.port(), effective_capabilities_hex());
     // After "running", which a supervisor (and tests/e2e) waits for first.
     if (const auto& why = monitor_->proc_connector_unused(); !why.empty())
         say("hupwatch: setsid events are derived, not from the proc connector: {}", why);
