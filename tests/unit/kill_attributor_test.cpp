@@ -201,6 +201,19 @@ TEST(KillAttributor, AParentThatDiedFirstIsStillTheParent) {
     EXPECT_EQ(v.kill->killer->process.pid, 950u);
 }
 
+// A job killed by SIGTERM that no SIGHUP ever reached, dead when its
+// verdict comes: nothing tells its SIGHUP disposition (QA: it said
+// default for a nohup'd job, which ignored SIGHUP).
+TEST(KillAttributor, ADeadJobsSighupDispositionNobodySawIsUnknown) {
+    KillStory s;
+    auto job = s.job(952, "sleep");
+    auto colleague = s.proc(960, 3 * kSec, 1, 960, kPts7, "bash", 1001);
+    s.signal(20 * kSec, job, colleague, SIGTERM, SignalOrigin::User);
+    s.die(20 * kSec + 2, job, SIGTERM);
+    auto v = s.killed(952);
+    EXPECT_EQ(v.sighup, SighupDisposition::Unknown);
+}
+
 TEST(KillAttributor, ASegfaultIsACrashReadFromTheExitStatus) {
     KillStory s;
     auto job = s.job(901, "segv");
@@ -403,6 +416,8 @@ TEST(KillAttributor, AScopeGoneBeforeItsEventsAreReadIsNamedByItsMkdir) {
     ASSERT_TRUE(v.kill);
     EXPECT_EQ(v.kill->unit, "run-r3f.scope");
     EXPECT_EQ(v.kill->cause, KillCause::ServiceManager);
+    // Its own unit looked after it, though its cgroup is gone (QA: none).
+    EXPECT_EQ(v.supervision, Supervision::Systemd);
 }
 
 // A truncated path would name a wrong unit: it names none.

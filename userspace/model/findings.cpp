@@ -42,10 +42,11 @@ constexpr NameTable<Supervision, 4> kSupervisions{{
     {Supervision::Tmux, "tmux"},
     {Supervision::Screen, "screen"},
 }};
-constexpr NameTable<SighupDisposition, 3> kSighupDispositions{{
+constexpr NameTable<SighupDisposition, 4> kSighupDispositions{{
     {SighupDisposition::Default, "default"},
     {SighupDisposition::Ignored, "ignored"},
     {SighupDisposition::Handled, "handled"},
+    {SighupDisposition::Unknown, "unknown"},
 }};
 constexpr NameTable<Confidence, 2> kConfidences{{
     {Confidence::Certain, "certain"},

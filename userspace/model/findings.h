@@ -28,7 +28,9 @@ enum class SurvivalReason { SighupIgnored, SighupHandled, NotSignalled, OwnSessi
 enum class Supervision { None, Systemd, Tmux, Screen };
 // What the process does with SIGHUP: /proc's SigIgn/SigCgt, or the kernel's
 // signal results when it is gone.
-enum class SighupDisposition { Default, Ignored, Handled };
+// Unknown: a dead process whose SIGHUP disposition nothing recorded (no
+// SIGHUP reached it while hupwatch watched, and /proc is gone).
+enum class SighupDisposition { Default, Ignored, Handled, Unknown };
 // Certain: the facts name the cause. Inferred: a death close to a disconnect.
 enum class Confidence { Certain, Inferred };
 // How close after its session's disconnect a death is inferred to be its

@@ -109,6 +109,7 @@ RiskAssessment assess_risk(const RiskFacts& facts) {
         case SighupDisposition::Handled:
             return {Risk::Protected, "sighup_handled"};
         case SighupDisposition::Default:
+        case SighupDisposition::Unknown:
             break;
     }
     return {Risk::AtRisk, "sighup_default"};

@@ -204,6 +204,8 @@ Verdict DisconnectCorrelator::base_verdict(VerdictKind kind, std::uint64_t ktime
 
     std::optional<std::string> cgroup;
     if (probe_) cgroup = probe_->cgroup_path(info.pid);
+    // Dead already (a unit's process killed by its stop): its cgroup id.
+    if (!cgroup) cgroup = kills_.cgroup_path_of(info.cgroup_id);
     v.supervision = classify_supervision(cgroup.value_or(""), ancestor_comms);
     v.sighup = sighup_of(info, alive);
     if (auto it = notes_.find({info.pid, info.start_ns}); it != notes_.end())
@@ -228,10 +230,11 @@ SighupDisposition DisconnectCorrelator::sighup_of(const ProcessInfo& info, bool 
             case SignalDisposition::Unknown:
                 // Not recorded (events from the store): the kernel's result
                 // still tells an ignored one, and a process alive after a
-                // delivered SIGHUP handled it. A dead one may have died of it.
+                // delivered SIGHUP handled it. A dead one may have died of it:
+                // the default action.
                 if (last.result == SignalResult::Ignored) return SighupDisposition::Ignored;
-                if (last.result == SignalResult::Delivered && alive)
-                    return SighupDisposition::Handled;
+                if (last.result == SignalResult::Delivered)
+                    return alive ? SighupDisposition::Handled : SighupDisposition::Default;
                 break;
         }
     }
@@ -239,7 +242,8 @@ SighupDisposition DisconnectCorrelator::sighup_of(const ProcessInfo& info, bool 
         if (auto masks = probe_->signal_masks(info.pid))
             return sighup_disposition(masks->ignored, masks->caught);
     }
-    return SighupDisposition::Default;
+    // Dead (a nohup'd job killed by SIGTERM), or not asked: nothing says.
+    return SighupDisposition::Unknown;
 }
 
 void DisconnectCorrelator::add_disconnect_evidence(Verdict& v, const SessionState& session) const {

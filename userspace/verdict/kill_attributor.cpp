@@ -74,6 +74,13 @@ void KillAttributor::learn_cgroup(const ProcessInfo& info, std::uint32_t read_pi
         ++seen.misses;
 }
 
+std::optional<std::string> KillAttributor::cgroup_path_of(std::uint64_t cgroup_id) const {
+    if (cgroup_id == 0) return std::nullopt;
+    if (probe_)
+        if (auto path = probe_->cgroup_path_of_id(cgroup_id)) return path;
+    return known_cgroup(cgroup_id);
+}
+
 std::optional<std::string> KillAttributor::known_cgroup(std::uint64_t cgroup_id) const {
     const CgroupSeen* seen = cgroups_.find(cgroup_id);
     if (!seen || seen->path.empty()) return std::nullopt;

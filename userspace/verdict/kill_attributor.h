@@ -49,6 +49,9 @@ class KillAttributor {
         return a.is_job || a.details.cause == KillCause::OomKernel ||
                a.details.cause == KillCause::OomUserspace;
     }
+    // The cgroup path of a cgroup id while it exists, else as remembered
+    // from its cgroup_mkdir or a member's /proc: a dead process's unit.
+    std::optional<std::string> cgroup_path_of(std::uint64_t cgroup_id) const;
     // Drops notes on processes the table no longer knows (their exit lost).
     void prune(const ProcessTable& table);
 
