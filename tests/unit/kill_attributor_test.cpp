@@ -214,6 +214,32 @@ TEST(KillAttributor, ADeadJobsSighupDispositionNobodySawIsUnknown) {
     EXPECT_EQ(v.sighup, SighupDisposition::Unknown);
 }
 
+// A container's systemd booted on its console pty and let it go without an
+// event, so the table still gives it a terminal; a service it runs is no
+// job for that (QA: counted in jobs_killed_total). Nor is a service of a
+// user's systemd --user, whose loginuid its services inherit.
+TEST(KillAttributor, AServiceManagersChildrenAreNoJobsWhateverItsTerminalOrLoginuid) {
+    KillStory s;
+    auto systemd = s.proc(1, kSec / 4, 0, 1, kPts7, "systemd", 0);
+    s.fork(systemd, 0, kSec / 4);
+    auto service = s.proc(970, 5 * kSec, 1, 970, 0, "sleep", 0);
+    s.fork(service, systemd.start_ns, service.start_ns);
+    auto user_manager = s.proc(980, 6 * kSec, 1, 980, 0, "systemd", 1000);
+    user_manager.loginuid = 1000;
+    s.fork(user_manager, systemd.start_ns, user_manager.start_ns);
+    auto user_service = s.proc(981, 7 * kSec, 980, 981, 0, "dbus-daemon", 1000);
+    user_service.loginuid = 1000;
+    s.fork(user_service, user_manager.start_ns, user_service.start_ns);
+    s.signal(20 * kSec, service, systemd, SIGTERM, SignalOrigin::User);
+    s.die(20 * kSec + 1, service, SIGTERM);
+    s.signal(21 * kSec, user_service, user_manager, SIGTERM, SignalOrigin::User);
+    s.die(21 * kSec + 1, user_service, SIGTERM);
+    EXPECT_TRUE(s.verdicts_for(970).empty());
+    EXPECT_TRUE(s.verdicts_for(981).empty());
+    const auto& counted = s.correlator().non_job_kills();
+    EXPECT_EQ(counted[static_cast<std::size_t>(KillCause::ServiceManager)], 2u);
+}
+
 TEST(KillAttributor, ASegfaultIsACrashReadFromTheExitStatus) {
     KillStory s;
     auto job = s.job(901, "segv");

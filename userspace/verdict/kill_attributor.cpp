@@ -118,16 +118,35 @@ void KillAttributor::observe(const Event& event) {
 
 bool KillAttributor::is_job(const ProcessInfo& info,
                             const std::vector<const ProcessEntry*>& ancestors) {
+    // Started by a service manager before any login: a service, unless it
+    // has a terminal of its own. Its loginuid says nothing then (systemd
+    // --user's services inherit the user's), nor the manager's terminal
+    // (a container's systemd booted on its console pty, then let it go
+    // without an event: the table still has it).
+    if (reaches_service_manager_first(ancestors)) return info.tty_dev != 0;
     // loginuid is set by pam_loginuid at a login and inherited by all it runs.
     if (info.loginuid != UINT32_MAX || info.tty_dev != 0) return true;
     return leads_to_login(ancestors);
 }
 
+bool KillAttributor::reaches_service_manager_first(
+    const std::vector<const ProcessEntry*>& ancestors) {
+    for (const auto* ancestor : ancestors) {
+        if (ancestor->info.comm == "systemd") return true;
+        if (shows_login(*ancestor)) return false;
+    }
+    return false;
+}
+
+bool KillAttributor::shows_login(const ProcessEntry& ancestor) {
+    return ancestor.info.tty_dev != 0 || ancestor.info.loginuid != UINT32_MAX ||
+           is_login_program(ancestor.info.comm);
+}
+
 bool KillAttributor::leads_to_login(const std::vector<const ProcessEntry*>& ancestors) {
     for (const auto* ancestor : ancestors) {
-        if (ancestor->info.tty_dev != 0 || ancestor->info.loginuid != UINT32_MAX ||
-            is_login_program(ancestor->info.comm))
-            return true;
+        if (ancestor->info.comm == "systemd") return false;  // a service manager's
+        if (shows_login(*ancestor)) return true;
     }
     return false;
 }

@@ -62,8 +62,11 @@ class KillAttributor {
     void count_non_job(KillCause cause) { ++non_job_kills_[static_cast<std::size_t>(cause)]; }
 
     static bool is_job(const ProcessInfo& info, const std::vector<const ProcessEntry*>& ancestors);
-    // Does one of these ancestors show a login (a terminal, a loginuid, sshd)?
+    // Does one of these ancestors, below any service manager (systemd),
+    // show a login (a terminal, a loginuid, sshd)?
     static bool leads_to_login(const std::vector<const ProcessEntry*>& ancestors);
+    static bool reaches_service_manager_first(const std::vector<const ProcessEntry*>& ancestors);
+    static bool shows_login(const ProcessEntry& ancestor);
 
    private:
     using Key = std::pair<std::uint32_t, std::uint64_t>;  // (pid, start_ns)
