@@ -199,8 +199,7 @@ TEST(Correlator, SurvivorsAreOrphansWithTheReasonTheySurvived) {
     check(906, SurvivalReason::OwnSession);
     EXPECT_EQ(s.verdicts_for(903)[0].sighup, SighupDisposition::Ignored);
     EXPECT_EQ(s.verdicts_for(904)[0].sighup, SighupDisposition::Handled);
-    // No SIGHUP reached it and the story has no /proc to ask.
-    EXPECT_EQ(s.verdicts_for(905)[0].sighup, SighupDisposition::Unknown);
+    EXPECT_EQ(s.verdicts_for(905)[0].sighup, SighupDisposition::Default);
     EXPECT_TRUE(s.session_ends().empty()) << "a hung-up session does not also end by logout";
 }
 

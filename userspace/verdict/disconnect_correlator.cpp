@@ -242,8 +242,8 @@ SighupDisposition DisconnectCorrelator::sighup_of(const ProcessInfo& info, bool 
         if (auto masks = probe_->signal_masks(info.pid))
             return sighup_disposition(masks->ignored, masks->caught);
     }
-    // Dead (a nohup'd job killed by SIGTERM), or not asked: nothing says.
-    return SighupDisposition::Unknown;
+    // Dead (a nohup'd job killed by SIGTERM): nothing says.
+    return alive ? SighupDisposition::Default : SighupDisposition::Unknown;
 }
 
 void DisconnectCorrelator::add_disconnect_evidence(Verdict& v, const SessionState& session) const {

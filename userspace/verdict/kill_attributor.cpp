@@ -284,8 +284,12 @@ void KillAttributor::classify(KillAttribution& a, const ProcessInfo& victim,
         // An ancestor: timeout(1), make, a supervising script.
         const auto* sender = table.find(s.sender_pid, s.sender_start_ns);
         bool ancestor = false;
-        for (const auto* p : ancestors)
+        // Within its own session only: past a daemonized ancestor (a tmux
+        // server's window) an operator who started it long ago is no parent.
+        for (const auto* p : ancestors) {
+            if (p->info.sid != victim.sid) break;
             ancestor = ancestor || (sender ? p == sender : p->info.pid == s.sender_pid);
+        }
         d.cause = ancestor ? KillCause::Parent : KillCause::Operator;
     }
 }
