@@ -422,23 +422,28 @@ TEST(KillAttributor, TheScopeIsKnownByItsCgroupIdAfterSystemdRemovedIt) {
     EXPECT_EQ(v.kill->cause, KillCause::SessionStop);
 }
 
-// A scope stopped within the reader's drain: its job forked, exec'd, was
-// killed and its cgroup removed before any of it was read, so neither /proc
-// nor the cgroup id tells the unit. The cgroup's making (cgroup_mkdir) does;
-// and it is in the store, so replay names it too.
-TEST(KillAttributor, AScopeGoneBeforeItsEventsAreReadIsNamedByItsMkdir) {
+// A job of cgroup 4712, made as `path` (cut short: `truncated`), killed by
+// systemd after its scope's cgroup was removed and before any of it was
+// read: neither /proc nor the cgroup id tells the unit then.
+Verdict killed_in_a_gone_scope(const std::string& path, bool truncated) {
     KillStory s;
     auto systemd = s.proc(1, kSec / 4, 0, 1, 0, "systemd", 0);
     s.fork(systemd, 0, kSec / 4);
     s.users().scope_removed = true;
-    s.feed(9 * kSec, CgroupMkdirEvent{systemd, 4712, "/system.slice/run-r3f.scope", false});
+    s.feed(9 * kSec, CgroupMkdirEvent{systemd, 4712, path, truncated});
     auto job = s.proc(921, 10 * kSec, 900, 900, kPts3, "sleep");
     job.cgroup_id = 4712;
     s.fork(job, 2 * kSec, job.start_ns);
     s.exec(job, {"sleep", "1000"}, job.start_ns);
     s.signal(10 * kSec + 50, job, systemd, SIGTERM, SignalOrigin::User);
     s.die(10 * kSec + 60, job, SIGTERM);
-    auto v = s.killed(921);
+    return s.killed(921);
+}
+
+// The cgroup's making (cgroup_mkdir) names the unit; and it is in the
+// store, so replay names it too.
+TEST(KillAttributor, AScopeGoneBeforeItsEventsAreReadIsNamedByItsMkdir) {
+    auto v = killed_in_a_gone_scope("/system.slice/run-r3f.scope", false);
     ASSERT_TRUE(v.kill);
     EXPECT_EQ(v.kill->unit, "run-r3f.scope");
     EXPECT_EQ(v.kill->cause, KillCause::ServiceManager);
@@ -448,17 +453,7 @@ TEST(KillAttributor, AScopeGoneBeforeItsEventsAreReadIsNamedByItsMkdir) {
 
 // A truncated path would name a wrong unit: it names none.
 TEST(KillAttributor, ATruncatedMkdirPathNamesNoUnit) {
-    KillStory s;
-    auto systemd = s.proc(1, kSec / 4, 0, 1, 0, "systemd", 0);
-    s.fork(systemd, 0, kSec / 4);
-    s.users().scope_removed = true;
-    s.feed(9 * kSec, CgroupMkdirEvent{systemd, 4713, "/system.slice/run-r3f.sc", true});
-    auto job = s.proc(921, 10 * kSec, 900, 900, kPts3, "sleep");
-    job.cgroup_id = 4713;
-    s.fork(job, 2 * kSec, job.start_ns);
-    s.signal(10 * kSec + 50, job, systemd, SIGTERM, SignalOrigin::User);
-    s.die(10 * kSec + 60, job, SIGTERM);
-    auto v = s.killed(921);
+    auto v = killed_in_a_gone_scope("/system.slice/run-r3f.sc", true);
     ASSERT_TRUE(v.kill);
     EXPECT_EQ(v.kill->unit, std::nullopt);
     EXPECT_EQ(v.kill->cause, KillCause::ServiceManager);
