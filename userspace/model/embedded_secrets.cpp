@@ -5,6 +5,7 @@
 #include <cctype>
 #include <vector>
 
+#include "ascii_text.h"
 #include "secret_names.h"
 
 namespace hupwatch {
@@ -24,13 +25,6 @@ constexpr std::array<std::string_view, 7> kAuthSchemes = {
 
 bool is_blank(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-std::string lowered(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
 }
 
 bool is_mysql_client(std::string_view word) {
@@ -90,7 +84,7 @@ class WordScan {
             pending_ = Pending::None;
             return hide(begin, end);
         }
-        const std::string lower = lowered(core);
+        const std::string lower = ascii_lower(core);
         if (pending_ == Pending::SchemeOrValue) {
             pending_ = Pending::None;
             if (std::find(kAuthSchemes.begin(), kAuthSchemes.end(), lower) != kAuthSchemes.end()) {

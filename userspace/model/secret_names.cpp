@@ -5,6 +5,8 @@
 #include <cctype>
 #include <string>
 
+#include "ascii_text.h"
+
 namespace hupwatch {
 namespace {
 
@@ -26,9 +28,7 @@ bool is_name_char(char c) {
 
 bool names_a_secret(std::string_view name) {
     if (name.empty() || name.size() > 128) return false;
-    std::string lowered(name);
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string lowered = ascii_lower(name);
     for (std::string_view word : kSecretWords) {
         for (std::size_t at = lowered.find(word); at != std::string::npos;
              at = lowered.find(word, at + 1)) {

@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include "ascii_text.h"
+
 namespace hupwatch {
 namespace {
 
@@ -13,13 +15,6 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 bool starts_with(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
 }
 
 // Units that hold interactive logins rather than supervise a job.
@@ -42,7 +37,7 @@ Supervision classify_supervision(std::string_view cgroup_path,
     for (const auto& comm : ancestor_comms) {
         // tmux's server renames itself "tmux: server"; screen's is "SCREEN".
         if (starts_with(comm, "tmux")) return Supervision::Tmux;
-        if (lower(comm) == "screen") return Supervision::Screen;
+        if (ascii_lower(comm) == "screen") return Supervision::Screen;
     }
     // The deepest unit on the path: a service with Delegate=yes may hold
     // sub-cgroups of its own below its unit ("/system.slice/x.service/worker").

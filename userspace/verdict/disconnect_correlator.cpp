@@ -202,10 +202,8 @@ Verdict DisconnectCorrelator::base_verdict(VerdictKind kind, std::uint64_t ktime
         reached_leader = ancestor->info.pid == ancestor->info.sid;
     }
 
-    std::optional<std::string> cgroup;
-    if (probe_) cgroup = probe_->cgroup_path(info.pid);
-    // Dead already (a unit's process killed by its stop): its cgroup id.
-    if (!cgroup) cgroup = kills_.cgroup_path_of(info.cgroup_id);
+    // Also of one dead already (a unit's process killed by its stop).
+    const std::optional<std::string> cgroup = kills_.cgroup_of(info);
     v.supervision = classify_supervision(cgroup.value_or(""), ancestor_comms);
     v.sighup = sighup_of(info, alive);
     if (auto it = notes_.find({info.pid, info.start_ns}); it != notes_.end())

@@ -34,6 +34,19 @@ bool is_session_scope(const std::optional<std::string>& unit) {
     return unit && unit->starts_with("session-") && unit->ends_with(".scope");
 }
 
+// What the nearest ancestor that decides shows: a service manager, or a
+// login (a terminal, a loginuid, sshd, a multiplexer); nullopt: none does.
+enum class Anchor { Login, ServiceManager };
+std::optional<Anchor> nearest_anchor(const std::vector<const ProcessEntry*>& ancestors) {
+    for (const auto* ancestor : ancestors) {
+        const auto& a = ancestor->info;
+        if (a.comm == "systemd") return Anchor::ServiceManager;
+        if (a.tty_dev != 0 || a.loginuid != UINT32_MAX || is_login_program(a.comm))
+            return Anchor::Login;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 // Ancestors of a login: sshd (its listener and its per-connection
@@ -74,11 +87,13 @@ void KillAttributor::learn_cgroup(const ProcessInfo& info, std::uint32_t read_pi
         ++seen.misses;
 }
 
-std::optional<std::string> KillAttributor::cgroup_path_of(std::uint64_t cgroup_id) const {
-    if (cgroup_id == 0) return std::nullopt;
-    if (probe_)
-        if (auto path = probe_->cgroup_path_of_id(cgroup_id)) return path;
-    return known_cgroup(cgroup_id);
+std::optional<std::string> KillAttributor::cgroup_of(const ProcessInfo& p) const {
+    if (probe_) {
+        if (p.cgroup_id != 0)
+            if (auto path = probe_->cgroup_path_of_id(p.cgroup_id)) return path;
+        if (auto path = probe_->cgroup_path(p.pid)) return path;
+    }
+    return known_cgroup(p.cgroup_id);
 }
 
 std::optional<std::string> KillAttributor::known_cgroup(std::uint64_t cgroup_id) const {
@@ -108,9 +123,7 @@ void KillAttributor::observe(const Event& event) {
         // The victim's cgroup names its unit; it is gone from /proc soon,
         // often before this event is read (systemd's SIGTERM kills at
         // once): its cgroup id at the signal names it while the unit lives.
-        if (probe_ && !notes.cgroup) notes.cgroup = probe_->cgroup_path_of_id(s->target.cgroup_id);
-        if (probe_ && !notes.cgroup) notes.cgroup = probe_->cgroup_path(s->target.pid);
-        if (!notes.cgroup) notes.cgroup = known_cgroup(s->target.cgroup_id);
+        if (!notes.cgroup) notes.cgroup = cgroup_of(s->target);
     } else if (const auto* oom = std::get_if<OomVictimEvent>(&event.body)) {
         notes_[{oom->proc.pid, oom->proc.start_ns}].oom = std::make_pair(event.ktime_ns, *oom);
     }
@@ -123,32 +136,11 @@ bool KillAttributor::is_job(const ProcessInfo& info,
     // --user's services inherit the user's), nor the manager's terminal
     // (a container's systemd booted on its console pty, then let it go
     // without an event: the table still has it).
-    if (reaches_service_manager_first(ancestors)) return info.tty_dev != 0;
+    const auto anchor = nearest_anchor(ancestors);
+    if (anchor == Anchor::ServiceManager) return info.tty_dev != 0;
     // loginuid is set by pam_loginuid at a login and inherited by all it runs.
     if (info.loginuid != UINT32_MAX || info.tty_dev != 0) return true;
-    return leads_to_login(ancestors);
-}
-
-bool KillAttributor::reaches_service_manager_first(
-    const std::vector<const ProcessEntry*>& ancestors) {
-    for (const auto* ancestor : ancestors) {
-        if (ancestor->info.comm == "systemd") return true;
-        if (shows_login(*ancestor)) return false;
-    }
-    return false;
-}
-
-bool KillAttributor::shows_login(const ProcessEntry& ancestor) {
-    return ancestor.info.tty_dev != 0 || ancestor.info.loginuid != UINT32_MAX ||
-           is_login_program(ancestor.info.comm);
-}
-
-bool KillAttributor::leads_to_login(const std::vector<const ProcessEntry*>& ancestors) {
-    for (const auto* ancestor : ancestors) {
-        if (ancestor->info.comm == "systemd") return false;  // a service manager's
-        if (shows_login(*ancestor)) return true;
-    }
-    return false;
+    return anchor == Anchor::Login;
 }
 
 std::optional<Killer> KillAttributor::killer_of(const SignalEvent& s,
@@ -207,8 +199,7 @@ std::optional<KillAttribution> KillAttributor::attribute(
     }
     // The unit first: it tells systemd's session stops from its unit stops.
     std::optional<std::string> cgroup = notes ? notes->cgroup : std::nullopt;
-    if (!cgroup && probe_) cgroup = probe_->cgroup_path(proc.pid);
-    if (!cgroup) cgroup = known_cgroup(proc.cgroup_id);
+    if (!cgroup) cgroup = cgroup_of(proc);
     if (cgroup) a.details.unit = unit_of_cgroup(*cgroup);
 
     classify(a, proc, fatal, notes ? &*notes : nullptr, table, ancestors);

@@ -49,9 +49,10 @@ class KillAttributor {
         return a.is_job || a.details.cause == KillCause::OomKernel ||
                a.details.cause == KillCause::OomUserspace;
     }
-    // The cgroup path of a cgroup id while it exists, else as remembered
-    // from its cgroup_mkdir or a member's /proc: a dead process's unit.
-    std::optional<std::string> cgroup_path_of(std::uint64_t cgroup_id) const;
+    // The cgroup path of process p: its cgroup id's while that cgroup
+    // exists, else /proc's while p lives, else as remembered from the
+    // cgroup's mkdir or a member's /proc (a dead process's unit).
+    std::optional<std::string> cgroup_of(const ProcessInfo& p) const;
     // Drops notes on processes the table no longer knows (their exit lost).
     void prune(const ProcessTable& table);
 
@@ -62,11 +63,6 @@ class KillAttributor {
     void count_non_job(KillCause cause) { ++non_job_kills_[static_cast<std::size_t>(cause)]; }
 
     static bool is_job(const ProcessInfo& info, const std::vector<const ProcessEntry*>& ancestors);
-    // Does one of these ancestors, below any service manager (systemd),
-    // show a login (a terminal, a loginuid, sshd)?
-    static bool leads_to_login(const std::vector<const ProcessEntry*>& ancestors);
-    static bool reaches_service_manager_first(const std::vector<const ProcessEntry*>& ancestors);
-    static bool shows_login(const ProcessEntry& ancestor);
 
    private:
     using Key = std::pair<std::uint32_t, std::uint64_t>;  // (pid, start_ns)
