@@ -347,5 +347,60 @@ TEST(SshDisconnect, ACommandWithoutAPtyLosesItsSshdAndDiesOfSigpipeOrIsOrphaned)
     }
 }
 
+// `ssh -T host 'nohup job &'` without redirecting its output (the mistake
+// the seed document warns of): the remote shell exits at once, orphaning the
+// job, whose stdout is still sshd's pipe, so sshd stays. Killing the client
+// makes sshd exit with no child to reparent; the job's next write dies of
+// SIGPIPE. That is the disconnect's doing, not a broken pipe of its own.
+TEST(SshDisconnect, ABackgroundJobOfAnSshCommandDiesOfSigpipeWhenTheClientGoes) {
+    if (auto missing = missing_openssh_programs(); !missing.empty())
+        HUPWATCH_SKIP_OR_FAIL_UNDER_CI(
+            "OpenSSH missing (install openssh-server and openssh-client)");
+    HUPWATCH_START_MONITOR(monitor);
+    std::string error;
+    auto server = SshdServer::start(error);
+    ASSERT_TRUE(server) << error;
+    JobKiller jobs;
+    const std::string tag = std::to_string(getpid());
+    SshCommand ssh(*server, "echo S=$$; nohup sh -c 'echo J=$$; while :; do echo tick; sleep 1; "
+                            "done' hwbg" + tag + " &");
+    ASSERT_TRUE(ssh.started());
+    auto shell_pid = ssh.wait_pid("S");
+    auto job_pid = ssh.wait_pid("J");
+    ASSERT_TRUE(shell_pid && job_pid) << ssh.transcript() << "\nsshd stderr:\n" << server->log();
+    jobs.add(*job_pid);
+    // A user disconnects a while later: three writes in, sshd has waited
+    // on the job's pipes for seconds.
+    ASSERT_TRUE(ssh.wait_for("tick\ntick\ntick\n", std::chrono::seconds(10))) << ssh.transcript();
+    auto job_stat = read_proc_stat(*job_pid);
+    ASSERT_TRUE(job_stat);
+    ASSERT_EQ(job_stat->sid, *shell_pid) << "the job is in the command's session";
+    // Its shell is gone: the job was orphaned, and sshd has no child left.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (read_proc_stat(*shell_pid) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_FALSE(read_proc_stat(*shell_pid)) << "the remote shell did not exit";
+
+    int status = ssh.kill_client();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+    auto d = monitor->wait_disconnect(static_cast<std::uint32_t>(*shell_pid));
+    ASSERT_TRUE(d) << "no disconnect; sshd stderr:\n" << server->log();
+    EXPECT_EQ(d->leader.pid, static_cast<std::uint32_t>(*shell_pid));
+    EXPECT_EQ(d->tty_dev, 0u);
+    EXPECT_EQ(d->hung_up_by_comm, "sshd");
+    auto verdicts = monitor->wait_verdicts(static_cast<std::uint32_t>(*job_pid), 2);
+    ASSERT_EQ(verdicts.size(), 2u) << "orphaned by its shell, then killed";
+    EXPECT_EQ(verdicts[0].kind, VerdictKind::Orphaned);
+    const auto& v = verdicts[1];
+    EXPECT_EQ(v.kind, VerdictKind::KilledByDisconnect);
+    EXPECT_EQ(v.signal, SIGPIPE);
+    EXPECT_EQ(v.process.comm, "sh");
+    EXPECT_EQ(v.disconnect_sid, static_cast<std::uint32_t>(*shell_pid));
+    ASSERT_TRUE(v.via) << "via the vanished sshd session";
+    EXPECT_EQ(v.via->pid, d->hung_up_by_pid);
+    EXPECT_FALSE(v.kill) << "not a `killed` broken pipe";
+}
+
 }  // namespace
 }  // namespace hupwatch::test

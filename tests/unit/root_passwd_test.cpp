@@ -211,5 +211,32 @@ TEST(ContainerUserNames, WithNoLivingAncestorTheHostNamesIt) {
     expect_killed_as(s, job, SIGSEGV, "host1000");
 }
 
+// A container's login: its disconnect and its logout name the user as the
+// container's passwd does, not the host's.
+TEST(ContainerUserNames, AContainerLoginsDisconnectNamesItsOwnUser) {
+    using namespace test;
+    ContainerProbe probe;
+    probe.living = 800;  // the container's sshd outlives the hung-up shell
+    Story s({}, &probe);
+    Login login(s);
+    login.hang_up(10 * kSec);
+    auto d = s.disconnects();
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].user, "container1000");
+}
+
+TEST(ContainerUserNames, AContainerLoginsLogoutNamesItsOwnUser) {
+    using namespace test;
+    ContainerProbe probe;
+    probe.living = 800;
+    Story s({}, &probe);
+    Login login(s);
+    s.at(10 * kSec);
+    s.exit_code(login.bash, 0);
+    auto ends = s.session_ends();
+    ASSERT_EQ(ends.size(), 1u);
+    EXPECT_EQ(ends[0].user, "container1000");
+}
+
 }  // namespace
 }  // namespace hupwatch

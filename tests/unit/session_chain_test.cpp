@@ -146,6 +146,90 @@ TEST(SshCommand, ASigpipeWithoutAVanishedSshdIsABrokenPipe) {
     for (const auto& verdict : v) EXPECT_NE(verdict.kind, VerdictKind::KilledByDisconnect);
 }
 
+// `ssh host 'nohup job &'`: the remote shell 900 forks job 901 into its
+// session and exits at once (the job is orphaned); sshd 800 stays while the
+// job holds its pipes, and exits, with no child left, when the client goes.
+struct SshBackgroundJob : SshCommand {
+    ProcessInfo job;
+    SshBackgroundJob(Story& story, std::uint64_t shell_exit_ns) : SshCommand(story, "bash") {
+        job = s.proc(901, 3 * kSec + 1000, 900, 900, 0, "writer");
+        s.at(job.start_ns);
+        s.fork(job, cmd.start_ns);
+        s.exec(job, {"writer"});
+        s.at(shell_exit_ns);
+        s.exit_code(cmd, 0);
+        s.reparent(job, cmd, 1, 0);
+    }
+    void sshd_exits(std::uint64_t t) {
+        s.at(t);
+        s.exit_code(sshd, 0);  // OpenSSH 9.2's child exits 0 on a dropped client too
+    }
+};
+
+TEST(SshCommand, AJobStillWritingToItsGoneSshdWasDisconnected) {
+    DeadFdProbe probe;
+    probe.dead[901] = {{1, 0, DeadFdKind::WidowedPipe}, {2, 0, DeadFdKind::WidowedPipe}};
+    Story s({}, &probe);
+    SshBackgroundJob ssh(s, 3 * kSec + 5000);
+    s.tick(5 * kSec);
+    ASSERT_EQ(s.verdicts_for(901).size(), 1u);
+    EXPECT_EQ(s.verdicts_for(901)[0].kind, VerdictKind::Orphaned)
+        << "by its shell's exit: sshd made the session, not a daemon's double fork";
+    EXPECT_EQ(s.verdicts_for(901)[0].cause, OrphanCause::ParentExit);
+    ssh.sshd_exits(3 * kSec + kSec / 2);  // soon after the shell: only the pipes tell
+    auto d = s.disconnects();
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].sid, 900u);
+    EXPECT_EQ(d[0].leader.pid, 900u);
+    EXPECT_EQ(d[0].hung_up_by_pid, 800u);
+    EXPECT_EQ(d[0].hung_up_by_comm, "sshd");
+    EXPECT_EQ(d[0].ktime_ns, 3 * kSec + kSec / 2);
+    s.at(4 * kSec);
+    s.exit_signal(ssh.job, SIGPIPE);
+    auto v = s.verdicts_for(901);
+    ASSERT_EQ(v.size(), 2u);
+    EXPECT_EQ(v[1].kind, VerdictKind::KilledByDisconnect);
+    EXPECT_EQ(v[1].signal, SIGPIPE);
+    EXPECT_EQ(v[1].disconnect_sid, 900u);
+    ASSERT_TRUE(v[1].via);
+    EXPECT_EQ(v[1].via->pid, 800u);
+    EXPECT_FALSE(v[1].kill);
+    EXPECT_EQ(s.disconnects().size(), 1u);
+}
+
+TEST(SshCommand, AJobDeadOfSigpipeAfterItsSshdLingeredAndLeftWasDisconnected) {
+    Story s;  // no probe (replay), or the job died before anyone looked
+    SshBackgroundJob ssh(s, 3 * kSec + 5000);
+    ssh.sshd_exits(60 * kSec);
+    EXPECT_TRUE(s.disconnects().empty()) << "nothing certain yet";
+    s.at(60 * kSec + kSec / 10);
+    s.exit_signal(ssh.job, SIGPIPE);
+    auto d = s.disconnects();
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].sid, 900u);
+    EXPECT_EQ(d[0].ktime_ns, 60 * kSec) << "stamped when sshd left";
+    EXPECT_EQ(d[0].hung_up_by_pid, 800u);
+    auto v = s.verdicts_for(901);
+    ASSERT_FALSE(v.empty());
+    EXPECT_EQ(v.back().kind, VerdictKind::KilledByDisconnect);
+    EXPECT_EQ(v.back().disconnect_ktime_ns, 60 * kSec);
+}
+
+TEST(SshCommand, ASessionThatEndedNormallyLeavesItsRedirectedJobAlone) {
+    DeadFdProbe probe;  // `nohup job > log 2>&1 &`: no pipe to sshd
+    Story s({}, &probe);
+    SshBackgroundJob ssh(s, 3 * kSec + 5000);
+    ssh.sshd_exits(3 * kSec + kSec / 20);  // right after its shell: the session's end
+    EXPECT_TRUE(s.disconnects().empty());
+    s.at(30 * kSec);
+    s.exit_signal(ssh.job, SIGPIPE);  // a pipe of its own (yes | head)
+    EXPECT_TRUE(s.disconnects().empty());
+    auto v = s.verdicts_for(901);
+    ASSERT_FALSE(v.empty());
+    EXPECT_EQ(v.back().kind, VerdictKind::Killed) << "no disconnect explains it";
+    EXPECT_EQ(v.back().signal, SIGPIPE);
+}
+
 TEST(SshCommand, APtyLoginsShellReparentedAfterItsHangupIsNotASecondDisconnect) {
     Story s;
     Login login(s);

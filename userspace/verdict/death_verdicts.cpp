@@ -66,6 +66,7 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
                                                    const ProcessTable& table) {
     const auto& proc = exit.proc;
     std::vector<Finding> out;
+    on_sshd_exit(event, exit, table, out);
     auto key = Key{proc.pid, proc.start_ns};
     // Who killed it, if a signal did; used only when nothing below explains it.
     // Its login, and its killer's kinship, are in the lineage it had before
@@ -74,11 +75,10 @@ std::vector<Finding> DisconnectCorrelator::on_exit(const Event& event, const Exi
     std::optional<KillAttribution> kill =
         kills_.attribute(event, exit, table, original_lineage(proc, table));
 
-    if (auto v = broken_pipe_after_disconnect(event, exit, table)) {
+    if (broken_pipe_after_disconnect(event, exit, table, out)) {
         if (proc.pid == proc.sid) end_session(proc.sid, event.ktime_ns);
         drop_pending_orphan(proc);
         notes_.erase(key);
-        out.push_back(std::move(*v));
         return out;
     }
     if (proc.pid == proc.sid) {
@@ -125,7 +125,7 @@ void DisconnectCorrelator::on_leader_exit(const Event& event, const ExitEvent& e
         end.tty_dev = session.tty_dev;
         end.leader = ref_of(proc);
         end.uid = proc.uid;
-        end.user = user_name(proc.uid);
+        end.user = user_name_of_process(proc.uid, proc, table);
         end.raw_status = exit.raw_status;
         out.push_back(end);
         for (auto it = pending_logout_.begin(); it != pending_logout_.end();) {
@@ -216,7 +216,8 @@ bool DisconnectCorrelator::died_after_disconnect(const Event& event, const ExitE
     v.confidence = Confidence::Inferred;
     add_traced_disconnect(v, *session, proc, table);
     add_exit_evidence(v, event, exit);
-    out.push_back(std::move(v));
+    // In place: GCC 12 warns (falsely) of an uninitialized temporary variant.
+    out.emplace_back(std::in_place_type<Verdict>, std::move(v));
     return true;
 }
 

@@ -24,7 +24,17 @@ DisconnectCorrelator::DisconnectCorrelator(CorrelatorOptions options, HostProbe*
     : options_(options), probe_(probe), kills_(probe) {}
 
 void DisconnectCorrelator::seed(const std::vector<ProcSnapshot>& snapshots) {
-    for (const auto& snapshot : snapshots) learn_session(snapshot.info);
+    std::map<std::uint32_t, const ProcessInfo*> by_pid;
+    for (const auto& snapshot : snapshots) {
+        learn_session(snapshot.info);
+        by_pid[snapshot.info.pid] = &snapshot.info;
+    }
+    for (const auto& snapshot : snapshots) {
+        const auto& info = snapshot.info;
+        if (info.pid != info.sid || info.tty_dev != 0) continue;
+        auto parent = by_pid.find(info.ppid);
+        learn_ssh_server(info, parent == by_pid.end() ? nullptr : parent->second);
+    }
 }
 
 void DisconnectCorrelator::learn_session(const ProcessInfo& info) {
@@ -44,10 +54,6 @@ void DisconnectCorrelator::learn_session(const ProcessInfo& info) {
         session.loginuid = info.loginuid;
         session.audit_session = info.audit_session;
     }
-}
-
-std::string DisconnectCorrelator::user_name(std::uint32_t uid) const {
-    return probe_ ? probe_->user_name(uid) : std::to_string(uid);
 }
 
 std::string DisconnectCorrelator::user_name_of_process(std::uint32_t uid, const ProcessInfo& info,
@@ -75,7 +81,16 @@ const DisconnectCorrelator::SessionState* DisconnectCorrelator::disconnected_ses
 std::vector<Finding> DisconnectCorrelator::on_event(const Event& event, const ProcessTable& table) {
     // Settle what was due before this event, so replay gives the same order.
     std::vector<Finding> out = tick(event.ktime_ns, table);
-    learn_session(event.subject());
+    const ProcessInfo& subject = event.subject();
+    learn_session(subject);
+    if (subject.pid == subject.sid && subject.tty_dev == 0) {
+        auto it = sessions_.find(subject.sid);
+        if (it != sessions_.end() && !it->second.ssh_server) {
+            const auto* entry = table.find(subject.pid, subject.start_ns);
+            const auto* parent = entry ? table.parent(*entry) : nullptr;
+            learn_ssh_server(subject, parent ? &parent->info : nullptr);
+        }
+    }
     kills_.observe(event);
 
     std::vector<Finding> now;
@@ -126,7 +141,7 @@ std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event, const S
     if (session.leader.pid != target.pid) session.leader = ref_of(target);
 
     DisconnectFinding d = disconnect_of(event.ktime_ns, target, target.ppid, session.tty_dev,
-                                        signal.sender_pid, signal.sender_comm);
+                                        signal.sender_pid, signal.sender_comm, table);
     session.disconnect = d;
     // A session inside a hung-up login, hung up in turn (sudo's use_pty).
     if (const auto* outer = enclosing_disconnect(target, target.sid, event.ktime_ns, table))
@@ -137,7 +152,8 @@ std::vector<Finding> DisconnectCorrelator::on_signal(const Event& event, const S
 DisconnectFinding DisconnectCorrelator::disconnect_of(std::uint64_t ktime_ns,
                                                       const ProcessInfo& leader, std::uint32_t ppid,
                                                       std::uint32_t tty_dev, std::uint32_t by_pid,
-                                                      const std::string& by_comm) const {
+                                                      const std::string& by_comm,
+                                                      const ProcessTable& table) const {
     DisconnectFinding d;
     d.ktime_ns = ktime_ns;
     d.sid = leader.sid;
@@ -145,7 +161,8 @@ DisconnectFinding DisconnectCorrelator::disconnect_of(std::uint64_t ktime_ns,
     d.tty_dev = tty_dev;
     d.leader = ref_of(leader);
     d.uid = leader.uid;
-    d.user = user_name(leader.uid);
+    // As the session's processes name it: a container's own passwd.
+    d.user = user_name_of_process(leader.uid, leader, table);
     d.loginuid = leader.loginuid;
     d.audit_session = leader.audit_session;
     d.hung_up_by_pid = by_pid;

@@ -87,6 +87,14 @@ class DisconnectCorrelator {
         // `ssh host CMD` (no pty): the sshd session process whose exit left
         // the command behind was the disconnect.
         std::optional<ProcessRef> vanished_sshd;
+        // `ssh host CMD`: the sshd session process whose child leads this
+        // session, remembered because that leader may exit long before
+        // sshd does (`ssh host 'nohup job &'`), leaving the job on its pipes.
+        std::optional<ProcessRef> ssh_server;
+        // That sshd exited on its own long after the leader, with jobs
+        // left in the session: it had waited on their pipes to it, and
+        // left when the client did. When (boot ns); 0: it did not.
+        std::uint64_t ssh_server_left_ns = 0;
         // Hung up because an enclosing session was (sudo -i hangs up its
         // pty when its own terminal goes): that session's sid.
         std::optional<std::uint32_t> enclosing_sid;
@@ -154,9 +162,21 @@ class DisconnectCorrelator {
     // its sshd session process. Returns the disconnect it makes, if any.
     std::optional<DisconnectFinding> on_vanished_sshd(const Event& event, const ReparentEvent& r,
                                                       const ProcessTable& table);
-    // A death by SIGPIPE after such a disconnect: its output's reader is gone.
-    std::optional<Verdict> broken_pipe_after_disconnect(const Event& event, const ExitEvent& exit,
-                                                        const ProcessTable& table) const;
+    // Remembers the sshd session process that started a no-tty session's
+    // leader (`parent`: the leader's, if known).
+    void learn_ssh_server(const ProcessInfo& leader, const ProcessInfo* parent);
+    // An sshd session process gone on its own, after the command it started
+    // ended: the disconnect of that command's session, if jobs still run in it.
+    void on_sshd_exit(const Event& event, const ExitEvent& exit, const ProcessTable& table,
+                      std::vector<Finding>& out);
+    // A death by SIGPIPE after such a disconnect: its output's reader is
+    // gone. Adds the verdict (and a disconnect first found by it) to `out`.
+    bool broken_pipe_after_disconnect(const Event& event, const ExitEvent& exit,
+                                      const ProcessTable& table, std::vector<Finding>& out);
+    // The disconnect of session `sid` when its sshd left it with jobs (see
+    // SessionState::ssh_server_left_ns): stamped then, made once.
+    DisconnectFinding ssh_server_left(std::uint32_t sid, SessionState& session,
+                                      const ProcessTable& table) const;
     // The disconnect of a session enclosing the dead parent's own (a job of
     // `script` or `sudo -i` run in a login that hung up), or null.
     const SessionState* enclosing_disconnect(const ProcessInfo& child, std::uint32_t parent_sid,
@@ -175,12 +195,11 @@ class DisconnectCorrelator {
                            const ProcessTable& table) const;
     void drop_pending_orphan(const ProcessInfo& proc);
     const SessionState* disconnected_session(std::uint32_t sid, std::uint64_t before_ns) const;
-    std::string user_name(std::uint32_t uid) const;
     // A disconnect of the session `leader` leads, hung up by (by_pid,
     // by_comm): the facts every kind of disconnect reports alike.
     DisconnectFinding disconnect_of(std::uint64_t ktime_ns, const ProcessInfo& leader,
                                     std::uint32_t ppid, std::uint32_t tty_dev, std::uint32_t by_pid,
-                                    const std::string& by_comm) const;
+                                    const std::string& by_comm, const ProcessTable& table) const;
     // uid's name as the process sees it (a container's own passwd), asked
     // of it or, once it is gone, of its nearest living ancestor.
     std::string user_name_of_process(std::uint32_t uid, const ProcessInfo& info,

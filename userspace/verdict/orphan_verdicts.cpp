@@ -70,8 +70,15 @@ std::optional<Finding> DisconnectCorrelator::settle_orphan(const PendingOrphan& 
     // Its own session: it (or an ancestor after its parent) called setsid().
     // Or the dead parent led the child's session: a daemon's double fork,
     // whose session has no terminal; a login shell's session has one, and a
-    // job a plain `exit` leaves behind there is orphaned, not a daemon.
-    bool own_session = child_sid != parent_sid || (child_sid == r.old_ppid && child.tty_dev == 0);
+    // job a plain `exit` leaves behind there is orphaned, not a daemon. So is
+    // one the shell of `ssh host 'nohup job &'` left: sshd made that
+    // session for the user's command, the job did not ask for it.
+    auto parent_session = sessions_.find(parent_sid);
+    bool ssh_command_session = parent_session != sessions_.end() &&
+                               parent_session->second.ssh_server &&
+                               parent_session->second.leader.pid == r.old_ppid;
+    bool own_session = child_sid != parent_sid ||
+                       (child_sid == r.old_ppid && child.tty_dev == 0 && !ssh_command_session);
     VerdictKind kind = (!session && own_session) ? VerdictKind::Daemonized : VerdictKind::Orphaned;
     ProcessInfo info = child;
     if (entry) info.comm = entry->info.comm;
