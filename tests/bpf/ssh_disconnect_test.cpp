@@ -362,8 +362,10 @@ TEST(SshDisconnect, ABackgroundJobOfAnSshCommandDiesOfSigpipeWhenTheClientGoes) 
     ASSERT_TRUE(server) << error;
     JobKiller jobs;
     const std::string tag = std::to_string(getpid());
-    SshCommand ssh(*server, "echo S=$$; nohup sh -c 'echo J=$$; while :; do echo tick; sleep 1; "
-                            "done' hwbg" + tag + " &");
+    SshCommand ssh(*server,
+                   "echo S=$$; nohup sh -c 'echo J=$$; while :; do echo tick; sleep 1; "
+                   "done' hwbg" +
+                       tag + " &");
     ASSERT_TRUE(ssh.started());
     auto shell_pid = ssh.wait_pid("S");
     auto job_pid = ssh.wait_pid("J");

@@ -83,7 +83,10 @@ std::vector<Finding> DisconnectCorrelator::on_event(const Event& event, const Pr
     std::vector<Finding> out = tick(event.ktime_ns, table);
     const ProcessInfo& subject = event.subject();
     learn_session(subject);
-    if (subject.pid == subject.sid && subject.tty_dev == 0) {
+    // sshd's child calls setsid() and execs the user's shell: its exec is
+    // the first event that shows it leading its session (seed() covers
+    // sessions older than the daemon). Not asked at every other event.
+    if (event.type() == EventType::Exec && subject.pid == subject.sid && subject.tty_dev == 0) {
         auto it = sessions_.find(subject.sid);
         if (it != sessions_.end() && !it->second.ssh_server) {
             const auto* entry = table.find(subject.pid, subject.start_ns);

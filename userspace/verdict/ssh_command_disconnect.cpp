@@ -92,9 +92,7 @@ void DisconnectCorrelator::on_sshd_exit(const Event& event, const ExitEvent& exi
     for (auto [sid, session] : left) {
         auto it = members.find(sid);
         if (it == members.end()) continue;  // nobody left: the session just ended
-        if (session->ended && event.ktime_ns - session->ended_ns >= kSshdLingerNs)
-            session->ssh_server_left_ns = event.ktime_ns;
-        session->vanished_sshd = ref_of(sshd);
+        bool lingered = session->ended && event.ktime_ns - session->ended_ns >= kSshdLingerNs;
         bool writes_to_sshd = false;
         for (const auto* member : it->second) {
             auto dead = probe_ ? probe_->hung_up_fds(member->info.pid, member->info.start_ns)
@@ -102,12 +100,12 @@ void DisconnectCorrelator::on_sshd_exit(const Event& event, const ExitEvent& exi
             for (const auto& fd : dead.value_or(std::vector<HungUpFd>{}))
                 writes_to_sshd |= fd.kind == DeadFdKind::WidowedPipe && (fd.fd == 1 || fd.fd == 2);
         }
-        if (writes_to_sshd) {
-            session->ssh_server_left_ns = event.ktime_ns;
-            out.emplace_back(std::in_place_type<DisconnectFinding>, ssh_server_left(sid, *session, table));
-        } else if (!session->ssh_server_left_ns) {
-            session->vanished_sshd.reset();
-        }
+        if (!lingered && !writes_to_sshd) continue;
+        session->vanished_sshd = ref_of(sshd);
+        session->ssh_server_left_ns = event.ktime_ns;
+        if (writes_to_sshd)
+            out.emplace_back(std::in_place_type<DisconnectFinding>,
+                             ssh_server_left(sid, *session, table));
     }
 }
 
