@@ -51,6 +51,7 @@ std::string orphaned_key(const Verdict& v) {
 
 std::string death_label(const ProcessLife& p) {
     if (!p.end_wall_ns) return "";
+    if (p.entry->exit_lost) return "exit unseen";
     ExitEvent e;
     e.raw_status = p.entry->raw_status;
     if (e.term_signal() != 0) return signal_name(e.term_signal());
@@ -91,6 +92,9 @@ std::string end_of(const ProcessLife& p) {
     if (!p.end_wall_ns) return "running at the end of the window";
     const std::string how = death_label(p);
     const std::string at = local_clock(*p.end_wall_ns, true);
+    // Gone with no exit recorded: hupwatch was not running (the next run's
+    // scan lacked it), or its pid was reused first. When is a bound only.
+    if (p.entry->exit_lost) return fmt::format("ended unseen by {}: no exit was recorded", at);
     if (how.rfind("exit ", 0) == 0) return fmt::format("exited {} at {}", how.substr(5), at);
     return fmt::format("killed by {} at {}", how, at);
 }

@@ -20,7 +20,8 @@ std::string verdict_cause(const Verdict& v);
 // "daemonized"); empty for the other kind.
 std::string killed_key(const Verdict& v);
 std::string orphaned_key(const Verdict& v);
-// "SIGHUP", "exit 0", "" while running.
+// "SIGHUP", "exit 0", "exit unseen" (its exit was not recorded), "" while
+// running.
 std::string death_label(const ProcessLife& p);
 // A job: a process-group leader under a session leader's job control, or a
 // process a verdict names.

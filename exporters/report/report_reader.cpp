@@ -74,24 +74,47 @@ void see_terminal(ReportInput& input, const ProcessInfo& p) {
 // The seeds to fold, each with its run's clock, in time order.
 using Seeds = std::vector<std::pair<StoredSeed, std::int64_t>>;
 
+// A run's whole /proc scan: what it lacks of the fold before it ended
+// unseen (StoredProcesses::end_missing_from).
+struct WholeScan {
+    std::int64_t started_wall_ns = 0;
+    // Folded in before anything at or after this time: its first seed
+    // (one scan's seeds share it), else the run's start.
+    std::int64_t from_wall_ns = 0;
+    std::vector<StoredSeed> seeds;  // as far as the reader may see them
+    bool folded = false;
+};
+using WholeScans = std::map<std::int64_t, WholeScan>;  // by run id
+
 // What the window starts from, as tree --at reads a moment: the run that
 // covers its start, its seeds and its events before it; and the seeds of
 // the runs that start inside it. So a process alive in the window with no
 // event in it (an orphan sleeping on, a loop between its children) is in
-// the fold too.
+// the fold too; and one alive at a run's end that the next run's scan
+// lacks ends there.
 void read_window_start(EventStoreReader& store, const std::vector<StoredRun>& runs,
                        std::int64_t since_wall_ns, std::int64_t until_wall_ns, Seeds& seeds,
-                       std::vector<StoredEvent>& rows) {
+                       WholeScans& scans, std::vector<StoredEvent>& rows) {
     const StoredRun* covering = nullptr;
+    const std::set<std::int64_t> scanned = store.scanned_runs();
+    auto read_scan = [&](const StoredRun& run) {
+        if (!scanned.count(run.id)) return;  // no scan (pruned): nothing to end
+        WholeScan& scan = scans[run.id];
+        scan.started_wall_ns = run.started_wall_ns;
+        scan.seeds = store.seeds_of_run(run.id);
+        scan.from_wall_ns = run.started_wall_ns;
+        for (const auto& seed : scan.seeds) {
+            scan.from_wall_ns = std::min(scan.from_wall_ns, seed.wall_ns);
+            seeds.emplace_back(seed, run.clock_offset_ns);
+        }
+    };
     for (const auto& run : runs) {
         if (run.started_wall_ns <= since_wall_ns) covering = &run;
         if (run.started_wall_ns > since_wall_ns && run.started_wall_ns <= until_wall_ns)
-            for (auto& seed : store.seeds_of_run(run.id))
-                seeds.emplace_back(std::move(seed), run.clock_offset_ns);
+            read_scan(run);
     }
     if (!covering) return;
-    for (auto& seed : store.seeds_of_run(covering->id))
-        seeds.emplace_back(std::move(seed), covering->clock_offset_ns);
+    read_scan(*covering);
     for (auto& row : store.lifecycle(covering->id, INT64_MIN, since_wall_ns - 1))
         rows.push_back(std::move(row));
 }
@@ -105,10 +128,12 @@ void fold(EventStoreReader& store, const std::vector<StoredRun>& runs, std::vect
     std::map<std::int64_t, std::int64_t> offsets;
     for (const auto& run : runs) offsets[run.id] = run.clock_offset_ns;
     Seeds seeds;
+    WholeScans scans;
     std::vector<StoredEvent> rows;
-    read_window_start(store, runs, since_wall_ns, until_wall_ns, seeds, rows);
+    read_window_start(store, runs, since_wall_ns, until_wall_ns, seeds, scans, rows);
     for (std::uint32_t pid : born_before(window, findings)) {
         for (auto& seed : store.seeds_of_pid(pid)) {
+            if (scans.count(seed.run_id)) continue;  // read with its whole scan
             auto it = offsets.find(seed.run_id);
             const std::int64_t offset = it == offsets.end() ? 0 : it->second;
             seeds.emplace_back(std::move(seed), offset);
@@ -127,12 +152,21 @@ void fold(EventStoreReader& store, const std::vector<StoredRun>& runs, std::vect
     rows.erase(std::unique(rows.begin(), rows.end(),
                            [](const StoredEvent& a, const StoredEvent& b) { return a.id == b.id; }),
                rows.end());
+    auto scans_until = [&](std::int64_t wall_ns) {
+        for (auto& [run_id, scan] : scans)
+            if (!scan.folded && scan.from_wall_ns <= wall_ns) {
+                scan.folded = true;
+                input.processes.end_missing_from(scan.seeds, scan.started_wall_ns);
+            }
+    };
     auto next_seed = seeds.begin();
     auto seeds_until = [&](std::int64_t wall_ns) {
         for (; next_seed != seeds.end() && next_seed->first.wall_ns <= wall_ns; ++next_seed) {
+            scans_until(next_seed->first.wall_ns);
             input.processes.add_seed(next_seed->first, next_seed->second);
             see_terminal(input, snapshot_of(next_seed->first).info);
         }
+        scans_until(wall_ns);
     };
     auto add = [&](const StoredEvent& row, const Event& event) {
         seeds_until(row.wall_ns);

@@ -333,6 +333,14 @@ std::vector<StoredSeed> EventStoreReader::seeds_of_run(std::int64_t run_id) {
     return read_seeds(sql, binds);
 }
 
+std::set<std::int64_t> EventStoreReader::scanned_runs() {
+    std::set<std::int64_t> out;
+    // Not filtered by visibility: that a scan exists tells nothing of anyone.
+    for_each_row("SELECT DISTINCT run_id FROM seeds", {},
+                 [&](sqlite3_stmt* s) { out.insert(i64(s, 0)); });
+    return out;
+}
+
 std::vector<StoredEvent> EventStoreReader::lifecycle(std::int64_t run_id, std::int64_t from_wall_ns,
                                                      std::int64_t until_wall_ns) {
     std::vector<std::int64_t> binds{from_wall_ns, until_wall_ns, run_id};

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -157,6 +158,9 @@ class EventStoreReader {
     // What tree --at needs: the run's seed, and its fork, exec, exit,
     // reparent and setsid events up to until_wall_ns.
     std::vector<StoredSeed> seeds_of_run(std::int64_t run_id);
+    // The runs that recorded a /proc scan at their start (whoever may read
+    // its rows): a process such a scan lacks was not running then.
+    std::set<std::int64_t> scanned_runs();
     std::vector<StoredEvent> lifecycle(std::int64_t run_id, std::int64_t from_wall_ns,
                                        std::int64_t until_wall_ns);
     // Every event of a run up to until_wall_ns, in the order it was recorded,

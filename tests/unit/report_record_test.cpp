@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "event_store_reader.h"
@@ -130,6 +131,90 @@ TEST(ReportRecordTest, TheTimeSinceAKilledRunsLastWriteIsNoRecordNotQuietTime) {
     const ReportPage live = page_of(path, incident.since_wall_ns, INT64_MAX, now);
     EXPECT_EQ(live.until_wall_ns, now);
     EXPECT_TRUE(live.gaps.empty());
+}
+
+// A daemon SIGKILLed at 300 s and started again at 600 s, on the same
+// boot: migrate.sh 901 and sleep 902 of session 815 were running at the
+// crash; only 902 is in the new run's /proc scan. 901 ended while nothing
+// recorded: the report ends it, with no exit it never saw, by the restart.
+TEST(ReportRecordTest, AProcessAliveAtACrashThatTheNextRunsScanLacksEndsUnseenByTheRestart) {
+    const std::string path = temp_db("report-crash.db");
+    const std::int64_t offset = wall_now_ns() - 2000 * kSec;
+    auto init = proc(1, 0, 0, 1, "systemd", 0);
+    auto bash = proc(815, 2, 812, 815, "bash");
+    auto job = proc(901, 110, 815, 815, "migrate.sh");
+    auto sleep = proc(902, 120, 815, 815, "sleep");
+    init.tty_dev = 0;
+    StoreOptions options;
+    options.path = path;
+    options.version = "test";
+    options.retention_ns = 0;
+    std::string error;
+    {
+        auto store = SqliteStore::open(options, error, BootClock(offset));
+        ASSERT_TRUE(store) << error;
+        store->on_event(fork_of(bash, 1));
+        store->on_event(fork_of(job, 2));
+        store->on_event(exec_of(job, 110, {"/bin/bash", "./migrate.sh"}));
+        store->on_event(fork_of(sleep, 2));
+        store->on_event(exec_of(sleep, 120, {"sleep", "3600"}));
+        store->flush();
+    }  // no close(): the run ends as a crash leaves it
+    {
+        auto store = SqliteStore::open(options, error, BootClock(offset));
+        ASSERT_TRUE(store) << error;
+        std::vector<ProcSnapshot> scan(3);
+        scan[0].info = init;
+        scan[1].info = bash;
+        scan[2].info = sleep;
+        scan[2].argv = {"sleep", "3600"};
+        for (auto& s : scan) s.start_tick_ns = 10'000'000;
+        store->record_seed(scan);
+        store->close();
+    }
+    const std::int64_t restart = offset + 600 * kSec;
+    set_run(path, "started_wall_ns = " + std::to_string(offset) +
+                      ", last_wall_ns = " + std::to_string(offset + 300 * kSec) + " WHERE id = 1");
+    set_run(path, "started_wall_ns = " + std::to_string(restart) + " WHERE id = 2");
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, ("UPDATE seeds SET wall_ns = " + std::to_string(restart)).c_str(),
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+
+    const std::int64_t until = offset + 1000 * kSec;
+    const ReportPage page = page_of(path, offset, until, wall_now_ns());
+    ASSERT_EQ(page.lanes.size(), 1u);
+    const Lane& lane = page.lanes[0];
+    const auto bar = [&](const std::string& label) -> const ProcessBar& {
+        auto it = std::find_if(lane.rows.begin(), lane.rows.end(),
+                               [&](const ProcessBar& b) { return b.label == label; });
+        EXPECT_NE(it, lane.rows.end()) << label;
+        return *it;
+    };
+    const ProcessBar& gone = bar("migrate.sh 901");
+    EXPECT_FALSE(gone.alive_after);
+    EXPECT_EQ(gone.to_wall_ns, restart);
+    EXPECT_EQ(gone.death_wall_ns, std::optional<std::int64_t>(restart));
+    EXPECT_EQ(gone.death_label, "exit unseen");
+    EXPECT_EQ(gone.why.end.rfind("ended unseen by ", 0), 0u) << gone.why.end;
+    const ProcessBar& kept = bar("sleep 902");
+    EXPECT_TRUE(kept.alive_after);
+    EXPECT_EQ(kept.to_wall_ns, until);
+    EXPECT_EQ(kept.why.end, "running at the end of the window");
+
+    // A window that starts after the restart does not have 901 at all;
+    // one that ends before the crash has it running.
+    const ReportPage after = page_of(path, offset + 700 * kSec, until, wall_now_ns());
+    for (const Lane& l : after.lanes)
+        for (const ProcessBar& b : l.rows) EXPECT_NE(b.label, "migrate.sh 901");
+    const ReportPage before = page_of(path, offset, offset + 200 * kSec, wall_now_ns());
+    ASSERT_EQ(before.lanes.size(), 1u);
+    bool running = false;
+    for (const ProcessBar& b : before.lanes[0].rows)
+        running = running || (b.label == "migrate.sh 901" && b.alive_after);
+    EXPECT_TRUE(running);
 }
 
 // A disowned job of session 815 left on its dead terminal by the hangup at

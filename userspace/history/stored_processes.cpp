@@ -1,5 +1,7 @@
 #include "stored_processes.h"
 
+#include <algorithm>
+
 namespace hupwatch {
 namespace {
 
@@ -19,6 +21,25 @@ StoredProcesses::StoredProcesses() : table_(history_options()) {}
 void StoredProcesses::add_seed(const StoredSeed& seed, std::int64_t clock_offset_ns) {
     clock_offsets_[seed.pid] = clock_offset_ns;
     table_.seed({snapshot_of(seed)});
+}
+
+void StoredProcesses::end_missing_from(const std::vector<StoredSeed>& scan,
+                                       std::int64_t run_started_wall_ns) {
+    std::multimap<std::uint32_t, const StoredSeed*> scanned;
+    for (const auto& seed : scan) scanned.emplace(seed.pid, &seed);
+    std::vector<const ProcessEntry*> missing;
+    for (const ProcessEntry* e : table_.entries()) {
+        if (!e->alive || start_wall(*e) >= run_started_wall_ns) continue;
+        auto [first, last] = scanned.equal_range(e->info.pid);
+        if (std::none_of(first, last, [&](const auto& s) {
+                return scanned_as(*e, s.second->start_ns, s.second->start_tick_ns);
+            }))
+            missing.push_back(e);
+    }
+    for (const ProcessEntry* e : missing) {
+        const std::int64_t by = run_started_wall_ns - offset_of(e->info.pid);
+        table_.end_unseen(e->info.pid, e->info.start_ns, static_cast<std::uint64_t>(by));
+    }
 }
 
 bool StoredProcesses::add_event(const StoredEvent& row, std::string& error) {

@@ -23,6 +23,11 @@ class StoredProcesses {
 
     // A seed of the run whose clock is clock_offset_ns (wall - boot).
     void add_seed(const StoredSeed& seed, std::int64_t clock_offset_ns);
+    // A run's whole /proc scan, before its seeds are added: a process the
+    // fold has alive, started before the run, that the scan lacks ended
+    // while nothing recorded (the daemon crashed, stopped or the host
+    // rebooted). Its exit is lost; it was gone by the run's start.
+    void end_missing_from(const std::vector<StoredSeed>& scan, std::int64_t run_started_wall_ns);
     // A stored event; false (error set) for a row that does not decode.
     bool add_event(const StoredEvent& row, std::string& error);
     // The same, already decoded: the row gives the run's clock.

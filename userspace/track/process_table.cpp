@@ -42,18 +42,27 @@ auto alive_in(Map& entries, std::uint32_t pid) {
 
 }  // namespace
 
+bool scanned_as(const ProcessEntry& e, std::uint64_t scan_start_ns, std::uint64_t tick_ns) {
+    const std::uint64_t start = e.info.start_ns;
+    if (e.start_from_proc) return start == scan_start_ns;
+    return start >= scan_start_ns && start - scan_start_ns < tick_ns;
+}
+
+void ProcessTable::end_unseen(std::uint32_t pid, std::uint64_t start_ns, std::uint64_t by_ns) {
+    auto it = locate(pid, start_ns);
+    if (it == entries_.end() || !it->second.alive) return;
+    mark_exited(it->second, by_ns);
+    it->second.exit_lost = true;
+    ++counters_.lost_exits;
+}
+
 void ProcessTable::seed(const std::vector<ProcSnapshot>& snapshots) {
     for (const ProcSnapshot& snap : snapshots) {
         const ProcessInfo& info = snap.info;
         bool known = false;
         for (auto it = entries_.lower_bound({info.pid, 0});
-             it != entries_.end() && it->first.first == info.pid; ++it) {
-            const ProcessEntry& e = it->second;
-            std::uint64_t start = e.info.start_ns;
-            known = known || (e.start_from_proc ? start == info.start_ns
-                                                : start >= info.start_ns &&
-                                                      start - info.start_ns < snap.start_tick_ns);
-        }
+             it != entries_.end() && it->first.first == info.pid; ++it)
+            known = known || scanned_as(it->second, info.start_ns, snap.start_tick_ns);
         if (known) continue;
 
         auto holder = alive_holder(info.pid);

@@ -48,6 +48,11 @@ struct ProcessEntry {
     std::uint64_t start_tick_ns = 0;
 };
 
+// Whether a scan's process (pid aside) is this entry: the scan's start is
+// /proc's, floored to its tick, so it matches a precise start within the
+// tick and an entry still known by /proc's start exactly.
+bool scanned_as(const ProcessEntry& e, std::uint64_t scan_start_ns, std::uint64_t tick_ns);
+
 class ProcessTable {
    public:
     struct Options {
@@ -71,6 +76,11 @@ class ProcessTable {
 
     // Adds the processes not yet known; known ones keep what events told us.
     void seed(const std::vector<ProcSnapshot>& snapshots);
+
+    // A live process a later whole /proc scan lacks: it exited unseen (no
+    // exit event came: nothing was recording), by by_ns at the latest.
+    // Counted as a lost exit.
+    void end_unseen(std::uint32_t pid, std::uint64_t start_ns, std::uint64_t by_ns);
 
     // Updates the model from one event. The subject is recorded even when it
     // was never seen before, so a partially seen process is not lost.
