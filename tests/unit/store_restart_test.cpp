@@ -135,3 +135,81 @@ TEST_F(StoreRestartTest, WhyTellsAnOrphanKilledAfterARestartWithTheEarlierRunsVe
 
 }  // namespace
 }  // namespace hupwatch::test
+
+namespace hupwatch::test {
+namespace {
+
+int why_of(const std::string& db, std::uint32_t pid, std::optional<std::string> at, bool json,
+           std::string& out) {
+    WhyOptions o;
+    o.db_path = db;
+    o.pid = pid;
+    o.json = json;
+    if (at) o.at = *at;
+    testing::internal::CaptureStdout();
+    testing::internal::CaptureStderr();
+    int rc = run_why(o);
+    out = testing::internal::GetCapturedStdout();
+    std::string err = testing::internal::GetCapturedStderr();
+    if (rc != 0) ADD_FAILURE() << err;
+    return rc;
+}
+
+// bash 815, running when run 1 was killed, is not in run 2's /proc scan: it
+// ended while nothing recorded, by the time run 2 started. init, in the
+// scan, is still alive.
+TEST(StoreRestartScanTest, WhyEndsAProcessTheRestartsScanLacksUnseenByTheRestart) {
+    const std::string path = temp_db("restart-scan.db");
+    const std::int64_t offset = wall_now_ns() - 100 * kSec;  // booted 100 s ago
+    StoreOptions options;
+    options.path = path;
+    options.version = "test";
+    options.retention_ns = 0;
+    std::string error;
+    std::vector<ProcSnapshot> seed(2);
+    seed[0].info = proc(1, 0, 0, 1, "systemd", 0);
+    seed[1].info = proc(815, 2, 1, 815, "bash");
+    for (auto& s : seed) s.start_tick_ns = kTick;
+    const std::int64_t run1_started = wall_now_ns();
+    {
+        auto run1 = SqliteStore::open(options, error, BootClock(offset));
+        ASSERT_TRUE(run1) << error;
+        run1->record_seed(seed);
+        run1->flush();
+        // Destroyed without close(): as after kill -9.
+    }
+    const std::int64_t run2_after = wall_now_ns();
+    auto run2 = SqliteStore::open(options, error, BootClock(offset));
+    ASSERT_TRUE(run2) << error;
+    const std::int64_t run2_before = wall_now_ns();
+    seed.pop_back();
+    run2->record_seed(seed);
+    run2->close();
+
+    std::string out;
+    ASSERT_EQ(why_of(path, 815, std::nullopt, true, out), 0);
+    auto j = nlohmann::json::parse(out);
+    EXPECT_EQ(j["alive"], false) << out;
+    EXPECT_EQ(j["exit_unseen"], true) << out;
+    EXPECT_TRUE(j["ended"].is_null()) << out;
+    ASSERT_TRUE(j["gone_by"].is_string()) << out;
+    const std::string gone_by = j["gone_by"];
+    EXPECT_GE(gone_by, rfc3339_wall(run2_after)) << out;
+    EXPECT_LE(gone_by, rfc3339_wall(run2_before)) << out;
+
+    ASSERT_EQ(why_of(path, 815, std::nullopt, false, out), 0);
+    EXPECT_NE(out.find("ended      exit unseen: gone by "), std::string::npos) << out;
+    EXPECT_EQ(out.find("no exit recorded up to"), std::string::npos) << out;
+
+    // Asked at run 1, before the crash, it was running then.
+    ASSERT_EQ(why_of(path, 815, rfc3339_wall(run1_started), true, out), 0);
+    EXPECT_EQ(nlohmann::json::parse(out)["start_ns"], 2 * kSec);
+
+    ASSERT_EQ(why_of(path, 1, std::nullopt, true, out), 0);
+    j = nlohmann::json::parse(out);
+    EXPECT_EQ(j["alive"], true) << out;
+    EXPECT_EQ(j["exit_unseen"], false) << out;
+}
+
+}  // namespace
+}  // namespace hupwatch::test

@@ -66,6 +66,9 @@ std::string end_text(const WhyReport& r, std::int64_t now) {
     if (r.exit)
         return lines_of("ended", {fmt::format("{} {}", local_stamp(r.exit->wall_ns, now),
                                               story_sentence(r.exit->fact))});
+    if (r.gone_by_wall_ns)
+        return lines_of("ended", {fmt::format("exit unseen: gone by {}, no exit was recorded",
+                                              local_stamp(*r.gone_by_wall_ns, now))});
     return lines_of("alive",
                     {fmt::format("no exit recorded up to {}{}", local_stamp(r.recorded_until, now),
                                  r.reparents.empty() ? "" : ", orphaned")});
@@ -132,7 +135,9 @@ std::string why_json(const WhyReport& r) {
     j["started"] = rfc3339_wall(r.start_wall_ns);
     j["seeded"] = r.process.seeded;
     j["ppid"] = r.start_ppid;
-    j["alive"] = !r.exit.has_value();
+    j["alive"] = !r.exit && !r.gone_by_wall_ns;
+    j["exit_unseen"] = r.gone_by_wall_ns.has_value();
+    j["gone_by"] = r.gone_by_wall_ns ? OJson(rfc3339_wall(*r.gone_by_wall_ns)) : OJson(nullptr);
     j["ended"] = r.exit ? OJson(rfc3339_wall(r.exit->wall_ns)) : OJson(nullptr);
     j["signal"] = exit_json.is_object() ? exit_json["signal"] : OJson(nullptr);
     j["exit_code"] = exit_json.is_object() ? exit_json["exit_code"] : OJson(nullptr);

@@ -1,8 +1,8 @@
 #include "why_report.h"
 
 #include <algorithm>
-#include <map>
 #include <memory>
+#include <set>
 
 #include "boot_clock.h"
 #include "stored_processes.h"
@@ -19,20 +19,33 @@ struct PidRecord {
     std::vector<const ProcessEntry*> holders;           // by start
 };
 
+// The store's runs, as folding a pid's records needs them.
+struct Runs {
+    std::vector<StoredRun> all;      // by id: in time order
+    std::set<std::int64_t> scanned;  // those with a /proc scan at their start
+};
+
 // Folds the records in the order they were made: each run's seeds, then its
 // events. A seed is what /proc showed when a run started; a process an
 // earlier run saw start is already known by then, and the seed leaves it as
 // that run told it (ProcessTable::seed): its start, parent and "seeded" are
-// the earliest record's, not the restart's.
-std::unique_ptr<PidRecord> load_pid(EventStoreReader& store, std::uint32_t pid,
-                                    const std::map<std::int64_t, std::int64_t>& offsets) {
+// the earliest record's, not the restart's. A holder of the pid that a
+// run's scan lacks (its seeds of this pid are the scan, as far as the pid
+// goes) ended unseen before that run (StoredProcesses::end_missing_from).
+std::unique_ptr<PidRecord> load_pid(EventStoreReader& store, std::uint32_t pid, const Runs& runs) {
     auto record = std::make_unique<PidRecord>();
     const auto seeds = store.seeds_of_pid(pid);  // by id: by run
     auto next_seed = seeds.begin();
+    auto next_run = runs.all.begin();
     auto seed_up_to = [&](std::int64_t run_id) {
-        for (; next_seed != seeds.end() && next_seed->run_id <= run_id; ++next_seed) {
-            auto it = offsets.find(next_seed->run_id);
-            record->processes.add_seed(*next_seed, it == offsets.end() ? 0 : it->second);
+        for (; next_run != runs.all.end() && next_run->id <= run_id; ++next_run) {
+            std::vector<StoredSeed> scan;
+            for (; next_seed != seeds.end() && next_seed->run_id <= next_run->id; ++next_seed)
+                if (next_seed->run_id == next_run->id) scan.push_back(*next_seed);
+            if (runs.scanned.count(next_run->id))
+                record->processes.end_missing_from(scan, next_run->started_wall_ns);
+            for (const auto& seed : scan)
+                record->processes.add_seed(seed, next_run->clock_offset_ns);
         }
     };
     std::string error;
@@ -74,8 +87,7 @@ const ProcessEntry* choose(const PidRecord& r, std::optional<std::int64_t> at) {
 // Walks parents through the store, one pid at a time, up to the session
 // leader or init. The first parent's record also gives a subshell its
 // command line.
-std::vector<LineageStep> walk_lineage(EventStoreReader& store, const WhyReport& r,
-                                      const std::map<std::int64_t, std::int64_t>& offsets,
+std::vector<LineageStep> walk_lineage(EventStoreReader& store, const WhyReport& r, const Runs& runs,
                                       std::vector<std::string>* first_parent_argv) {
     std::vector<LineageStep> out;
     // From the parent it started with: a reparented process's new parent is
@@ -84,7 +96,7 @@ std::vector<LineageStep> walk_lineage(EventStoreReader& store, const WhyReport& 
     std::optional<std::uint64_t> parent_start = r.start_parent_start_ns;
     const std::int64_t start_wall = r.start_wall_ns;
     for (std::size_t depth = 0; depth < kMaxLineage && parent_pid > 0; ++depth) {
-        auto record = load_pid(store, parent_pid, offsets);
+        auto record = load_pid(store, parent_pid, runs);
         const ProcessEntry* parent = pick(*record, parent_start, start_wall);
         if (!parent) {
             out.push_back({{parent_pid, parent_start.value_or(0), ""}, false, false});
@@ -175,14 +187,12 @@ void add_disconnect(EventStoreReader& store, std::int64_t now, WhyReport& r) {
 std::optional<WhyReport> build_why_report(EventStoreReader& store, std::uint32_t pid,
                                           std::optional<std::int64_t> at) {
     const std::int64_t now = wall_now_ns();
-    std::map<std::int64_t, std::int64_t> offsets;
+    Runs runs{store.runs(), store.scanned_runs()};
     WhyReport r;
-    for (const auto& run : store.runs()) {
-        offsets[run.id] = run.clock_offset_ns;
+    for (const auto& run : runs.all)
         r.recorded_until =
             std::max(r.recorded_until, run.stopped_wall_ns.value_or(run.last_wall_ns));
-    }
-    auto record = load_pid(store, pid, offsets);
+    auto record = load_pid(store, pid, runs);
     if (record->holders.empty()) return std::nullopt;
     const ProcessEntry* chosen = choose(*record, at);
     r.process = *chosen;
@@ -190,6 +200,7 @@ std::optional<WhyReport> build_why_report(EventStoreReader& store, std::uint32_t
     r.start_ppid = chosen->info.ppid;
     r.start_parent_start_ns = chosen->parent_start_ns;
     add_own_facts(*record, *chosen, r);
+    if (!r.exit && chosen->exit_lost) r.gone_by_wall_ns = record->processes.exit_wall(*chosen);
     add_verdicts(store, pid, r);
 
     // Lineage: the correlator's, as it knew it at the verdict; else walked
@@ -203,7 +214,7 @@ std::optional<WhyReport> build_why_report(EventStoreReader& store, std::uint32_t
     const bool inherits = r.process.argv.empty() && r.process.exec_count == 0 && !r.process.seeded;
     if (r.lineage.empty() || inherits) {
         std::vector<std::string> parent_argv;
-        auto walked = walk_lineage(store, r, offsets, inherits ? &parent_argv : nullptr);
+        auto walked = walk_lineage(store, r, runs, inherits ? &parent_argv : nullptr);
         if (inherits) r.process.argv = std::move(parent_argv);
         if (r.lineage.empty()) r.lineage = std::move(walked);
     }

@@ -46,6 +46,9 @@ struct WhyReport {
     std::vector<Told<Event>> signals;
     std::vector<Told<ReparentEvent>> reparents;
     std::optional<Told<Event>> exit;
+    // No exit recorded, yet gone by this wall time: its pid was reused, or
+    // the scan of a later run lacked it (ProcessEntry::exit_lost).
+    std::optional<std::int64_t> gone_by_wall_ns;
     std::vector<Told<Verdict>> verdicts;
     std::optional<Told<DisconnectFinding>> disconnect;
     bool output_lost = false;
