@@ -103,6 +103,15 @@ MonitorCounters MonitorCapture::counters() {
     return monitor_->counters();
 }
 
+std::optional<ProcessEntry> MonitorCapture::entry(std::uint32_t pid,
+                                                  std::optional<std::uint64_t> start_ns) {
+    std::lock_guard lock(poll_mutex_);
+    const ProcessEntry* e =
+        start_ns ? monitor_->table().find(pid, *start_ns) : monitor_->table().find_alive(pid);
+    if (!e) return std::nullopt;
+    return *e;
+}
+
 std::string MonitorCapture::proc_connector_unused() {
     std::lock_guard lock(poll_mutex_);
     return monitor_->proc_connector_unused();

@@ -58,6 +58,12 @@ class MonitorCapture : public EventSink {
     // they do between two of the daemon's drains (100 ms), so a test can
     // make something happen and vanish before it is read.
     std::unique_lock<std::mutex> hold_reader() { return std::unique_lock(poll_mutex_); }
+    // LiveMonitor::check_against, with hold_reader()'s lock held: the scan
+    // is applied by the next poll, after its drain.
+    void check_against(ProcessesSeen scan) { monitor_->check_against(std::move(scan)); }
+    // The table's entry of (pid, start) as it is now (its holder alive now
+    // when start is nullopt).
+    std::optional<ProcessEntry> entry(std::uint32_t pid, std::optional<std::uint64_t> start_ns);
     // LiveMonitor::proc_connector_unused(): why setsid moments are not read.
     std::string proc_connector_unused();
 

@@ -168,12 +168,16 @@ TEST_F(FakeProc, StatusWithoutRealUidIsMalformed) {
     ProcScanner scanner(root_, 100);
     EXPECT_TRUE(scanner.scan().empty());
     EXPECT_EQ(scanner.counters().malformed, 1u);
+    // Present though not read: no one may take it for gone.
+    EXPECT_EQ(scanner.unread(), std::vector<std::uint32_t>{10});
+    EXPECT_TRUE(scanner.complete());
 }
 
 TEST_F(FakeProc, MissingRootYieldsNothing) {
     ProcScanner scanner(root_ / "nope", 100);
     EXPECT_TRUE(scanner.scan().empty());
     EXPECT_EQ(scanner.counters().scans, 1u);
+    EXPECT_FALSE(scanner.complete()) << "no listing: it proves no process gone";
 }
 
 TEST_F(FakeProc, SeededTableMatchesLaterPreciseEvent) {

@@ -288,6 +288,48 @@ TEST(ProcessTable, ForkOverLiveHolderInfersLostExit) {
     EXPECT_EQ(table.alive_count(), 1u);
 }
 
+// The audit's scan lacks a process whose exit event was lost: it ends,
+// unseen, by the scan. One the scan has (by its /proc start, within a tick),
+// one started after the scan began, and one whose /proc entry could not be
+// read stay alive; an incomplete listing ends nothing.
+TEST(ProcessTable, AScanThatLacksALiveProcessEndsItUnseen) {
+    ProcessTable table;
+    table.seed({snapshot(100, 50 * kTick, 1, "sshd")});
+    table.apply(fork_of(2 * kSec, proc(300, 2 * kSec + 7, 100, "lost"), 50 * kTick));
+    table.apply(fork_of(3 * kSec, proc(301, 3 * kSec + 7, 100, "kept"), 50 * kTick));
+    table.apply(fork_of(4 * kSec, proc(302, 4 * kSec + 7, 100, "unread"), 50 * kTick));
+    table.apply(fork_of(9 * kSec, proc(303, 9 * kSec, 100, "late"), 50 * kTick));
+    table.apply(fork_of(5 * kSec, proc(304, 5 * kSec, 100, "done"), 50 * kTick));
+    table.apply(exit_of(6 * kSec, proc(304, 5 * kSec, 100, "done"), 0));
+
+    ProcessesSeen scan;
+    scan.scan_started_ns = 8 * kSec;
+    scan.tick_ns = kTick;
+    scan.processes = {{100, 50 * kTick}, {300, 2 * kSec + kTick}, {301, 3 * kSec}};
+    scan.unread = {302};
+    scan.complete = false;
+    EXPECT_EQ(table.end_missing_from(scan), 0u) << "an incomplete listing proves nothing";
+    EXPECT_TRUE(table.find(300, 2 * kSec + 7)->alive);
+
+    scan.complete = true;
+    EXPECT_EQ(table.end_missing_from(scan), 1u);
+    const ProcessEntry* lost = table.find(300, 2 * kSec + 7);
+    ASSERT_NE(lost, nullptr);
+    EXPECT_FALSE(lost->alive) << "pid 300 in the scan started a tick later: another process";
+    EXPECT_TRUE(lost->exit_lost);
+    EXPECT_EQ(lost->exit_ns, 8 * kSec);  // gone by the scan
+    EXPECT_EQ(table.counters().lost_exits, 1u);
+    for (std::uint32_t pid : {100u, 301u, 302u, 303u})
+        EXPECT_NE(table.find_alive(pid), nullptr) << pid;
+    EXPECT_EQ(table.find(304, 5 * kSec)->exit_lost, false);
+
+    // Its exit event, had it been only late, still tells how it died.
+    table.apply(exit_of(8 * kSec + 1, proc(300, 2 * kSec + 7, 100, "lost"), 9));
+    EXPECT_FALSE(lost->exit_lost);
+    EXPECT_EQ(lost->raw_status, 9);
+    EXPECT_EQ(table.alive_count(), 4u);
+}
+
 TEST(ProcessTable, LateEventForOlderHolderDoesNotTakeThePid) {
     ProcessTable table;
     table.apply(fork_of(3 * kSec, proc(300, 3 * kSec, 100, "new"), 0));

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "fanout_sink.h"
@@ -68,6 +70,9 @@ class Daemon {
     std::unique_ptr<LiveMonitor> monitor_;
     std::unique_ptr<RiskAudit> audit_;
     std::uint64_t last_publish_ns_ = 0;
+    // The audit thread's latest scan, for the event thread's table.
+    std::mutex scan_mutex_;
+    std::optional<ProcessesSeen> latest_scan_;
 };
 
 }  // namespace hupwatch

@@ -64,6 +64,7 @@ ProcScanner::ProcScanner(std::filesystem::path root, long ticks_per_second)
 std::vector<ProcSnapshot> ProcScanner::scan() {
     ++counters_.scans;
     std::vector<ProcSnapshot> out;
+    unread_.clear();
     std::error_code ec;
     for (fs::directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
         std::string name = it->path().filename().string();
@@ -80,12 +81,15 @@ std::vector<ProcSnapshot> ProcScanner::scan() {
                 break;
             case Outcome::Malformed:
                 ++counters_.malformed;
+                unread_.push_back(*pid);
                 break;
             case Outcome::Unreadable:
                 ++counters_.unreadable;
+                unread_.push_back(*pid);
                 break;
         }
     }
+    complete_ = !ec;
     return out;
 }
 

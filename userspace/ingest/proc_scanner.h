@@ -26,6 +26,10 @@ class ProcScanner {
 
     const Counters& counters() const { return counters_; }
     std::uint64_t tick_ns() const { return tick_ns_; }
+    // Of the last scan: whether the listing ran to its end, and the pids it
+    // listed but could not read (malformed, unreadable): present, unknown.
+    bool complete() const { return complete_; }
+    const std::vector<std::uint32_t>& unread() const { return unread_; }
 
    private:
     enum class Outcome { Ok, Vanished, Malformed, Unreadable };
@@ -34,6 +38,8 @@ class ProcScanner {
     std::filesystem::path root_;
     std::uint64_t tick_ns_;
     Counters counters_;
+    bool complete_ = false;
+    std::vector<std::uint32_t> unread_;
 };
 
 }  // namespace hupwatch

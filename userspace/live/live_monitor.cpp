@@ -80,6 +80,10 @@ std::unique_ptr<LiveMonitor> LiveMonitor::start(const MonitorOptions& options, E
 int LiveMonitor::poll(int timeout_ms) {
     // "now" is read before draining: every event stamped before it is then
     // in hand when the correlator settles what was due by now.
+    // Taken before the drain: the scan was made before it, so every event
+    // made before the scan is in hand after it.
+    std::optional<ProcessesSeen> scan = std::move(pending_scan_);
+    pending_scan_.reset();
     int rc = reader_->wait(timeout_ms);
     std::uint64_t now = boot_now_ns();
     // setsid moments before the ring's drain: the fork of each caller is
@@ -87,6 +91,7 @@ int LiveMonitor::poll(int timeout_ms) {
     read_setsid_moments();
     int drained = reader_->drain();
     apply_setsid_moments();
+    if (scan && drained >= 0) table_.end_missing_from(*scan);
     if (rc >= 0) rc = drained < 0 ? drained : rc + drained;
     emit(correlator_.tick(now, table_));
     if (now - last_eviction_ns_ >= kEvictionPeriodNs) {

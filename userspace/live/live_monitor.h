@@ -49,6 +49,10 @@ class LiveMonitor {
     // Handles every ready event, waiting up to timeout_ms, then lets the
     // correlator settle what is due. -EINTR on a signal.
     int poll(int timeout_ms);
+    // A whole /proc scan made before this call (the risk audit's): the next
+    // poll, once its drain has every event made before the scan, ends the
+    // live processes the scan lacks: their exit events were lost.
+    void check_against(ProcessesSeen scan) { pending_scan_ = std::move(scan); }
     MonitorCounters counters() const;
     const ProcessTable& table() const { return table_; }
     std::size_t seeded() const { return seeded_; }
@@ -95,6 +99,7 @@ class LiveMonitor {
     std::string proc_connector_unused_;
     std::vector<SetsidMoment> setsid_moments_;
     ProcSidCounters setsid_counts_;
+    std::optional<ProcessesSeen> pending_scan_;
 };
 
 }  // namespace hupwatch

@@ -33,7 +33,15 @@ AuditResult RiskAudit::audit(const std::string& proc_root) {
     ProcHostProbe probe(proc_root);
     ForestOptions options;
     options.now_ns = boot_now_ns();
-    auto forest = build_forest(scanner.scan(), probe, options);
+    out.seen.scan_started_ns = options.now_ns;
+    const auto snapshots = scanner.scan();
+    out.seen.tick_ns = scanner.tick_ns();
+    out.seen.complete = scanner.complete();
+    out.seen.unread = scanner.unread();
+    out.seen.processes.reserve(snapshots.size());
+    for (const auto& snap : snapshots)
+        out.seen.processes.emplace_back(snap.info.pid, snap.info.start_ns);
+    auto forest = build_forest(snapshots, probe, options);
     out.scan = scanner.counters();
     for (const auto& node : forest.nodes) {
         if (node.risk.risk == Risk::AtRisk) ++out.at_risk_by_user[node.user];

@@ -21,8 +21,9 @@ struct ProcessTableCounters {
     std::uint64_t evicted_grace = 0;
     std::uint64_t evicted_quiet = 0;  // quiet exits, after their shorter grace
     std::uint64_t evicted_pressure = 0;
-    std::uint64_t refused_full = 0;     // new processes not recorded: table full of live ones
-    std::uint64_t lost_exits = 0;       // a newer process took the pid before we saw an exit
+    std::uint64_t refused_full = 0;  // new processes not recorded: table full of live ones
+    std::uint64_t lost_exits =
+        0;  // no exit seen: a newer process took the pid, or a scan lacked it
     std::uint64_t starts_upgraded = 0;  // seeded starts made precise by an event
 };
 

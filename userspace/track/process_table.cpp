@@ -1,5 +1,6 @@
 #include "process_table.h"
 
+#include <algorithm>
 #include <type_traits>
 #include <variant>
 
@@ -54,6 +55,23 @@ void ProcessTable::end_unseen(std::uint32_t pid, std::uint64_t start_ns, std::ui
     mark_exited(it->second, by_ns);
     it->second.exit_lost = true;
     ++counters_.lost_exits;
+}
+
+std::size_t ProcessTable::end_missing_from(const ProcessesSeen& scan) {
+    if (!scan.complete) return 0;
+    std::multimap<std::uint32_t, std::uint64_t> found(scan.processes.begin(), scan.processes.end());
+    const std::set<std::uint32_t> unread(scan.unread.begin(), scan.unread.end());
+    std::vector<Key> missing;
+    for (const auto& [key, e] : entries_) {
+        if (!e.alive || e.info.start_ns >= scan.scan_started_ns || unread.count(key.first))
+            continue;
+        auto [first, last] = found.equal_range(key.first);
+        if (std::none_of(first, last,
+                         [&](const auto& f) { return scanned_as(e, f.second, scan.tick_ns); }))
+            missing.push_back(key);
+    }
+    for (const auto& [pid, start_ns] : missing) end_unseen(pid, start_ns, scan.scan_started_ns);
+    return missing.size();
 }
 
 void ProcessTable::seed(const std::vector<ProcSnapshot>& snapshots) {

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "audit_result.h"
 #include "events.h"
 #include "monitor_counters.h"
 #include "proc_text.h"
@@ -34,7 +35,7 @@ struct ProcessEntry {
     bool alive = true;
     std::uint64_t exit_ns = 0;    // boot ns; when exit_lost, an upper bound
     std::int32_t raw_status = 0;  // wait status; meaningless when exit_lost
-    bool exit_lost = false;       // the exit event never came; inferred from pid reuse
+    bool exit_lost = false;       // the exit event never came; inferred from pid reuse or a scan
 
     // Something may ask for it after its exit: it forked a child (lineage,
     // orphans' old parent), sent a signal (the killer), was reparented, or
@@ -81,6 +82,11 @@ class ProcessTable {
     // exit event came: nothing was recording), by by_ns at the latest.
     // Counted as a lost exit.
     void end_unseen(std::uint32_t pid, std::uint64_t start_ns, std::uint64_t by_ns);
+    // Ends so every live process started before a whole scan that the scan
+    // lacks (none when the scan is incomplete); how many. The caller applies
+    // it only once every event made before the scan is in: else a process
+    // whose exit event is merely late would be ended unseen.
+    std::size_t end_missing_from(const ProcessesSeen& scan);
 
     // Updates the model from one event. The subject is recorded even when it
     // was never seen before, so a partially seen process is not lost.

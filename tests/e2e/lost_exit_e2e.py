@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""hupwatch run's live table after the ring buffer overflowed: jobs whose
+exit events were lost do not stay alive in it. The periodic `ps` audit's
+/proc scan lacks them, so the daemon ends them unseen (counted in
+hupwatch_process_table_lost_exits_total) and hupwatch_tracked_processes_alive
+comes back down.
+
+How the exits are lost, for real: JOBS sleepers start and the daemon sees
+their forks; the daemon is then stopped (SIGSTOP), a vfork storm fills the
+16 MB ring buffer, the sleepers are killed while it is full, and the daemon
+continues (SIGCONT).
+
+Other tests may run at the same time: the alive count allows a margin.
+
+Usage: lost_exit_e2e.py HUPWATCH_BINARY SPAWN_STORM_BINARY   (as root)
+"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+from e2e_common import (Daemon, fail, free_port, ok, require_root,  # noqa: E402
+                        scrape_metrics as metrics, wait_for)
+
+JOBS = 400
+MARGIN = 150  # processes other tests may start or end meanwhile
+# Three times what fills the ring (about 60k processes at ~270 bytes each)
+# at the rate of these machines (~20k/s under a stopped reader).
+STORM_S = 10
+
+
+def main():
+    if len(sys.argv) != 3:
+        fail("usage: lost_exit_e2e.py HUPWATCH_BINARY SPAWN_STORM_BINARY")
+    require_root()
+    binary, storm = sys.argv[1], sys.argv[2]
+    port = free_port()
+    jobs = []
+    with tempfile.TemporaryDirectory() as work:
+        daemon = Daemon(binary, os.path.join(work, "run.log"),
+                        [f"--web.listen-address=127.0.0.1:{port}", "--no-db",
+                         "--audit.interval=1"])
+        try:
+            daemon.wait_running()
+            base = metrics(port)
+            jobs = [subprocess.Popen(["sleep", "3600"]) for _ in range(JOBS)]
+            seen = wait_for(lambda: (m := metrics(port))["hupwatch_tracked_processes_alive"] >=
+                            base["hupwatch_tracked_processes_alive"] + JOBS - MARGIN and m,
+                            20, f"the daemon to see the {JOBS} jobs start", interval=0.2)
+            ok(f"{JOBS} jobs alive in the table: {seen['hupwatch_tracked_processes_alive']:.0f} "
+               f"(was {base['hupwatch_tracked_processes_alive']:.0f})")
+
+            os.kill(daemon.pid, signal.SIGSTOP)
+            try:
+                rate = subprocess.run([storm, str(STORM_S)], capture_output=True, text=True,
+                                      check=True).stdout.strip()
+                for job in jobs:
+                    job.kill()
+                for job in jobs:
+                    job.wait()
+            finally:
+                os.kill(daemon.pid, signal.SIGCONT)
+            ok(f"daemon stopped through a {STORM_S} s storm ({rate} processes/s) and the jobs' deaths")
+
+            def recovered():
+                m = metrics(port)
+                if m["hupwatch_tracked_processes_alive"] > \
+                        base["hupwatch_tracked_processes_alive"] + MARGIN:
+                    return None
+                return m
+            after = wait_for(recovered, 30, "the audit to end the jobs whose exits were lost",
+                             interval=0.5)
+            lost_events = after["hupwatch_events_lost_total"] - base["hupwatch_events_lost_total"]
+            lost_exits = (after["hupwatch_process_table_lost_exits_total"] -
+                          base["hupwatch_process_table_lost_exits_total"])
+            if lost_events <= 0:
+                fail("the storm did not overflow the ring buffer: nothing was lost")
+            if lost_exits < JOBS - MARGIN:
+                fail(f"only {lost_exits:.0f} exits counted lost for {JOBS} jobs whose exit "
+                     f"events the full ring dropped ({lost_events:.0f} events lost)")
+            ok(f"{lost_events:.0f} events lost; {lost_exits:.0f} exits ended unseen; alive "
+               f"{after['hupwatch_tracked_processes_alive']:.0f} "
+               f"(baseline {base['hupwatch_tracked_processes_alive']:.0f})")
+            daemon.stop()
+        finally:
+            for job in jobs:
+                if job.poll() is None:
+                    job.kill()
+                    job.wait()
+            daemon.kill()
+    ok("PASS")
+
+
+if __name__ == "__main__":
+    main()
