@@ -145,10 +145,7 @@ TEST(ReportRecordTest, AProcessAliveAtACrashThatTheNextRunsScanLacksEndsUnseenBy
     auto job = proc(901, 110, 815, 815, "migrate.sh");
     auto sleep = proc(902, 120, 815, 815, "sleep");
     init.tty_dev = 0;
-    StoreOptions options;
-    options.path = path;
-    options.version = "test";
-    options.retention_ns = 0;
+    const StoreOptions options = test_store_options(path);
     std::string error;
     {
         auto store = SqliteStore::open(options, error, BootClock(offset));

@@ -9,6 +9,7 @@
 
 #include "events.h"
 #include "findings.h"
+#include "sqlite_store.h"
 
 namespace hupwatch::test {
 
@@ -76,6 +77,15 @@ inline std::string temp_db(const std::string& name) {
     auto path = dir / name;
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
     return path.string();
+}
+
+// A test store at path: every row kept (no retention).
+inline StoreOptions test_store_options(const std::string& path) {
+    StoreOptions options;
+    options.path = path;
+    options.version = "test";
+    options.retention_ns = 0;
+    return options;
 }
 
 }  // namespace hupwatch::test

@@ -23,10 +23,7 @@ class StoreQueriesTest : public ::testing::Test {
     static void SetUpTestSuite() {
         path_ = temp_db("story.db");
         offset_ = wall_now_ns();  // boot 0 is now, so every event follows the run's start
-        StoreOptions options;
-        options.path = path_;
-        options.version = "test";
-        options.retention_ns = 0;
+        const StoreOptions options = test_store_options(path_);
         std::string error;
         auto store = SqliteStore::open(options, error, BootClock(offset_));
         ASSERT_TRUE(store) << error;

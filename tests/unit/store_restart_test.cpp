@@ -17,15 +17,29 @@ constexpr std::uint64_t kTick = 10'000'000;  // /proc's start precision
 // The job's exact start: a little after a tick boundary, as a fork's is.
 constexpr std::uint64_t kJobStartNs = 300 * kSec + 1'500'000;
 
+// `hupwatch why PID [--at AT] [--json]` on db; its stdout in out.
+int why_of(const std::string& db, std::uint32_t pid, std::optional<std::string> at, bool json,
+           std::string& out) {
+    WhyOptions o;
+    o.db_path = db;
+    o.pid = pid;
+    o.json = json;
+    if (at) o.at = *at;
+    testing::internal::CaptureStdout();
+    testing::internal::CaptureStderr();
+    int rc = run_why(o);
+    out = testing::internal::GetCapturedStdout();
+    std::string err = testing::internal::GetCapturedStderr();
+    if (rc != 0) ADD_FAILURE() << err;
+    return rc;
+}
+
 class StoreRestartTest : public ::testing::Test {
    protected:
     static void SetUpTestSuite() {
         path_ = temp_db("restart.db");
         offset_ = wall_now_ns();  // boot 0 is now, so every event follows its run's start
-        StoreOptions options;
-        options.path = path_;
-        options.version = "test";
-        options.retention_ns = 0;
+        const StoreOptions options = test_store_options(path_);
         std::string error;
         auto init = proc(1, 0, 0, 1, "systemd", 0);
         auto sshd = proc(812, 1, 1, 812, "sshd", 0);
@@ -81,18 +95,9 @@ class StoreRestartTest : public ::testing::Test {
     }
 
     static int why(std::optional<std::int64_t> at_s, bool json, std::string& out) {
-        WhyOptions o;
-        o.db_path = path_;
-        o.pid = 950;
-        o.json = json;
-        if (at_s) o.at = rfc3339_wall(offset_ + *at_s * kSec);
-        testing::internal::CaptureStdout();
-        testing::internal::CaptureStderr();
-        int rc = run_why(o);
-        out = testing::internal::GetCapturedStdout();
-        std::string err = testing::internal::GetCapturedStderr();
-        if (rc != 0) ADD_FAILURE() << err;
-        return rc;
+        std::optional<std::string> at;
+        if (at_s) at = rfc3339_wall(offset_ + *at_s * kSec);
+        return why_of(path_, 950, at, json, out);
     }
 
     static inline std::string path_;
@@ -139,32 +144,13 @@ TEST_F(StoreRestartTest, WhyTellsAnOrphanKilledAfterARestartWithTheEarlierRunsVe
 namespace hupwatch::test {
 namespace {
 
-int why_of(const std::string& db, std::uint32_t pid, std::optional<std::string> at, bool json,
-           std::string& out) {
-    WhyOptions o;
-    o.db_path = db;
-    o.pid = pid;
-    o.json = json;
-    if (at) o.at = *at;
-    testing::internal::CaptureStdout();
-    testing::internal::CaptureStderr();
-    int rc = run_why(o);
-    out = testing::internal::GetCapturedStdout();
-    std::string err = testing::internal::GetCapturedStderr();
-    if (rc != 0) ADD_FAILURE() << err;
-    return rc;
-}
-
 // bash 815, running when run 1 was killed, is not in run 2's /proc scan: it
 // ended while nothing recorded, by the time run 2 started. init, in the
 // scan, is still alive.
 TEST(StoreRestartScanTest, WhyEndsAProcessTheRestartsScanLacksUnseenByTheRestart) {
     const std::string path = temp_db("restart-scan.db");
     const std::int64_t offset = wall_now_ns() - 100 * kSec;  // booted 100 s ago
-    StoreOptions options;
-    options.path = path;
-    options.version = "test";
-    options.retention_ns = 0;
+    const StoreOptions options = test_store_options(path);
     std::string error;
     std::vector<ProcSnapshot> seed(2);
     seed[0].info = proc(1, 0, 0, 1, "systemd", 0);
