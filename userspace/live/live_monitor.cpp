@@ -78,12 +78,12 @@ std::unique_ptr<LiveMonitor> LiveMonitor::start(const MonitorOptions& options, E
 }
 
 int LiveMonitor::poll(int timeout_ms) {
-    // "now" is read before draining: every event stamped before it is then
-    // in hand when the correlator settles what was due by now.
-    // Taken before the drain: the scan was made before it, so every event
-    // made before the scan is in hand after it.
+    // A scan handed over before this poll was made before its drain: every
+    // event made before the scan is in hand once the drain is done.
     std::optional<ProcessesSeen> scan = std::move(pending_scan_);
     pending_scan_.reset();
+    // "now" is read before draining: every event stamped before it is then
+    // in hand when the correlator settles what was due by now.
     int rc = reader_->wait(timeout_ms);
     std::uint64_t now = boot_now_ns();
     // setsid moments before the ring's drain: the fork of each caller is
