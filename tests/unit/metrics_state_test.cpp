@@ -361,11 +361,11 @@ TEST_F(MetricsStateTest, SelfMonitoringFromMonitorCounters) {
 }
 
 TEST_F(MetricsStateTest, JobsAtRiskReplacedAndKeptAtZero) {
-    state.set_audit({{{"alice", 3}, {"bob", 1}}, {}, {}, 0});
+    state.set_audit({{{"alice", 3}, {"bob", 1}}, {}, {}, 0, {}});
     auto s = publish();
     EXPECT_EQ(value_of(*s, "hupwatch_jobs_at_risk", {{"user", "alice"}}), 3);
     EXPECT_EQ(value_of(*s, "hupwatch_jobs_at_risk", {{"user", "bob"}}), 1);
-    state.set_audit({{{"alice", 1}}, {}, {}, 0});
+    state.set_audit({{{"alice", 1}}, {}, {}, 0, {}});
     s = publish();
     EXPECT_EQ(value_of(*s, "hupwatch_jobs_at_risk", {{"user", "alice"}}), 1);
     EXPECT_EQ(value_of(*s, "hupwatch_jobs_at_risk", {{"user", "bob"}}), 0);

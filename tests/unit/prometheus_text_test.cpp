@@ -142,7 +142,7 @@ std::string full_exposition() {
     OutputLostEvent lost;
     lost.eio_writes = 7;
     state.on_event(Event{2, lost});
-    state.set_audit({{{"bob", 2}}, {}, {}, 0});
+    state.set_audit({{{"bob", 2}}, {}, {}, 0, {}});
     MonitorCounters counters;
     counters.events_by_type[0] = 10;
     counters.kernel[HW_EV_EXEC] = 1;
