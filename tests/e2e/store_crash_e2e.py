@@ -14,7 +14,10 @@ SIGKILL in the middle of a spawn storm, then restarted on the same file.
   clean stop, the next one has; one gap, from the killed run's last commit
   (within 1 s before the kill, by the same bound) to the restart;
 - `hupwatch replay --since <before the kill>` says "no data between" those
-  two times, in text and as a JSON `gap` line.
+  two times, in text and as a JSON `gap` line;
+- `hupwatch why` of a job that ended while no daemon ran (killed between
+  the crash and the restart, so absent from the restart's /proc scan) says
+  it ended unseen by the restart; of one still running, that it is alive.
 
 Usage: store_crash_e2e.py HUPWATCH_BINARY   (as root)
 """
@@ -168,6 +171,41 @@ def check_replay(binary, path, since, gap_from, gap_to):
     return sentence
 
 
+def wait_stored_exec(path, pid, argv):
+    """Until the exec of pid with argv is committed to the store."""
+    def stored():
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = db.execute("SELECT json FROM events WHERE pid = ? AND type = 'exec'",
+                              (pid,)).fetchall()
+        finally:
+            db.close()
+        return any(json.loads(line)["argv"] == argv for (line,) in rows)
+    wait_for(stored, 10, f"the exec of {pid} to be stored")
+
+
+def why_json(binary, path, pid):
+    result = subprocess.run([binary, "why", str(pid), "--db", path, "--json"],
+                            capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        fail(f"why {pid}: exit {result.returncode}: {result.stderr}")
+    return json.loads(result.stdout)
+
+
+def check_why_after_crash(binary, path, gone, kept, dead, restart_stopped):
+    j = why_json(binary, path, gone)
+    if not (j["alive"] is False and j["exit_unseen"] is True and j["ended"] is None):
+        fail(f"why {gone} (killed while no daemon ran): alive {j['alive']}, exit_unseen "
+             f"{j['exit_unseen']}, ended {j['ended']}; expected an unseen end")
+    if not rfc3339(dead) <= j["gone_by"] <= rfc3339(restart_stopped):
+        fail(f"why {gone}: gone_by {j['gone_by']}, not between the crash ({rfc3339(dead)}) and "
+             f"the restart's stop ({rfc3339(restart_stopped)})")
+    j = why_json(binary, path, kept)
+    if not (j["alive"] is True and j["exit_unseen"] is False):
+        fail(f"why {kept} (running throughout): alive {j['alive']}, exit_unseen "
+             f"{j['exit_unseen']}; expected alive")
+
+
 def main():
     if len(sys.argv) != 2:
         fail("usage: store_crash_e2e.py HUPWATCH_BINARY")
@@ -180,8 +218,13 @@ def main():
     daemon = Daemon(binary, log, args)
     storm = SpawnStorm()
     restarted_daemon = None
+    jobs = []
     try:
         daemon.wait_running()
+        # Two jobs: one killed while no daemon runs, one running throughout.
+        jobs = [subprocess.Popen(["sleep", "3600"]) for _ in range(2)]
+        for job in jobs:
+            wait_stored_exec(path, job.pid, ["sleep", "3600"])
         storm_began = wall_ns()
         storm.start()
         # The scenario's clock, not a synchronisation: kill after a few
@@ -196,6 +239,8 @@ def main():
         dead = wall_ns()
         if code != -signal.SIGKILL:
             fail(f"the daemon ended with {code}, not SIGKILL")
+        jobs[0].kill()
+        jobs[0].wait()
         # Mid-storm: it goes on a little while nobody records it.
         wait_for(lambda: wall_ns() - dead >= STORM_AFTER_KILL_S * SECOND, 10, "the storm after the kill")
         storm.stop.set()
@@ -210,13 +255,20 @@ def main():
         restarted_daemon = Daemon(binary, log, args)
         restarted_daemon.wait_running()
         restarted_daemon.stop()
+        restart_stopped = wall_ns()
         gap_from, gap_to = check_runs_and_gap(path, kill_sent, dead, restarted)
         ok(f"one gap, {rfc3339(gap_from)} to {rfc3339(gap_to)}: kill at {rfc3339(kill_sent)}, "
            f"restart at {rfc3339(restarted)}")
         sentence = check_replay(binary, path, kill_sent - 5 * SECOND, gap_from, gap_to)
         ok(f"replay says: {sentence}")
+        check_why_after_crash(binary, path, jobs[0].pid, jobs[1].pid, dead, restart_stopped)
+        ok(f"why {jobs[0].pid}: ended unseen by the restart; why {jobs[1].pid}: alive")
     finally:
         storm.stop.set()
+        for job in jobs:
+            if job.poll() is None:
+                job.kill()
+                job.wait()
         daemon.kill()
         if restarted_daemon:
             restarted_daemon.kill()
