@@ -62,7 +62,9 @@ std::size_t ProcessTable::end_missing_from(const ProcessesSeen& scan) {
     std::multimap<std::uint32_t, std::uint64_t> found(scan.processes.begin(), scan.processes.end());
     const std::set<std::uint32_t> unread(scan.unread.begin(), scan.unread.end());
     std::vector<Key> missing;
-    for (const auto& [key, e] : entries_) {
+    for (const auto& entry : entries_) {
+        const Key& key = entry.first;
+        const ProcessEntry& e = entry.second;  // a lambda below captures it: no binding
         if (!e.alive || e.info.start_ns >= scan.scan_started_ns || unread.count(key.first))
             continue;
         auto [first, last] = found.equal_range(key.first);
