@@ -1,7 +1,5 @@
 #include "stored_processes.h"
 
-#include <algorithm>
-
 namespace hupwatch {
 namespace {
 
@@ -25,17 +23,15 @@ void StoredProcesses::add_seed(const StoredSeed& seed, std::int64_t clock_offset
 
 void StoredProcesses::end_missing_from(const std::vector<StoredSeed>& scan,
                                        std::int64_t run_started_wall_ns) {
-    std::multimap<std::uint32_t, const StoredSeed*> scanned;
-    for (const auto& seed : scan) scanned.emplace(seed.pid, &seed);
-    std::vector<const ProcessEntry*> missing;
-    for (const ProcessEntry* e : table_.entries()) {
-        if (!e->alive || start_wall(*e) >= run_started_wall_ns) continue;
-        auto [first, last] = scanned.equal_range(e->info.pid);
-        if (std::none_of(first, last, [&](const auto& s) {
-                return scanned_as(*e, s.second->start_ns, s.second->start_tick_ns);
-            }))
-            missing.push_back(e);
+    // A stored scan is whole: it was recorded only once the listing ended.
+    ProcessesSeen seen;
+    seen.complete = true;
+    for (const auto& seed : scan) {
+        seen.processes.emplace_back(seed.pid, seed.start_ns);
+        seen.tick_ns = seed.start_tick_ns;  // one scan, one tick
     }
+    const auto missing = table_.missing_from(
+        seen, [&](const ProcessEntry& e) { return start_wall(e) < run_started_wall_ns; });
     for (const ProcessEntry* e : missing) {
         const std::int64_t by = run_started_wall_ns - offset_of(e->info.pid);
         table_.end_unseen(e->info.pid, e->info.start_ns, static_cast<std::uint64_t>(by));

@@ -57,22 +57,29 @@ void ProcessTable::end_unseen(std::uint32_t pid, std::uint64_t start_ns, std::ui
     ++counters_.lost_exits;
 }
 
-std::size_t ProcessTable::end_missing_from(const ProcessesSeen& scan) {
-    if (!scan.complete) return 0;
+std::vector<const ProcessEntry*> ProcessTable::missing_from(
+    const ProcessesSeen& scan,
+    const std::function<bool(const ProcessEntry&)>& started_before) const {
+    std::vector<const ProcessEntry*> missing;
+    if (!scan.complete) return missing;
     std::multimap<std::uint32_t, std::uint64_t> found(scan.processes.begin(), scan.processes.end());
     const std::set<std::uint32_t> unread(scan.unread.begin(), scan.unread.end());
-    std::vector<Key> missing;
     for (const auto& entry : entries_) {
-        const Key& key = entry.first;
         const ProcessEntry& e = entry.second;  // a lambda below captures it: no binding
-        if (!e.alive || e.info.start_ns >= scan.scan_started_ns || unread.count(key.first))
-            continue;
-        auto [first, last] = found.equal_range(key.first);
+        if (!e.alive || !started_before(e) || unread.count(e.info.pid)) continue;
+        auto [first, last] = found.equal_range(e.info.pid);
         if (std::none_of(first, last,
                          [&](const auto& f) { return scanned_as(e, f.second, scan.tick_ns); }))
-            missing.push_back(key);
+            missing.push_back(&e);
     }
-    for (const auto& [pid, start_ns] : missing) end_unseen(pid, start_ns, scan.scan_started_ns);
+    return missing;
+}
+
+std::size_t ProcessTable::end_missing_from(const ProcessesSeen& scan) {
+    const auto missing = missing_from(
+        scan, [&](const ProcessEntry& e) { return e.info.start_ns < scan.scan_started_ns; });
+    for (const ProcessEntry* e : missing)
+        end_unseen(e->info.pid, e->info.start_ns, scan.scan_started_ns);
     return missing.size();
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -87,6 +88,12 @@ class ProcessTable {
     // it only once every event made before the scan is in: else a process
     // whose exit event is merely late would be ended unseen.
     std::size_t end_missing_from(const ProcessesSeen& scan);
+    // The live processes `started_before` the scan that a complete scan
+    // lacks (none when it is incomplete): one rule for the live table and
+    // the stored fold, whose clocks differ.
+    std::vector<const ProcessEntry*> missing_from(
+        const ProcessesSeen& scan,
+        const std::function<bool(const ProcessEntry&)>& started_before) const;
 
     // Updates the model from one event. The subject is recorded even when it
     // was never seen before, so a partially seen process is not lost.
