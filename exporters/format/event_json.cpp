@@ -131,6 +131,9 @@ void put_body(JsonLineWriter& w, const CgroupMkdirEvent& e) {
     w.key("new_cgroup_path_truncated"), w.boolean(e.path_truncated);
 }
 
+// The subject's keys say it all: the process as last seen alive.
+void put_body(JsonLineWriter&, const ExitUnseenEvent&) {}
+
 }  // namespace
 
 std::string_view output_event_name(const Event& event) {

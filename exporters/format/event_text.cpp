@@ -155,6 +155,10 @@ std::string details(const CgroupMkdirEvent& e) {
                        e.path_truncated ? "..." : "", e.cgroup_id);
 }
 
+std::string details(const ExitUnseenEvent&) {
+    return "gone by now: its exit event was lost (ring buffer full)";
+}
+
 }  // namespace
 
 std::string escape_for_terminal(std::string_view text, bool quoted) {

@@ -99,6 +99,7 @@ std::optional<EventBody> read_event_body(std::string_view name, FieldReader& r) 
     if (name == "cgroup_mkdir")
         return CgroupMkdirEvent{p, r.u64("new_cgroup_id"), r.str("new_cgroup_path"),
                                 r.boolean("new_cgroup_path_truncated")};
+    if (name == "exit_unseen") return ExitUnseenEvent{p};
     return std::nullopt;
 }
 

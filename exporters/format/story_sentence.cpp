@@ -94,6 +94,9 @@ struct EventSentence {
         return fmt::format("{} made cgroup {}{}", subject, escape_for_terminal(e.path),
                            e.path_truncated ? "..." : "");
     }
+    std::string operator()(const ExitUnseenEvent&) const {
+        return fmt::format("{} was gone by then, its exit unseen (events were lost)", subject);
+    }
 };
 
 std::string verdict_sentence(const Verdict& v, const std::string& subject) {

@@ -12,7 +12,7 @@ namespace {
 
 constexpr double kNsPerSecond = 1e9;
 
-static_assert(kEventTypeCount + HW_EV_FORK == HW_EV_TYPE_MAX,
+static_assert(kRingEventTypeCount + HW_EV_FORK == HW_EV_TYPE_MAX,
               "events_total and events_lost_total must list the same types");
 
 MetricFamily family(std::string name, MetricType type, std::string help) {
@@ -175,7 +175,9 @@ void MetricsState::add_stream_families(std::vector<MetricFamily>& families,
                          "Events read from the kernel and handled, by type.");
     auto lost = family("hupwatch_events_lost_total", MetricType::Counter,
                        "Events lost in the kernel because the ring buffer was full, by type.");
-    for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+    // The ring's types: an unseen exit is counted as the table's lost exit
+    // (hupwatch_process_table_lost_exits_total).
+    for (std::size_t t = 0; t < kRingEventTypeCount; ++t) {
         std::string type(event_type_name(static_cast<EventType>(t)));
         add(events, {{"type", type}}, as_value(counters.events_by_type[t]));
         // Stats indexes are the BPF event type numbers, which start at 1.

@@ -258,7 +258,7 @@ std::vector<StoredEvent> EventStoreReader::events(const StoreFilter& filter) {
         fmt::format("SELECT {} FROM events WHERE {}", kEventColumns, where(filter, binds));
     sql += visible(Table::Events, binds);
     if (filter.significant_only)
-        sql += " AND type IN ('signal', 'reparent', 'setsid', 'output_lost')";
+        sql += " AND type IN ('signal', 'reparent', 'setsid', 'output_lost', 'exit_unseen')";
     sql += " ORDER BY wall_ns, id";
     return read_events(sql, binds);
 }
@@ -344,7 +344,7 @@ std::vector<StoredEvent> EventStoreReader::lifecycle(std::int64_t run_id, std::i
     std::vector<std::int64_t> binds{from_wall_ns, until_wall_ns, run_id};
     std::string sql = fmt::format(
         "SELECT {} FROM events WHERE wall_ns BETWEEN ? AND ? AND run_id = ? AND type "
-        "IN ('fork', 'exec', 'exit', 'reparent', 'setsid'){} ORDER BY wall_ns, id",
+        "IN ('fork', 'exec', 'exit', 'reparent', 'setsid', 'exit_unseen'){} ORDER BY wall_ns, id",
         kEventColumns, visible(Table::Events, binds));
     return read_events(sql, binds);
 }

@@ -34,6 +34,17 @@ pid_t spawn_sleeper() {
     });
 }
 
+// The unseen exits of (pid, start) the sink was handed.
+std::vector<Event> exits_unseen(const std::vector<Event>& events, pid_t pid,
+                                std::uint64_t start_ns) {
+    std::vector<Event> out;
+    for (const Event& e : events)
+        if (e.type() == EventType::ExitUnseen &&
+            e.subject().pid == static_cast<std::uint32_t>(pid) && e.subject().start_ns == start_ns)
+            out.push_back(e);
+    return out;
+}
+
 bool scanned(const ProcessesSeen& scan, pid_t pid) {
     return std::any_of(scan.processes.begin(), scan.processes.end(),
                        [&](const auto& p) { return p.first == static_cast<std::uint32_t>(pid); });
@@ -59,9 +70,10 @@ class LostExitScan : public ::testing::Test {
 };
 
 // Its exit event lost (here: a scan without it, the child still running),
-// the child ends unseen by the scan; the exit that then comes still tells
-// how it died.
+// the child ends unseen by the scan, and the sinks (the store among them)
+// are told so, once; the exit that then comes still tells how it died.
 TEST_F(LostExitScan, ALiveProcessTheScanLacksEndsUnseenAndALaterExitStillTellsHowItDied) {
+    capture_->keep_events();
     const pid_t child = spawn_sleeper();
     ASSERT_GT(child, 0);
     const ProcessEntry before = alive_entry(child);
@@ -84,6 +96,10 @@ TEST_F(LostExitScan, ALiveProcessTheScanLacksEndsUnseenAndALaterExitStillTellsHo
     ASSERT_TRUE(ended);
     EXPECT_TRUE(ended->exit_lost);
     EXPECT_EQ(ended->exit_ns, scan.scan_started_ns);
+    const auto told = exits_unseen(capture_->events(), child, before.info.start_ns);
+    ASSERT_EQ(told.size(), 1u) << "the sinks are told of each unseen exit once";
+    EXPECT_EQ(told[0].ktime_ns, scan.scan_started_ns);
+    EXPECT_EQ(told[0].subject().comm, before.info.comm);
 
     kill(child, SIGKILL);
     EXPECT_EQ(WTERMSIG(reap(child)), SIGKILL);
@@ -98,6 +114,7 @@ TEST_F(LostExitScan, ALiveProcessTheScanLacksEndsUnseenAndALaterExitStillTellsHo
 // drain before the scan is applied brings the exit, so nothing is ended
 // unseen and no exit is counted lost.
 TEST_F(LostExitScan, AScanMadeBeforeTheExitEventIsReadDoesNotEndItUnseen) {
+    capture_->keep_events();
     const pid_t child = spawn_sleeper();
     ASSERT_GT(child, 0);
     const ProcessEntry before = alive_entry(child);
@@ -119,6 +136,7 @@ TEST_F(LostExitScan, AScanMadeBeforeTheExitEventIsReadDoesNotEndItUnseen) {
     EXPECT_EQ(after->raw_status & 0x7f, SIGKILL);
     EXPECT_EQ(capture_->counters().table.lost_exits, lost_before)
         << "the late exit was first taken for a lost one";
+    EXPECT_TRUE(exits_unseen(capture_->events(), child, before.info.start_ns).empty());
 }
 
 }  // namespace

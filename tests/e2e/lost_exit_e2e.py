@@ -3,7 +3,9 @@
 exit events were lost do not stay alive in it. The periodic `ps` audit's
 /proc scan lacks them, so the daemon ends them unseen (counted in
 hupwatch_process_table_lost_exits_total) and hupwatch_tracked_processes_alive
-comes back down.
+comes back down. Each such end is recorded (an `exit_unseen` event), so
+the store gives every job exactly one end, and `hupwatch why` of a job
+reads "exit unseen", gone by the scan, without waiting for a restart.
 
 How the exits are lost, for real: JOBS sleepers start and the daemon sees
 their forks; the daemon is then stopped (SIGSTOP), a vfork storm fills the
@@ -14,20 +16,67 @@ Other tests may run at the same time: the alive count allows a margin.
 
 Usage: lost_exit_e2e.py HUPWATCH_BINARY SPAWN_STORM_BINARY   (as root)
 """
+import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 
-from e2e_common import (Daemon, fail, free_port, ok, require_root,  # noqa: E402
-                        scrape_metrics as metrics, wait_for)
+from e2e_common import (Daemon, fail, free_port, ok, require_root, rfc3339,  # noqa: E402
+                        scrape_metrics as metrics, wait_for, wall_ns)
 
 JOBS = 400
 MARGIN = 150  # processes other tests may start or end meanwhile
 # Three times what fills the ring (about 60k processes at ~270 bytes each)
 # at the rate of these machines (~20k/s under a stopped reader).
 STORM_S = 10
+WHY_SAMPLE = 10  # jobs whose why is read
+
+
+def ends_stored(path, pids):
+    """{pid: [end types]} of the stored exit and exit_unseen events of pids."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT pid, type FROM events WHERE type IN ('exit', 'exit_unseen') "
+                          f"AND pid IN ({','.join('?' * len(pids))})", list(pids)).fetchall()
+    finally:
+        db.close()
+    ends = {pid: [] for pid in pids}
+    for pid, kind in rows:
+        ends[pid].append(kind)
+    return ends
+
+
+def why_json(binary, path, pid):
+    result = subprocess.run([binary, "why", str(pid), "--db", path, "--json"],
+                            capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        fail(f"why {pid}: exit {result.returncode}: {result.stderr}")
+    return json.loads(result.stdout)
+
+
+def check_store(binary, path, jobs, killed, recovered):
+    """Every job has exactly one stored end; why of the unseen ones says so."""
+    ends = ends_stored(path, [job.pid for job in jobs])
+    wrong = {pid: kinds for pid, kinds in ends.items() if len(kinds) != 1}
+    if wrong:
+        fail(f"{len(wrong)} jobs without exactly one stored end, e.g. "
+             f"{dict(list(wrong.items())[:5])}")
+    unseen = sorted(pid for pid, kinds in ends.items() if kinds == ["exit_unseen"])
+    if len(unseen) < JOBS - MARGIN:
+        fail(f"only {len(unseen)} of {JOBS} jobs have a stored exit_unseen")
+    for pid in unseen[:WHY_SAMPLE]:
+        j = why_json(binary, path, pid)
+        if not (j["alive"] is False and j["exit_unseen"] is True and j["ended"] is None):
+            fail(f"why {pid}: alive {j['alive']}, exit_unseen {j['exit_unseen']}, ended "
+                 f"{j['ended']}; expected an unseen end")
+        if not rfc3339(killed) <= j["gone_by"] <= rfc3339(recovered):
+            fail(f"why {pid}: gone_by {j['gone_by']}, not between the kill "
+                 f"({rfc3339(killed)}) and the recovery ({rfc3339(recovered)})")
+    ok(f"store: each job one end ({len(unseen)} exit_unseen, {JOBS - len(unseen)} exit); "
+       f"why of {min(WHY_SAMPLE, len(unseen))} reads exit unseen, gone by the scan")
 
 
 def main():
@@ -38,9 +87,10 @@ def main():
     port = free_port()
     jobs = []
     with tempfile.TemporaryDirectory() as work:
+        store = os.path.join(work, "h.db")
         daemon = Daemon(binary, os.path.join(work, "run.log"),
-                        [f"--web.listen-address=127.0.0.1:{port}", "--no-db",
-                         "--audit.interval=1"])
+                        [f"--web.listen-address=127.0.0.1:{port}", "--db", store,
+                         "--no-query-socket", "--audit.interval=1"])
         try:
             daemon.wait_running()
             base = metrics(port)
@@ -55,6 +105,7 @@ def main():
             try:
                 rate = subprocess.run([storm, str(STORM_S)], capture_output=True, text=True,
                                       check=True).stdout.strip()
+                killed = wall_ns()
                 for job in jobs:
                     job.kill()
                 for job in jobs:
@@ -71,6 +122,7 @@ def main():
                 return m
             after = wait_for(recovered, 30, "the audit to end the jobs whose exits were lost",
                              interval=0.5)
+            recovered_at = wall_ns()
             lost_events = after["hupwatch_events_lost_total"] - base["hupwatch_events_lost_total"]
             lost_exits = (after["hupwatch_process_table_lost_exits_total"] -
                           base["hupwatch_process_table_lost_exits_total"])
@@ -83,6 +135,7 @@ def main():
                f"{after['hupwatch_tracked_processes_alive']:.0f} "
                f"(baseline {base['hupwatch_tracked_processes_alive']:.0f})")
             daemon.stop()
+            check_store(binary, store, jobs, killed, recovered_at)
         finally:
             for job in jobs:
                 if job.poll() is None:

@@ -117,7 +117,7 @@ class Generator {
     Event event() {
         Event e;
         e.ktime_ns = time();
-        switch (below(10)) {
+        switch (below(11)) {
             case 0:
                 e.body = ForkEvent{process(), u64()};
                 break;
@@ -157,6 +157,9 @@ class Generator {
                 break;
             case 8:
                 e.body = CgroupMkdirEvent{process(), u64(), text(), coin()};
+                break;
+            case 9:
+                e.body = ExitUnseenEvent{process()};
                 break;
             default:
                 e.body = OutputLostEvent{process(), u64(), u32()};

@@ -356,7 +356,7 @@ TEST_F(MetricsStateTest, SelfMonitoringFromMonitorCounters) {
     EXPECT_EQ(value_of(*s, "hupwatch_events_lost_total", {{"type", "exec"}}), 7);
     EXPECT_EQ(value_of(*s, "hupwatch_events_lost_total", {{"type", "output_lost"}}), 1);
     EXPECT_EQ(value_of(*s, "hupwatch_events_lost_total", {{"type", "fork"}}), 0);
-    EXPECT_EQ(family_of(*s, "hupwatch_events_lost_total")->samples.size(), kEventTypeCount);
+    EXPECT_EQ(family_of(*s, "hupwatch_events_lost_total")->samples.size(), kRingEventTypeCount);
     EXPECT_EQ(value_of(*s, "hupwatch_tracked_processes"), 4321);
 }
 

@@ -308,11 +308,19 @@ TEST(ProcessTable, AScanThatLacksALiveProcessEndsItUnseen) {
     scan.processes = {{100, 50 * kTick}, {300, 2 * kSec + kTick}, {301, 3 * kSec}};
     scan.unread = {302};
     scan.complete = false;
-    EXPECT_EQ(table.end_missing_from(scan), 0u) << "an incomplete listing proves nothing";
+    EXPECT_TRUE(table.exits_unseen_by(scan).empty()) << "an incomplete listing proves nothing";
     EXPECT_TRUE(table.find(300, 2 * kSec + 7)->alive);
 
     scan.complete = true;
-    EXPECT_EQ(table.end_missing_from(scan), 1u);
+    const auto gone = table.exits_unseen_by(scan);
+    ASSERT_EQ(gone.size(), 1u);
+    EXPECT_EQ(gone[0].ktime_ns, 8 * kSec);  // gone by the scan's start
+    ASSERT_EQ(gone[0].type(), EventType::ExitUnseen);
+    EXPECT_EQ(gone[0].subject().pid, 300u);
+    EXPECT_EQ(gone[0].subject().start_ns, 2 * kSec + 7);
+    EXPECT_EQ(gone[0].subject().comm, "lost");
+    EXPECT_TRUE(table.find(300, 2 * kSec + 7)->alive) << "asking ends nothing";
+    table.apply(gone[0]);
     const ProcessEntry* lost = table.find(300, 2 * kSec + 7);
     ASSERT_NE(lost, nullptr);
     EXPECT_FALSE(lost->alive) << "pid 300 in the scan started a tick later: another process";

@@ -197,5 +197,41 @@ TEST(StoreRestartScanTest, WhyEndsAProcessTheRestartsScanLacksUnseenByTheRestart
     EXPECT_EQ(j["exit_unseen"], false) << out;
 }
 
+// The daemon's audit ended a job whose exit a full ring dropped, and
+// recorded it (exit_unseen): why reads that end within the same run, gone
+// by the scan's start, before any restart or pid reuse. replay tells it.
+TEST(StoreRestartScanTest, WhyReadsAnUnseenExitTheDaemonRecorded) {
+    const std::string path = temp_db("exit-unseen.db");
+    const std::int64_t offset = wall_now_ns() - 100 * kSec;  // booted 100 s ago
+    const StoreOptions options = test_store_options(path);
+    std::string error;
+    const auto job = proc(950, 40, 815, 815, "sleep");
+    {
+        auto run = SqliteStore::open(options, error, BootClock(offset));
+        ASSERT_TRUE(run) << error;
+        run->on_event(fork_of(job, 2));
+        run->on_event(exec_of(job, 41, {"sleep", "3600"}));
+        run->on_event(Event{90 * kSec, ExitUnseenEvent{job}});
+        run->close();
+    }
+
+    std::string out;
+    ASSERT_EQ(why_of(path, 950, std::nullopt, true, out), 0);
+    auto j = nlohmann::json::parse(out);
+    EXPECT_EQ(j["alive"], false) << out;
+    EXPECT_EQ(j["exit_unseen"], true) << out;
+    EXPECT_TRUE(j["ended"].is_null()) << out;
+    EXPECT_EQ(j["gone_by"], rfc3339_wall(offset + 90 * kSec)) << out;
+
+    ReplayOptions r;
+    r.db_path = path;
+    testing::internal::CaptureStdout();
+    ASSERT_EQ(run_replay(r), 0);
+    out = testing::internal::GetCapturedStdout();
+    EXPECT_NE(out.find("sleep 950 was gone by then, its exit unseen (events were lost)"),
+              std::string::npos)
+        << out;
+}
+
 }  // namespace
 }  // namespace hupwatch::test

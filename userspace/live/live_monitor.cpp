@@ -91,7 +91,10 @@ int LiveMonitor::poll(int timeout_ms) {
     read_setsid_moments();
     int drained = reader_->drain();
     apply_setsid_moments();
-    if (scan && drained >= 0) table_.end_missing_from(*scan);
+    // Through handle(): the sinks and the store record each unseen exit, so
+    // why and replay read it as the live table has it.
+    if (scan && drained >= 0)
+        for (const Event& gone : table_.exits_unseen_by(*scan)) handle(gone);
     if (rc >= 0) rc = drained < 0 ? drained : rc + drained;
     emit(correlator_.tick(now, table_));
     if (now - last_eviction_ns_ >= kEvictionPeriodNs) {

@@ -23,7 +23,7 @@ struct OrphanedJobSeen {
 
 // Every process one audit's /proc scan found, by identity: the live table
 // ends a process it has alive, started before the scan, that the scan lacks
-// (its exit event was lost: ProcessTable::end_missing_from).
+// (its exit event was lost: ProcessTable::exits_unseen_by).
 struct ProcessesSeen {
     std::uint64_t scan_started_ns = 0;  // boot clock, before the listing began
     std::uint64_t tick_ns = 0;          // /proc's start precision

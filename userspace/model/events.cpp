@@ -15,6 +15,7 @@ constexpr NameTable<EventType, kEventTypeCount> kEventTypes{{
     {EventType::OutputLost, "output_lost"},
     {EventType::OomVictim, "oom_victim"},
     {EventType::CgroupMkdir, "cgroup_mkdir"},
+    {EventType::ExitUnseen, "exit_unseen"},
 }};
 constexpr NameTable<SignalResult, 6> kSignalResults{{
     {SignalResult::Delivered, "delivered"},

@@ -20,9 +20,13 @@ enum class EventType {
     Session,
     OutputLost,
     OomVictim,
-    CgroupMkdir
+    CgroupMkdir,
+    ExitUnseen
 };
-inline constexpr std::size_t kEventTypeCount = 9;
+inline constexpr std::size_t kEventTypeCount = 10;
+// The types the BPF ring buffer carries, Fork to CgroupMkdir; the rest are
+// hupwatch's own conclusions (ExitUnseen).
+inline constexpr std::size_t kRingEventTypeCount = 9;
 
 enum class SignalOrigin { User, Kernel };
 enum class SignalResult { Delivered, Ignored, AlreadyPending, Overflow, LostInfo, Unknown };
@@ -166,8 +170,18 @@ struct CgroupMkdirEvent {
     bool operator==(const CgroupMkdirEvent&) const = default;
 };
 
-using EventBody = std::variant<ForkEvent, ExecEvent, ExitEvent, SignalEvent, ReparentEvent,
-                               SessionEvent, OutputLostEvent, OomVictimEvent, CgroupMkdirEvent>;
+// A live process whose exit event never came (the ring buffer was full): a
+// whole /proc scan no longer found it. Event::ktime_ns is the scan's start,
+// by which it was gone; how and exactly when it ended is unknown. Made by
+// hupwatch (ProcessTable::missing_from), not read from the kernel.
+struct ExitUnseenEvent {
+    ProcessInfo proc;  // as last seen alive
+    bool operator==(const ExitUnseenEvent&) const = default;
+};
+
+using EventBody =
+    std::variant<ForkEvent, ExecEvent, ExitEvent, SignalEvent, ReparentEvent, SessionEvent,
+                 OutputLostEvent, OomVictimEvent, CgroupMkdirEvent, ExitUnseenEvent>;
 
 struct Event {
     std::uint64_t ktime_ns = 0;  // CLOCK_BOOTTIME

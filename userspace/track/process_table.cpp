@@ -75,12 +75,14 @@ std::vector<const ProcessEntry*> ProcessTable::missing_from(
     return missing;
 }
 
-std::size_t ProcessTable::end_missing_from(const ProcessesSeen& scan) {
+std::vector<Event> ProcessTable::exits_unseen_by(const ProcessesSeen& scan) const {
     const auto missing = missing_from(
         scan, [&](const ProcessEntry& e) { return e.info.start_ns < scan.scan_started_ns; });
+    std::vector<Event> out;
+    out.reserve(missing.size());
     for (const ProcessEntry* e : missing)
-        end_unseen(e->info.pid, e->info.start_ns, scan.scan_started_ns);
-    return missing.size();
+        out.push_back(Event{scan.scan_started_ns, ExitUnseenEvent{e->info}});
+    return out;
 }
 
 void ProcessTable::seed(const std::vector<ProcSnapshot>& snapshots) {
@@ -158,6 +160,8 @@ void ProcessTable::apply(const Event& event) {
                 entry->filename = e.filename;
                 entry->argv_truncated = e.argv_truncated;
                 ++entry->exec_count;
+            } else if constexpr (std::is_same_v<T, ExitUnseenEvent>) {
+                end_unseen(e.proc.pid, e.proc.start_ns, event.ktime_ns);
             } else if constexpr (std::is_same_v<T, ExitEvent>) {
                 mark_exited(*entry, event.ktime_ns);
                 entry->raw_status = e.raw_status;

@@ -83,11 +83,12 @@ class ProcessTable {
     // exit event came: nothing was recording), by by_ns at the latest.
     // Counted as a lost exit.
     void end_unseen(std::uint32_t pid, std::uint64_t start_ns, std::uint64_t by_ns);
-    // Ends so every live process started before a whole scan that the scan
-    // lacks (none when the scan is incomplete); how many. The caller applies
-    // it only once every event made before the scan is in: else a process
-    // whose exit event is merely late would be ended unseen.
-    std::size_t end_missing_from(const ProcessesSeen& scan);
+    // An ExitUnseenEvent for every live process started before a whole scan
+    // that the scan lacks (none when the scan is incomplete), stamped with
+    // the scan's start; applying each ends it. The caller asks only once
+    // every event made before the scan is in: else a process whose exit
+    // event is merely late would be ended unseen.
+    std::vector<Event> exits_unseen_by(const ProcessesSeen& scan) const;
     // The live processes `started_before` the scan that a complete scan
     // lacks (none when it is incomplete): one rule for the live table and
     // the stored fold, whose clocks differ.

@@ -79,6 +79,9 @@ const DisconnectCorrelator::SessionState* DisconnectCorrelator::disconnected_ses
 }
 
 std::vector<Finding> DisconnectCorrelator::on_event(const Event& event, const ProcessTable& table) {
+    // An unseen exit is the table's conclusion, stamped with a bound (the
+    // scan's start), not a moment: nothing to correlate, no clock to move.
+    if (event.type() == EventType::ExitUnseen) return {};
     // Settle what was due before this event, so replay gives the same order.
     std::vector<Finding> out = tick(event.ktime_ns, table);
     const ProcessInfo& subject = event.subject();
