@@ -4,6 +4,7 @@ bounded polling, a free port, the daemon, and a real pty session.
 Every message is prefixed with the running script's name
 (`prometheus_e2e: FAIL: ...`).
 """
+import json
 import os
 import pty
 import re
@@ -66,6 +67,27 @@ def rfc3339(ns):
     """RFC 3339 UTC with microseconds, as hupwatch prints and parses it."""
     seconds, rest = divmod(ns, 1_000_000_000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{rest // 1000:06d}Z"
+
+
+def why_json(binary, db, pid):
+    """`hupwatch why PID --db DB --json`, parsed; a failure fails the test."""
+    result = subprocess.run([binary, "why", str(pid), "--db", db, "--json"],
+                            capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        fail(f"why {pid}: exit {result.returncode}: {result.stderr}")
+    return json.loads(result.stdout)
+
+
+def expect_unseen_end(binary, db, pid, after_ns, before_ns, what):
+    """why of pid says it ended unseen (alive false, no moment), gone by a
+    time between after_ns and before_ns."""
+    j = why_json(binary, db, pid)
+    if not (j["alive"] is False and j["exit_unseen"] is True and j["ended"] is None):
+        fail(f"why {pid} ({what}): alive {j['alive']}, exit_unseen {j['exit_unseen']}, "
+             f"ended {j['ended']}; expected an unseen end")
+    if not rfc3339(after_ns) <= j["gone_by"] <= rfc3339(before_ns):
+        fail(f"why {pid} ({what}): gone_by {j['gone_by']}, not between {rfc3339(after_ns)} "
+             f"and {rfc3339(before_ns)}")
 
 
 class Daemon:

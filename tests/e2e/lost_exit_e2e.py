@@ -16,7 +16,6 @@ Other tests may run at the same time: the alive count allows a margin.
 
 Usage: lost_exit_e2e.py HUPWATCH_BINARY SPAWN_STORM_BINARY   (as root)
 """
-import json
 import os
 import signal
 import sqlite3
@@ -24,8 +23,8 @@ import subprocess
 import sys
 import tempfile
 
-from e2e_common import (Daemon, fail, free_port, ok, require_root, rfc3339,  # noqa: E402
-                        scrape_metrics as metrics, wait_for, wall_ns)
+from e2e_common import (Daemon, expect_unseen_end, fail, free_port, ok,  # noqa: E402
+                        require_root, scrape_metrics as metrics, wait_for, wall_ns)
 
 JOBS = 400
 MARGIN = 150  # processes other tests may start or end meanwhile
@@ -49,14 +48,6 @@ def ends_stored(path, pids):
     return ends
 
 
-def why_json(binary, path, pid):
-    result = subprocess.run([binary, "why", str(pid), "--db", path, "--json"],
-                            capture_output=True, text=True, timeout=30)
-    if result.returncode != 0:
-        fail(f"why {pid}: exit {result.returncode}: {result.stderr}")
-    return json.loads(result.stdout)
-
-
 def check_store(binary, path, jobs, killed, recovered):
     """Every job has exactly one stored end; why of the unseen ones says so."""
     ends = ends_stored(path, [job.pid for job in jobs])
@@ -68,13 +59,8 @@ def check_store(binary, path, jobs, killed, recovered):
     if len(unseen) < JOBS - MARGIN:
         fail(f"only {len(unseen)} of {JOBS} jobs have a stored exit_unseen")
     for pid in unseen[:WHY_SAMPLE]:
-        j = why_json(binary, path, pid)
-        if not (j["alive"] is False and j["exit_unseen"] is True and j["ended"] is None):
-            fail(f"why {pid}: alive {j['alive']}, exit_unseen {j['exit_unseen']}, ended "
-                 f"{j['ended']}; expected an unseen end")
-        if not rfc3339(killed) <= j["gone_by"] <= rfc3339(recovered):
-            fail(f"why {pid}: gone_by {j['gone_by']}, not between the kill "
-                 f"({rfc3339(killed)}) and the recovery ({rfc3339(recovered)})")
+        expect_unseen_end(binary, path, pid, killed, recovered,
+                          "killed while the ring was full; gone by the kill and the recovery")
     ok(f"store: each job one end ({len(unseen)} exit_unseen, {JOBS - len(unseen)} exit); "
        f"why of {min(WHY_SAMPLE, len(unseen))} reads exit unseen, gone by the scan")
 

@@ -32,7 +32,8 @@ import tempfile
 import threading
 import time
 
-from e2e_common import (Daemon, fail, free_port, ok, require_root, rfc3339, wait_for, wall_ns)
+from e2e_common import (Daemon, expect_unseen_end, fail, free_port, ok, require_root, rfc3339,
+                        wait_for, wall_ns, why_json)
 
 SECOND = 1_000_000_000
 # Storm processes reaped this long before the kill must be stored (see above).
@@ -184,22 +185,9 @@ def wait_stored_exec(path, pid, argv):
     wait_for(stored, 10, f"the exec of {pid} to be stored")
 
 
-def why_json(binary, path, pid):
-    result = subprocess.run([binary, "why", str(pid), "--db", path, "--json"],
-                            capture_output=True, text=True, timeout=30)
-    if result.returncode != 0:
-        fail(f"why {pid}: exit {result.returncode}: {result.stderr}")
-    return json.loads(result.stdout)
-
-
 def check_why_after_crash(binary, path, gone, kept, dead, restart_stopped):
-    j = why_json(binary, path, gone)
-    if not (j["alive"] is False and j["exit_unseen"] is True and j["ended"] is None):
-        fail(f"why {gone} (killed while no daemon ran): alive {j['alive']}, exit_unseen "
-             f"{j['exit_unseen']}, ended {j['ended']}; expected an unseen end")
-    if not rfc3339(dead) <= j["gone_by"] <= rfc3339(restart_stopped):
-        fail(f"why {gone}: gone_by {j['gone_by']}, not between the crash ({rfc3339(dead)}) and "
-             f"the restart's stop ({rfc3339(restart_stopped)})")
+    expect_unseen_end(binary, path, gone, dead, restart_stopped,
+                      "killed while no daemon ran; gone by the crash and the restart's stop")
     j = why_json(binary, path, kept)
     if not (j["alive"] is True and j["exit_unseen"] is False):
         fail(f"why {kept} (running throughout): alive {j['alive']}, exit_unseen "
