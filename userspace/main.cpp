@@ -9,6 +9,7 @@
 #include "log_lines.h"
 #include "preflight.h"
 #include "query_dispatch.h"
+#include "standard_fds.h"
 #include "version.h"
 
 namespace {
@@ -41,6 +42,7 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    hupwatch::reserve_standard_fds();
     hupwatch::send_logs_to_stderr();
     CLI::App app{
         "hupwatch: who killed my job? eBPF monitor of SSH disconnects, SIGHUP deaths "

@@ -13,7 +13,17 @@ The reader takes one line and closes its end, as head does. Then:
   Unix filter, exit 0 or 1 or death by SIGPIPE, never SIGABRT, and nothing
   on a separate stderr but at most one line.
 Events are made while waiting (/bin/true), so a watcher has something to
-write. Usage: closed_pipe_e2e.py HUPWATCH_BINARY   (as root)
+write.
+
+And with a standard descriptor closed outright (`>&-`, `2>&-`), which the
+next open() would otherwise reuse:
+- watch: exit 1 at once with one line saying stdout cannot be written
+  (it used to run on, writing into its own epoll descriptor);
+- run --events.json -: exit 2, one line;
+- run --events.json FILE with stderr closed: its log lines go nowhere, not
+  into FILE, whose every line stays an event.
+
+Usage: closed_pipe_e2e.py HUPWATCH_BINARY   (as root)
 """
 import os
 import select
@@ -76,11 +86,66 @@ def make_store(binary, db):
         daemon.kill()
 
 
+def with_closed(fd):
+    """A preexec_fn that closes fd in the child before it runs hupwatch."""
+    return lambda: os.close(fd)
+
+
+def check_closed_descriptors(binary, work):
+    for args, want_code, want_line in (
+            (["watch", "--json"], 1, "hupwatch: cannot write events to stdout: Bad file descriptor"),
+            (["run", "--no-db", "--no-query-socket", "--web.listen-address", "127.0.0.1:0",
+              "--events.json", "-"], 2,
+             "hupwatch: --events.json -: stdout is not open for writing")):
+        what = f"`hupwatch {' '.join(args)} >&-`"
+        try:
+            result = subprocess.run([binary, *args], stdin=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, preexec_fn=with_closed(1),
+                                    timeout=10)
+        except subprocess.TimeoutExpired:
+            fail(f"{what} still ran after 10 s with nowhere to write")
+        stderr = result.stderr.decode(errors="replace")
+        if result.returncode != want_code or stderr != want_line + "\n":
+            fail(f"{what}: exit {result.returncode}, stderr {stderr!r}; want exit {want_code}, "
+                 f"{want_line!r}")
+        ok(f"{what}: exit {want_code}, one line")
+
+    events = os.path.join(work, "events.json")
+    daemon = subprocess.Popen([binary, "run", "--no-db", "--no-query-socket",
+                               "--web.listen-address", "127.0.0.1:0", "--events.json", events],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              preexec_fn=with_closed(2))
+    try:
+        def lines():
+            subprocess.run(["/bin/true"])  # an event of our own: the host may be quiet
+            if not os.path.exists(events):
+                return []
+            with open(events, errors="replace") as f:
+                return f.read().splitlines()
+        wait_for(lambda: len(lines()) >= 3, 20, "events in the JSON file")
+        daemon.send_signal(signal.SIGTERM)
+        code = daemon.wait(timeout=15)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+    if code != 0:
+        fail(f"run 2>&- --events.json FILE, then SIGTERM: exit {code}, want 0")
+    with open(events, errors="replace") as f:
+        content = f.read().splitlines()
+    strays = [line for line in content if not line.startswith('{"event":')]
+    if strays:
+        fail(f"run 2>&-: {len(strays)} lines in the events file are not events, e.g. "
+             f"{strays[:3]!r}")
+    ok(f"`hupwatch run --events.json FILE 2>&-`: {len(content)} lines, every one an event")
+
+
 def main():
     require_root()
     binary = os.path.abspath(sys.argv[1])
     work = tempfile.mkdtemp(prefix="hupwatch-pipe-")
     db = os.path.join(work, "h.db")
+    check_closed_descriptors(binary, work)
     make_store(binary, db)
 
     for args in (["watch"], ["watch", "--json"], ["watch", "--verdicts"]):

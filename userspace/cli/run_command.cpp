@@ -12,6 +12,7 @@
 #include "query_protocol.h"
 #include "size_arg.h"
 #include "sqlite_store.h"
+#include "standard_fds.h"
 #include "stop_signals.h"
 
 namespace hupwatch {
@@ -81,6 +82,10 @@ bool daemon_config(const RunOptions& options, DaemonConfig& config, std::string&
         if (!options.no_query_socket)
             config.query_socket =
                 options.query_socket.empty() ? kDefaultQuerySocket : options.query_socket;
+    }
+    if (options.events_json == "-" && !open_for_writing(STDOUT_FILENO)) {
+        error = "hupwatch: --events.json -: stdout is not open for writing";
+        return false;
     }
     if (!options.events_json.empty())
         config.json =

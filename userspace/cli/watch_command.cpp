@@ -1,4 +1,6 @@
 // `hupwatch watch [--json]`: the live stream, one line per event.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstring>
@@ -12,6 +14,7 @@
 #include "live_monitor.h"
 #include "output_lost_digest.h"
 #include "preflight.h"
+#include "standard_fds.h"
 #include "stop_signals.h"
 #include "time_ordered_lines.h"
 
@@ -111,6 +114,12 @@ void add_watch_options(CLI::App& cmd, WatchOptions& options) {
 }
 
 int run_watch(const WatchOptions& options) {
+    // Closed (`>&-`; main() holds its number with a read-only /dev/null):
+    // every line would fail, so say it now rather than at the first event.
+    if (!open_for_writing(STDOUT_FILENO)) {
+        say("hupwatch: cannot write events to stdout: {}", strerror(EBADF));
+        return kExitFailure;
+    }
     MonitorOptions monitor_options;
     std::string error;
     if (!to_monitor_options(options.monitor, monitor_options, error)) {
