@@ -163,13 +163,30 @@ TEST_F(FakeProc, ScansEveryNumericDirectory) {
 }
 
 TEST_F(FakeProc, StatusWithoutRealUidIsMalformed) {
+    add_process(1, "init", 0, 0, 1, 0, "", nullptr, nullptr);
     add_process(10, "a", 1, 0, 1, 0, "", nullptr, nullptr);
     write("10/status", "Name:\ta\nUid:\t10");  // cut inside the Uid line
     ProcScanner scanner(root_, 100);
-    EXPECT_TRUE(scanner.scan().empty());
+    const auto found = scanner.scan();
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].info.pid, 1u);
     EXPECT_EQ(scanner.counters().malformed, 1u);
     // Present though not read: no one may take it for gone.
     EXPECT_EQ(scanner.unread(), std::vector<std::uint32_t>{10});
+    EXPECT_TRUE(scanner.complete());
+}
+
+// /proc mounted hidepid=invisible, read without CAP_SYS_PTRACE, lists only
+// the reader's own processes, never the namespace's init: the listing ran
+// to its end, but what it lacks is hidden, not gone.
+TEST_F(FakeProc, AListingWithoutInitIsNotEveryProcess) {
+    add_process(10, "a", 1, 0, 1, 0, "", nullptr, nullptr);
+    ProcScanner scanner(root_, 100);
+    ASSERT_EQ(scanner.scan().size(), 1u);
+    EXPECT_FALSE(scanner.complete()) << "pid 1 unlisted: hidden processes, not gone ones";
+
+    add_process(1, "init", 0, 0, 1, 0, "", nullptr, nullptr);
+    ASSERT_EQ(scanner.scan().size(), 2u);
     EXPECT_TRUE(scanner.complete());
 }
 

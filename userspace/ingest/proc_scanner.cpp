@@ -65,11 +65,13 @@ std::vector<ProcSnapshot> ProcScanner::scan() {
     ++counters_.scans;
     std::vector<ProcSnapshot> out;
     unread_.clear();
+    bool listed_init = false;
     std::error_code ec;
     for (fs::directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
         std::string name = it->path().filename().string();
         auto pid = parse_decimal<std::uint32_t>(name);
         if (!pid || *pid == 0) continue;  // self, sys, ...: not processes
+        listed_init = listed_init || *pid == 1;
 
         ProcSnapshot snap;
         switch (read_process(it->path(), *pid, snap)) {
@@ -89,7 +91,11 @@ std::vector<ProcSnapshot> ProcScanner::scan() {
                 break;
         }
     }
-    complete_ = !ec;
+    // The namespace's init lives as long as any process in it: a listing
+    // without it is not every process (hidepid=invisible hides other
+    // users' processes from a reader without CAP_SYS_PTRACE), and what it
+    // lacks proves no process gone.
+    complete_ = !ec && listed_init;
     return out;
 }
 

@@ -26,8 +26,9 @@ class ProcScanner {
 
     const Counters& counters() const { return counters_; }
     std::uint64_t tick_ns() const { return tick_ns_; }
-    // Of the last scan: whether the listing ran to its end, and the pids it
-    // listed but could not read (malformed, unreadable): present, unknown.
+    // Of the last scan: whether the listing ran to its end and listed pid 1
+    // (else it is not every process: hidepid), and the pids it listed but
+    // could not read (malformed, unreadable): present, unknown.
     bool complete() const { return complete_; }
     const std::vector<std::uint32_t>& unread() const { return unread_; }
 
