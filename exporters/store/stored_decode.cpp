@@ -12,34 +12,31 @@ namespace hupwatch {
 
 namespace {
 
-// Each row holds its run's clock: wall_ns - ktime_ns.
-BootClock clock_of(std::int64_t wall_ns, std::uint64_t ktime_ns) {
-    return BootClock(wall_ns - static_cast<std::int64_t>(ktime_ns));
+// A row's JSON line as T (Event or Finding); `misplaced` names the other
+// kind found in its place. Each row holds its run's clock: wall_ns - ktime_ns.
+template <typename T, typename Row>
+std::optional<T> decode_row(const Row& row, const char* misplaced, std::string& error) {
+    const BootClock clock(row.wall_ns - static_cast<std::int64_t>(row.ktime_ns));
+    auto decoded = decode_json_line(row.json, clock, error);
+    if (!decoded) return std::nullopt;
+    auto* value = std::get_if<T>(&*decoded);
+    if (!value) {
+        error = misplaced;
+        return std::nullopt;
+    }
+    return std::move(*value);
 }
 
 }  // namespace
 
 std::optional<Event> decode_stored(const StoredEvent& stored, std::string& error) {
-    auto decoded = decode_json_line(stored.json, clock_of(stored.wall_ns, stored.ktime_ns), error);
-    if (!decoded) return std::nullopt;
-    auto* event = std::get_if<Event>(&*decoded);
-    if (!event) {
-        error = "a finding in the events table";
-        return std::nullopt;
-    }
-    event->ktime_ns = stored.ktime_ns;
-    return std::move(*event);
+    auto event = decode_row<Event>(stored, "a finding in the events table", error);
+    if (event) event->ktime_ns = stored.ktime_ns;
+    return event;
 }
 
 std::optional<Finding> decode_stored(const StoredFinding& stored, std::string& error) {
-    auto decoded = decode_json_line(stored.json, clock_of(stored.wall_ns, stored.ktime_ns), error);
-    if (!decoded) return std::nullopt;
-    auto* finding = std::get_if<Finding>(&*decoded);
-    if (!finding) {
-        error = "an event in the findings table";
-        return std::nullopt;
-    }
-    return std::move(*finding);
+    return decode_row<Finding>(stored, "an event in the findings table", error);
 }
 
 ProcSnapshot snapshot_of(const StoredSeed& seed) {

@@ -173,7 +173,7 @@ struct CgroupMkdirEvent {
 // A live process whose exit event never came (the ring buffer was full): a
 // whole /proc scan no longer found it. Event::ktime_ns is the scan's start,
 // by which it was gone; how and exactly when it ended is unknown. Made by
-// hupwatch (ProcessTable::missing_from), not read from the kernel.
+// hupwatch (ProcessTable::exits_unseen_by), not read from the kernel.
 struct ExitUnseenEvent {
     ProcessInfo proc;  // as last seen alive
     bool operator==(const ExitUnseenEvent&) const = default;
