@@ -19,10 +19,16 @@
 #             beyond the floor, in the kernel and in its daemon.
 # floor + hupwatch is hupwatch's slowdown against an unmonitored machine;
 # floor + records, the least a recording monitor's can be on this machine.
+# BENCH_WITHOUT_FORK=1 adds two states, the same floor and records with no
+# program on sched_process_fork at all: their sum is the least a monitor
+# could cost that recorded each process once, at its exit, learning the rest
+# at exec or from a sweep (the one lever left on this path, see
+# bench/README.md).
 #
 # Usage: bench/windowed.sh [rounds=3] [pairs=400] [window_ms=50]     (as root)
 # Env:   HUPWATCH_BUILD_DIR (default build), BENCH_CPU (default 1),
-#        BENCH_NO_BUILD=1, HUPWATCH_ARGS (extra arguments for hupwatch run).
+#        BENCH_NO_BUILD=1, HUPWATCH_ARGS (extra arguments for hupwatch run),
+#        BENCH_WITHOUT_FORK=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -73,34 +79,41 @@ measure_hupwatch() {
   rm -f "$work"/db*
 }
 
-floors=() records=() works=() lost_all=0
+states=(floor records hupwatch)
+[ "${BENCH_WITHOUT_FORK:-0}" = 1 ] && states+=(floor-nofork exit-records)
+declare -A slowdowns
+lost_all=0
 for r in $(seq "$rounds"); do
   # Each state once per round, in rotating order.
-  for step in 0 1 2; do
-    state=$(((r + step) % 3))
-    if [ "$state" -eq 0 ]; then
-      line=$("$build/bench/windowed_spawn" floor "$window" "$pairs" "$cpu")
-      floors+=("$(awk '{print $2}' <<<"$line")")
-      echo "windowed: round $r floor: $line" >&2
-    elif [ "$state" -eq 1 ]; then
-      line=$("$build/bench/windowed_spawn" records "$window" "$pairs" "$cpu")
-      records+=("$(awk '{print $2}' <<<"$line")")
-      echo "windowed: round $r records: $line" >&2
-    else
+  for step in $(seq 0 $((${#states[@]} - 1))); do
+    state=${states[$(((r + step) % ${#states[@]}))]}
+    if [ "$state" = hupwatch ]; then
       line=$(measure_hupwatch)
       lost=$(cat "$work/lost")
-      works+=("$(awk '{print $2}' <<<"$line")")
       lost_all=$((lost_all + ${lost:-0}))
       echo "windowed: round $r hupwatch: $line; ${lost:-?} lost" >&2
+    else
+      line=$("$build/bench/windowed_spawn" "$state" "$window" "$pairs" "$cpu")
+      echo "windowed: round $r $state: $line" >&2
     fi
+    slowdowns[$state]+=" $(awk '{print $2}' <<<"$line")"
   done
 done
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-f=$(median <<<"${floors[*]}")
-k=$(median <<<"${records[*]}")
-w=$(median <<<"${works[*]}")
+f=$(median <<<"${slowdowns[floor]}")
+k=$(median <<<"${slowdowns[records]}")
+w=$(median <<<"${slowdowns[hupwatch]}")
 echo "| floor: empty programs vs none | records: one per event vs turned away | hupwatch's work: defaults vs turned away | least recording monitor (floor + records) | hupwatch vs unmonitored (floor + work) | rounds x pairs of ${window} ms | events lost |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
 awk -v f="$f" -v k="$k" -v w="$w" -v r="$rounds" -v p="$pairs" -v l="$lost_all" \
   'BEGIN {printf "| %.2f %% | %.2f %% | %.2f %% | %.2f %% | %.2f %% | %d x %d | %d |\n", f, k, w, f + k, f + w, r, p, l}'
+if [ "${BENCH_WITHOUT_FORK:-0}" = 1 ]; then
+  nf=$(median <<<"${slowdowns[floor-nofork]}")
+  ne=$(median <<<"${slowdowns[exit-records]}")
+  echo
+  echo "| floor without the fork hook | exit, exec and signal records only | least monitor recording no fork (sum) | rounds x pairs of ${window} ms |"
+  echo "|---:|---:|---:|---:|"
+  awk -v f="$nf" -v k="$ne" -v r="$rounds" -v p="$pairs" \
+    'BEGIN {printf "| %.2f %% | %.2f %% | %.2f %% | %d x %d |\n", f, k, f + k, r, p}'
+fi

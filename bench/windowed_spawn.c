@@ -5,11 +5,15 @@
 // a 1-2 % difference. Prints the median of the per-pair slowdowns, its 90 %
 // interval (sign-test order statistics), and the two states' median rates.
 //
-// Usage: windowed_spawn floor|records|MAP_ID [window_ms=250] [pairs=200] [cpu=1]
+// Usage: windowed_spawn MODE [window_ms=250] [pairs=200] [cpu=1]
 //   floor   attach and detach the empty programs (bench/floor.bpf.c)
 //   records the programs that only record each event (bench/record_floor.bpf.c)
 //           recording vs turned away at their first line, a thread draining
 //           and discarding their ring every 100 ms as hupwatch's reader does
+//   floor-nofork, exit-records
+//           the same without any program on sched_process_fork: the least a
+//           monitor could cost that learned each process only at its exec,
+//           its exit or a sweep, and recorded no fork
 //   MAP_ID  a running hupwatch's `bench_pause` map (bench/run.sh finds it):
 //           1 at key 0 makes every hupwatch program return at its first line
 #define _GNU_SOURCE
@@ -17,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +93,9 @@ static int cmp(const void* a, const void* b) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: windowed_spawn floor|MAP_ID [window_ms] [pairs] [cpu]\n");
+        fprintf(stderr,
+                "usage: windowed_spawn floor|floor-nofork|records|exit-records|MAP_ID [window_ms] "
+                "[pairs] [cpu]\n");
         return 2;
     }
     double window = (argc > 2 ? atof(argv[2]) : 250) / 1000.0;
@@ -107,9 +114,14 @@ int main(int argc, char** argv) {
     }
     struct ring_buffer* rb = NULL;
     pthread_t drainer;
-    if (strcmp(argv[1], "records") == 0) {
-        record_skel = record_hooks__open_and_load();
-        if (!record_skel || record_hooks__attach(record_skel) != 0) {
+    // Without the fork hook: its program is loaded but never attached.
+    bool nofork = strcmp(argv[1], "floor-nofork") == 0 || strcmp(argv[1], "exit-records") == 0;
+    if (strcmp(argv[1], "records") == 0 || strcmp(argv[1], "exit-records") == 0) {
+        record_skel = record_hooks__open();
+        if (record_skel && nofork)
+            bpf_program__set_autoattach(record_skel->progs.record_fork, false);
+        if (!record_skel || record_hooks__load(record_skel) != 0 ||
+            record_hooks__attach(record_skel) != 0) {
             fprintf(stderr, "windowed_spawn: cannot load and attach the recording programs\n");
             return 1;
         }
@@ -125,9 +137,10 @@ int main(int argc, char** argv) {
             fprintf(stderr, "windowed_spawn: cannot drain the recording programs' ring\n");
             return 1;
         }
-    } else if (strcmp(argv[1], "floor") == 0) {
-        floor_skel = empty_hooks__open_and_load();
-        if (!floor_skel) {
+    } else if (strcmp(argv[1], "floor") == 0 || strcmp(argv[1], "floor-nofork") == 0) {
+        floor_skel = empty_hooks__open();
+        if (floor_skel && nofork) bpf_program__set_autoattach(floor_skel->progs.empty_fork, false);
+        if (!floor_skel || empty_hooks__load(floor_skel) != 0) {
             fprintf(stderr, "windowed_spawn: cannot load the empty programs\n");
             return 1;
         }
