@@ -10,6 +10,7 @@
 #include <map>
 
 #include "correlator_story.h"
+#include "proc_host_probe.h"
 
 namespace hupwatch {
 namespace {
@@ -129,6 +130,29 @@ TEST_F(FakeProcRoots, ARootIsNamedByItsNamespaceAfterItsProcessesAreGone) {
     EXPECT_EQ(passwd.name_in_root("mnt:[3]", 1000), std::nullopt) << "never read";
 }
 
+// A zombie keeps its stat (pid, start) but not its namespaces: the job killed
+// with its shell in a container's session, not reaped yet when its verdict
+// is made. It cannot tell its root, so it names nobody; the host's database
+// (which may give the uid another name) is not its answer.
+TEST_F(FakeProcRoots, AZombieNamesNobodyAndALiveProcessOfTheHostsRootTheHostDoes) {
+    constexpr std::uint64_t kTicks = 4200;
+    const std::uint64_t start_ns =
+        kTicks * (1'000'000'000ULL / static_cast<std::uint64_t>(sysconf(_SC_CLK_TCK)));
+    const std::string stat = "42 (sleep) Z 41 41 41 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 " +
+                             std::to_string(kTicks) + " 0 0 18446744073709551615\n";
+    write("42/stat", stat);
+    ProcHostProbe probe(dir_.string());
+    EXPECT_EQ(probe.user_name_seen_by(0, 42, start_ns), std::nullopt) << "a zombie";
+    EXPECT_FALSE(probe.learn_root_of_cgroup(7007, 42)) << "a zombie cannot tell";
+
+    link("42/ns/mnt", "mnt:[1]");  // alive, in our own mount namespace
+    EXPECT_EQ(probe.user_name_seen_by(0, 42, start_ns), probe.user_name(0));
+    EXPECT_EQ(probe.user_name_seen_by(0, 42, start_ns + 60'000'000'000ULL), std::nullopt)
+        << "another process under the same pid";
+    EXPECT_TRUE(probe.learn_root_of_cgroup(7007, 42)) << "the host's root";
+    EXPECT_EQ(probe.user_name_in_cgroup(0, 7007), std::nullopt) << "the host's database names it";
+}
+
 // The correlator asks the process, then its living ancestors.
 class ContainerProbe : public HostProbe {
    public:
@@ -174,8 +198,10 @@ class CgroupRootProbe : public ContainerProbe {
         if (pid != alive) return std::nullopt;
         return "/machine.slice/machine-c1.scope/payload/session-7.scope";
     }
-    void learn_root_of_cgroup(std::uint64_t cgroup_id, std::uint32_t pid) override {
-        if (pid == alive) learned.emplace(cgroup_id, pid);
+    bool learn_root_of_cgroup(std::uint64_t cgroup_id, std::uint32_t pid) override {
+        if (pid != alive) return false;  // gone: it cannot tell
+        learned.emplace(cgroup_id, pid);
+        return true;
     }
     std::optional<std::string> user_name_in_cgroup(std::uint32_t uid,
                                                    std::uint64_t cgroup_id) override {
@@ -196,6 +222,33 @@ TEST(ContainerUserNames, ADeadJobWithNoLivingAncestorIsNamedByItsCgroupsRoot) {
     s.at(5 * kSec);
     s.fork(job, login.bash.start_ns);
     probe.alive = 910;  // read while it lives: its cgroup's root is learned
+    s.exec(job, {"sleep", "400"});
+    probe.alive = 0;
+    EXPECT_EQ(probe.learned.count(7007), 1u);
+    expect_killed_as(s, job, SIGTERM, "container1000");
+}
+
+// A scope's path known from its cgroup_mkdir still leaves its root to learn,
+// and a first sighting that cannot tell (a zombie) is not the last asked.
+TEST(ContainerUserNames, AScopeNamedAtItsMkdirStillLearnsItsRootFromALaterProcess) {
+    using namespace test;
+    CgroupRootProbe probe;
+    Story s({}, &probe);
+    Login login(s);
+    auto sshd = s.proc(800, kSec / 2, 1, 800, 0, "sshd");
+    s.at(4 * kSec);
+    s.feed(CgroupMkdirEvent{sshd, 7007, "/machine.slice/machine-c1.scope/payload/session-7.scope",
+                            false});
+    auto first = s.proc(905, 4 * kSec, login.bash.pid, login.bash.sid, kPts3, "true");
+    first.cgroup_id = 7007;
+    s.fork(first, login.bash.start_ns);
+    s.exec(first, {"true"});  // gone before it is read: nothing learned
+    EXPECT_EQ(probe.learned.count(7007), 0u);
+    auto job = s.proc(910, 5 * kSec, login.bash.pid, login.bash.sid, kPts3, "sleep");
+    job.cgroup_id = 7007;
+    s.at(5 * kSec);
+    s.fork(job, login.bash.start_ns);
+    probe.alive = 910;
     s.exec(job, {"sleep", "400"});
     probe.alive = 0;
     EXPECT_EQ(probe.learned.count(7007), 1u);

@@ -110,14 +110,20 @@ std::optional<std::string> ProcHostProbe::user_name_seen_by(std::uint32_t uid, s
                                                             std::uint64_t start_ns) {
     if (!session_ids(pid, start_ns)) return std::nullopt;  // gone, or its pid reused
     if (auto name = passwds_.name_in(pid, uid)) return name;
+    // A zombie (a job killed with its shell, not reaped yet) no longer
+    // tells its root: the caller asks its ancestors, not the host.
+    if (!passwds_.root_readable(pid)) return std::nullopt;
     return user_name_of(uid);
 }
 
-void ProcHostProbe::learn_root_of_cgroup(std::uint64_t cgroup_id, std::uint32_t pid) {
-    if (cgroup_id == 0 || cgroup_roots_.find(cgroup_id)) return;
+bool ProcHostProbe::learn_root_of_cgroup(std::uint64_t cgroup_id, std::uint32_t pid) {
+    if (cgroup_id == 0 || cgroup_roots_.find(cgroup_id)) return true;
     auto mnt_ns = passwds_.foreign_root(pid);
-    if (!mnt_ns) return;  // the host's root: the host's database names it
+    // The host's root (the host's database names it), or a zombie's that
+    // cannot tell (the next process of the cgroup is asked).
+    if (!mnt_ns) return passwds_.root_readable(pid);
     cgroup_roots_.obtain(cgroup_id) = std::move(*mnt_ns);
+    return true;
 }
 
 std::optional<std::string> ProcHostProbe::user_name_in_cgroup(std::uint32_t uid,

@@ -27,7 +27,7 @@ class ProcHostProbe : public HostProbe {
     std::string user_name(std::uint32_t uid) override;
     std::optional<std::string> user_name_seen_by(std::uint32_t uid, std::uint32_t pid,
                                                  std::uint64_t start_ns) override;
-    void learn_root_of_cgroup(std::uint64_t cgroup_id, std::uint32_t pid) override;
+    bool learn_root_of_cgroup(std::uint64_t cgroup_id, std::uint32_t pid) override;
     std::optional<std::string> user_name_in_cgroup(std::uint32_t uid,
                                                    std::uint64_t cgroup_id) override;
     std::optional<double> cpu_seconds(std::uint32_t pid) override;

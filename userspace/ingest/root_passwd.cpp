@@ -101,6 +101,10 @@ std::optional<std::string> RootPasswd::foreign_root(std::uint32_t pid) {
     return theirs;
 }
 
+bool RootPasswd::root_readable(std::uint32_t pid) const {
+    return read_link(proc_root_ + "/" + std::to_string(pid) + "/ns/mnt").has_value();
+}
+
 std::string RootPasswd::name_from(const Root& root, std::uint32_t uid) {
     // No uid_map read (an old kernel, a fake root): the identity.
     std::optional<std::uint32_t> inside =

@@ -43,6 +43,12 @@ class RootPasswd {
     // ours and holds a readable passwd file, that file read and cached;
     // nullopt when name_in() would be.
     std::optional<std::string> foreign_root(std::uint32_t pid);
+    // Whether pid can still tell which root it has: false for a process
+    // gone, and for a zombie, whose stat stays readable but whose
+    // namespaces and root do_exit() has already let go
+    // (exit_task_namespaces(), exit_fs()): a nullopt from name_in() or
+    // foreign_root() then means "cannot tell", not "the host's root".
+    bool root_readable(std::uint32_t pid) const;
     // The name of host uid `uid` in the cached root of mount namespace
     // `mnt_ns`, as name_in() gives it, with no process to read through (the
     // ones that were there are gone); nullopt when that root is not cached.

@@ -59,7 +59,11 @@ class HostProbe {
     // `cgroup_id`, as that cgroup's: a container's session torn down at
     // once takes its jobs and all their ancestors there before the deaths
     // are read, and user_name_in_cgroup() still names them as it saw them.
-    virtual void learn_root_of_cgroup(std::uint64_t /*cgroup_id*/, std::uint32_t /*pid*/) {}
+    // False when pid could not tell its root (a zombie, or gone): ask again
+    // with the cgroup's next process.
+    virtual bool learn_root_of_cgroup(std::uint64_t /*cgroup_id*/, std::uint32_t /*pid*/) {
+        return true;
+    }
     // The name of uid in the root learned for cgroup_id, when that root is
     // another than the host's (a container's); nullopt otherwise.
     virtual std::optional<std::string> user_name_in_cgroup(std::uint32_t /*uid*/,

@@ -79,12 +79,19 @@ void KillAttributor::learn_cgroup(const ProcessInfo& info, std::uint32_t read_pi
     // A process gone before its event is read tells nothing: the next ones
     // of the same cgroup are asked, a few times, so a short-lived first
     // sighting does not hide a unit and a storm of them costs no more.
-    if (!seen.path.empty() || seen.misses >= kCgroupMisses) return;
-    if (auto path = probe_->cgroup_path(read_pid)) {
+    // A path named by the cgroup's mkdir still leaves its root to learn
+    // (a container's users are named by it once its processes are gone).
+    if ((!seen.path.empty() && seen.root_known) || seen.misses >= kCgroupMisses) return;
+    if (seen.path.empty()) {
+        auto path = probe_->cgroup_path(read_pid);
+        if (!path) {
+            ++seen.misses;
+            return;
+        }
         seen.path = std::move(*path);
-        probe_->learn_root_of_cgroup(info.cgroup_id, read_pid);
-    } else
-        ++seen.misses;
+    }
+    seen.root_known = probe_->learn_root_of_cgroup(info.cgroup_id, read_pid);
+    if (!seen.root_known) ++seen.misses;
 }
 
 std::optional<std::string> KillAttributor::cgroup_of(const ProcessInfo& p) const {

@@ -89,7 +89,8 @@ class KillAttributor {
     // of its SIGTERM, before the signal event is read, and only the id is
     // left then.
     struct CgroupSeen {
-        std::string path;  // empty: not read yet
+        std::string path;         // empty: not read yet
+        bool root_known = false;  // its processes' root learned (HostProbe)
         unsigned misses = 0;
     };
     void learn_cgroup(const ProcessInfo& info, std::uint32_t read_pid);
