@@ -182,9 +182,13 @@ void SqliteStore::writer_loop() {
             write_batch(batch);
             last_commit = now;
         }
-        prune(batch.prune_fully);
+        // Pruning fills the page cache as writing does: a store over its
+        // size that prunes for a while after a storm is still in its burst,
+        // and its cache goes back once the pruning is over too.
+        const std::size_t pruned = prune(batch.prune_fully);
 
-        const bool burst_over = bursts_.on_batch(batch.items.size(), now) && !batch.stopping;
+        const bool burst_over =
+            bursts_.on_batch(batch.items.size() + pruned, now) && !batch.stopping;
         if (burst_over) release_burst_memory();
         batch.items.clear();
         batch.encoded.clear();
@@ -269,13 +273,14 @@ bool SqliteStore::write_item(const Item& item, const Encoded& encoded) {
         item);
 }
 
-void SqliteStore::prune(bool fully) {
+std::size_t SqliteStore::prune(bool fully) {
     const std::uint64_t errors_before = pruner_->errors();
     std::size_t deleted = 0;
     for (std::size_t n = pruner_->step(fully); n > 0; n = fully ? pruner_->step(true) : 0)
         deleted += n;
     rows_pruned_ += deleted;
     if (pruner_->errors() != errors_before) count_error("pruning");
+    return deleted;
 }
 
 bool SqliteStore::exec(const char* sql) {

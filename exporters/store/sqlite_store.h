@@ -120,7 +120,7 @@ class SqliteStore : public EventSink {
     void write_batch(const Batch& batch);
     bool write_item(const Item& item, const Encoded& encoded);
     void lose_batch(const char* what, std::size_t rows);
-    void prune(bool fully);
+    std::size_t prune(bool fully);  // rows deleted
     void release_burst_memory();
     bool exec(const char* sql);
     void count_error(const char* what);

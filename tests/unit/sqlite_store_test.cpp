@@ -141,6 +141,39 @@ TEST(SqliteStoreTest, HandsBackABurstsMemoryOnceTheBurstIsOver) {
     EXPECT_EQ(scalar(path, "SELECT count(*) FROM events"), 8'192 + 10);
 }
 
+// A storm that takes the store over its size leaves it pruning for a while
+// after the last write; the page cache that pruning fills goes back once the
+// pruning is over, not at the last write (the soak held 83 MB then).
+TEST(SqliteStoreTest, HandsBackThePruningsMemoryOnceThePruningIsOver) {
+    auto path = temp_db("burst-prune.db");
+    std::string error;
+    auto options = options_for(path);
+    options.commit_interval = std::chrono::milliseconds(20);
+    options.burst_release = {.burst_rows = 8'192,
+                             .quiet_rows = 20,  // one tick prunes 50
+                             .period = std::chrono::milliseconds(100)};
+    options.max_size = 1 << 20;
+    options.prune_batch = 50;  // pruning goes on for a second or two
+    auto store = SqliteStore::open(options, error, BootClock(kOffset));
+    ASSERT_TRUE(store) << error;
+    ExecEvent exec;
+    exec.argv = {std::string(200, 'x')};
+    for (std::uint32_t i = 0; i < 8'192; ++i) {
+        exec.proc = proc(10000 + i, 1000 + i, 1, 1, "big");
+        store->on_event(Event{(1000 + i) * static_cast<std::uint64_t>(kSec), exec});
+    }
+    store->flush();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (store->burst_releases() == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_EQ(store->burst_releases(), 1u);
+    const std::uint64_t pruned_at_release = store->rows_pruned();
+    store->flush_and_prune();  // whatever pruning is left
+    EXPECT_GT(pruned_at_release, 0u);
+    EXPECT_EQ(store->rows_pruned(), pruned_at_release) << "released while still pruning";
+    store->close();
+}
+
 TEST(SqliteStoreTest, DropsAndCountsWhenTheQueueIsFull) {
     auto path = temp_db("full.db");
     std::string error;
