@@ -9,9 +9,10 @@ the daemon's anonymous memory (RssAnon) and its tables are read. The
 second phase must not grow RssAnon by more than 512 kB, the correlator must
 forget the sessions, and nothing may be left waiting or dropped.
 
-Both readings are taken in the same state: the table back within a few
-processes of its baseline (the host's own churn), the correlator's
-sessions and pending orphans too; and RssAnon is the least of a few
+Both readings are taken in the same state: the correlator's sessions and
+pending orphans back within 25 of their baseline, the table within 100
+(the host's own processes come and go meanwhile; the test's 1,500
+sessions leave it 3,000 or more); and RssAnon is the least of a few
 readings over 3 s, past jemalloc's 1 s decay of freed pages, so a page
 freed a moment ago is not counted as kept. ctest runs it alone
 (RUN_SERIAL): another test's processes would keep the table from its
@@ -29,7 +30,8 @@ from e2e_common import (Daemon, fail, free_port, ok, require_root, rss_anon_kb, 
 
 SESSIONS = 1500          # per phase
 RSS_GROWTH_KB = 512      # allowed growth of the second phase over the first
-SLACK = 25               # sessions/processes the host itself may add meanwhile
+SLACK = 25               # sessions and pending orphans besides the baseline's
+TABLE_SLACK = 100        # processes the host's own churn may hold in the table
 
 
 def phase(port):
@@ -59,7 +61,7 @@ def settled(port):
         return None
     if m["hupwatch_correlator_pending_orphans"] > SLACK:
         return None
-    if m["hupwatch_tracked_processes"] > baseline["hupwatch_tracked_processes"] + SLACK:
+    if m["hupwatch_tracked_processes"] > baseline["hupwatch_tracked_processes"] + TABLE_SLACK:
         return None
     return m
 
