@@ -48,14 +48,15 @@ def free_port():
 
 def wait_for(condition, timeout, what, interval=0.05):
     """Polls condition until it returns something truthy, which it returns;
-    fails after timeout seconds."""
+    fails after timeout seconds. WHAT may be a function, called then for the
+    message (to say what was last seen)."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() >= deadline:
-            fail(f"timed out after {timeout}s waiting for {what}")
+            fail(f"timed out after {timeout}s waiting for {what() if callable(what) else what}")
         time.sleep(interval)
 
 

@@ -42,8 +42,8 @@ def phase(port):
     # table forgets exited processes 60 s after their exit. Memory is
     # compared with both back at their baseline: what the tables hold in
     # between depends on the session rate, which varies from run to run.
-    return wait_for(lambda: settled(port), 150, "the correlator and the table to forget the "
-                    "sessions", interval=0.5)
+    return wait_for(lambda: settled(port), 150, lambda: "the correlator and the table to forget "
+                    f"the sessions; last seen {last_seen}, baseline {at_baseline()}", interval=0.5)
 
 
 def kept_kb(pid):
@@ -55,8 +55,18 @@ def kept_kb(pid):
     return min(readings)
 
 
+WATCHED = ("hupwatch_correlator_sessions", "hupwatch_correlator_pending_orphans",
+           "hupwatch_tracked_processes")
+last_seen = {}
+
+
+def at_baseline():
+    return {name.removeprefix("hupwatch_"): int(baseline[name]) for name in WATCHED}
+
+
 def settled(port):
     m = metrics(port)
+    last_seen.update({name.removeprefix("hupwatch_"): int(m[name]) for name in WATCHED})
     if m["hupwatch_correlator_sessions"] > baseline["hupwatch_correlator_sessions"] + SLACK:
         return None
     if m["hupwatch_correlator_pending_orphans"] > SLACK:
