@@ -223,6 +223,25 @@ def rss_anon_kb(pid):
     fail(f"no RssAnon for {pid}")
 
 
+def lose_exits(monitor_pid, storm, seconds, jobs):
+    """Real lost exits: stops the monitor (SIGSTOP), fills its 16 MB ring
+    buffer with a vfork storm of SECONDS, kills JOBS (Popen) while it is full,
+    and lets the monitor go on. Returns the storm's rate and the kill's wall
+    time in ns."""
+    os.kill(monitor_pid, signal.SIGSTOP)
+    try:
+        rate = subprocess.run([storm, str(seconds)], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        killed = wall_ns()
+        for job in jobs:
+            job.kill()
+        for job in jobs:
+            job.wait()
+    finally:
+        os.kill(monitor_pid, signal.SIGCONT)
+    return rate, killed
+
+
 def scrape_metrics(port):
     """The daemon's metrics by family: a family without labels by its value,
     one with labels by the sum of its series."""

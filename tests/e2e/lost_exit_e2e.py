@@ -17,14 +17,13 @@ Other tests may run at the same time: the alive count allows a margin.
 Usage: lost_exit_e2e.py HUPWATCH_BINARY SPAWN_STORM_BINARY   (as root)
 """
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 
-from e2e_common import (Daemon, expect_unseen_end, fail, free_port, ok,  # noqa: E402
-                        require_root, scrape_metrics as metrics, wait_for, wall_ns)
+from e2e_common import (Daemon, expect_unseen_end, fail, free_port, lose_exits,  # noqa: E402
+                        ok, require_root, scrape_metrics as metrics, wait_for, wall_ns)
 
 JOBS = 400
 MARGIN = 150  # processes other tests may start or end meanwhile
@@ -87,17 +86,7 @@ def main():
             ok(f"{JOBS} jobs alive in the table: {seen['hupwatch_tracked_processes_alive']:.0f} "
                f"(was {base['hupwatch_tracked_processes_alive']:.0f})")
 
-            os.kill(daemon.pid, signal.SIGSTOP)
-            try:
-                rate = subprocess.run([storm, str(STORM_S)], capture_output=True, text=True,
-                                      check=True).stdout.strip()
-                killed = wall_ns()
-                for job in jobs:
-                    job.kill()
-                for job in jobs:
-                    job.wait()
-            finally:
-                os.kill(daemon.pid, signal.SIGCONT)
+            rate, killed = lose_exits(daemon.pid, storm, STORM_S, jobs)
             ok(f"daemon stopped through a {STORM_S} s storm ({rate} processes/s) and the jobs' deaths")
 
             def recovered():

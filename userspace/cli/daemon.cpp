@@ -87,14 +87,9 @@ int Daemon::start() {
     // Processes from before the probes have no fork event: the store keeps
     // what /proc showed, for tree --at and why.
     if (store_) store_->record_seed(monitor_->take_seed());
-    audit_ = std::make_unique<RiskAudit>(config_.monitor.proc_root, config_.audit_interval,
-                                         [this](AuditResult r) {
-                                             {
-                                                 std::lock_guard lock(scan_mutex_);
-                                                 latest_scan_ = std::move(r.seen);
-                                             }
-                                             metrics_.set_audit(std::move(r));
-                                         });
+    audit_ = std::make_unique<LostExitRepair>(
+        *monitor_, config_.monitor.proc_root, config_.audit_interval,
+        [this](AuditResult r) { metrics_.set_audit(std::move(r)); });
     return kExitOk;
 }
 
@@ -154,11 +149,7 @@ void Daemon::open_query_socket() {
 int Daemon::loop() {
     std::string error;
     while (!stop_requested()) {
-        {
-            std::lock_guard lock(scan_mutex_);
-            if (latest_scan_) monitor_->check_against(std::move(*latest_scan_));
-            latest_scan_.reset();
-        }
+        audit_->before_poll(boot_now_ns());
         int rc = monitor_->poll(kMonitorPollMs);
         if (rc < 0 && rc != -EINTR) {
             say("hupwatch: reading the ring buffer failed: {}", strerror(-rc));

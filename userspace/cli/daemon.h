@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -13,11 +12,11 @@
 #include "journald_sink.h"
 #include "json_lines_sink.h"
 #include "live_monitor.h"
+#include "lost_exit_repair.h"
 #include "metrics_state.h"
 #include "proc_host_probe.h"
 #include "prometheus_endpoint.h"
 #include "query_server.h"
-#include "risk_audit.h"
 #include "sqlite_store.h"
 #include "terminal_log.h"
 
@@ -68,11 +67,9 @@ class Daemon {
     std::unique_ptr<SqliteStore> store_;
     std::unique_ptr<QueryServer> queries_;
     std::unique_ptr<LiveMonitor> monitor_;
-    std::unique_ptr<RiskAudit> audit_;
+    // The periodic audit, whose scans also end the exits the kernel lost.
+    std::unique_ptr<LostExitRepair> audit_;
     std::uint64_t last_publish_ns_ = 0;
-    // The audit thread's latest scan, for the event thread's table.
-    std::mutex scan_mutex_;
-    std::optional<ProcessesSeen> latest_scan_;
 };
 
 }  // namespace hupwatch

@@ -12,6 +12,7 @@
 #include "finding_format.h"
 #include "fleet_fields.h"
 #include "live_monitor.h"
+#include "lost_exit_repair.h"
 #include "output_lost_digest.h"
 #include "preflight.h"
 #include "standard_fds.h"
@@ -144,7 +145,11 @@ int run_watch(const WatchOptions& options) {
     if (const auto& why = monitor->proc_connector_unused(); !why.empty())
         say("hupwatch: setsid events are derived, not from the proc connector: {}", why);
 
+    // No periodic audit here: a /proc scan only after the kernel lost
+    // events, so that the jobs whose exits it lost end (exit_unseen lines).
+    LostExitRepair repair(*monitor, options.monitor.proc_root, std::nullopt, {});
     while (!stop_requested() && !printer.failed()) {
+        repair.before_poll(boot_now_ns());
         int rc = monitor->poll(kMonitorPollMs);
         if (rc < 0 && rc != -EINTR) {
             printer.release(TimeOrderedLines::kAll);

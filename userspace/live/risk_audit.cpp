@@ -10,7 +10,8 @@
 
 namespace hupwatch {
 
-RiskAudit::RiskAudit(std::string proc_root, std::chrono::seconds period, Report report)
+RiskAudit::RiskAudit(std::string proc_root, std::optional<std::chrono::seconds> period,
+                     Report report)
     : proc_root_(std::move(proc_root)), period_(period), report_(std::move(report)) {
     thread_ = std::thread([this] { loop(); });
 }
@@ -54,9 +55,24 @@ AuditResult RiskAudit::audit(const std::string& proc_root) {
     return out;
 }
 
+void RiskAudit::audit_soon() {
+    {
+        std::lock_guard lock(mutex_);
+        soon_ = true;
+    }
+    wake_.notify_all();
+}
+
 void RiskAudit::loop() {
     std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, period_, [this] { return stop_; })) {
+    const auto woken = [this] { return stop_ || soon_; };
+    for (;;) {
+        if (period_)
+            wake_.wait_for(lock, *period_, woken);
+        else
+            wake_.wait(lock, woken);
+        if (stop_) return;
+        soon_ = false;
         lock.unlock();
         report_(audit(proc_root_));
         lock.lock();

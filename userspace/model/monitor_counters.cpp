@@ -19,10 +19,14 @@ void ProcSidCounters::add_received(const ProcSidCounters& listener) {
     other_events += listener.other_events;
 }
 
-std::uint64_t MonitorCounters::lost_total() const {
+std::uint64_t events_lost(const BpfStats& stats) {
     std::uint64_t total = 0;
-    for (int type = HW_EV_FORK; type < HW_EV_TYPE_MAX; ++type) total += kernel[type];
+    for (int type = HW_EV_FORK; type < HW_EV_TYPE_MAX; ++type) total += stats[type];
     return total;
+}
+
+std::uint64_t MonitorCounters::lost_total() const {
+    return events_lost(kernel);
 }
 
 std::string MonitorCounters::summary() const {

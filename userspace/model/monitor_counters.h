@@ -16,6 +16,9 @@ namespace hupwatch {
 // Sums of the per-CPU stats map, indexed by enum hw_stat.
 using BpfStats = std::array<std::uint64_t, HW_STAT_MAX>;
 
+// Events the BPF side could not record (ring buffer full), all types.
+std::uint64_t events_lost(const BpfStats& stats);
+
 // The process table's bounds and repairs (ProcessTable::Counters).
 struct ProcessTableCounters {
     std::uint64_t evicted_grace = 0;
