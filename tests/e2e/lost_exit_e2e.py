@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """hupwatch run's live table after the ring buffer overflowed: jobs whose
-exit events were lost do not stay alive in it. The periodic `ps` audit's
-/proc scan lacks them, so the daemon ends them unseen (counted in
+exit events were lost do not stay alive in it. The `ps` audit's /proc
+scan, which runs soon after the kernel counts a loss (the test sets the
+periodic audit to an hour, so only that can end them), lacks them, so the
+daemon ends them unseen (counted in
 hupwatch_process_table_lost_exits_total) and hupwatch_tracked_processes_alive
 comes back down. Each such end is recorded (an `exit_unseen` event), so
 the store gives every job exactly one end, and `hupwatch why` of a job
@@ -75,7 +77,7 @@ def main():
         store = os.path.join(work, "h.db")
         daemon = Daemon(binary, os.path.join(work, "run.log"),
                         [f"--web.listen-address=127.0.0.1:{port}", "--db", store,
-                         "--no-query-socket", "--audit.interval=1"])
+                         "--no-query-socket", "--audit.interval=3600"])
         try:
             daemon.wait_running()
             base = metrics(port)
