@@ -18,18 +18,19 @@ constexpr std::uint64_t kSecond = 1'000'000'000ULL;
 constexpr std::uint64_t kGap = AuditAfterLosses::kGapNs;
 
 TEST(AuditAfterLosses, NoLossNoScan) {
-    AuditAfterLosses trigger(0);
+    AuditAfterLosses trigger;
     for (std::uint64_t t = 0; t < 10 * kGap; t += kSecond / 10) EXPECT_FALSE(trigger.due(0, t));
 }
 
-TEST(AuditAfterLosses, LossesBeforeTheStartAreNotThisRunsToRepair) {
-    AuditAfterLosses trigger(500);
-    EXPECT_FALSE(trigger.due(500, kSecond));
-    EXPECT_TRUE(trigger.due(501, 2 * kSecond));
+TEST(AuditAfterLosses, ALossBeforeTheFirstLookCounts) {
+    // Lost between the /proc seed and the first poll: still this run's.
+    AuditAfterLosses trigger;
+    EXPECT_TRUE(trigger.due(4, kSecond));
+    EXPECT_FALSE(trigger.due(4, 5 * kSecond));
 }
 
 TEST(AuditAfterLosses, TheFirstLossAsksAtOnce) {
-    AuditAfterLosses trigger(0);
+    AuditAfterLosses trigger;
     EXPECT_FALSE(trigger.due(0, 5 * kSecond));
     EXPECT_TRUE(trigger.due(3, 5 * kSecond + 1));
     // Nothing lost since: no second scan, however long it waits.
@@ -38,7 +39,7 @@ TEST(AuditAfterLosses, TheFirstLossAsksAtOnce) {
 }
 
 TEST(AuditAfterLosses, OngoingLossesScanOncePerGapAndOnceAfterTheLast) {
-    AuditAfterLosses trigger(0);
+    AuditAfterLosses trigger;
     const std::uint64_t start = 100 * kSecond;
     const std::uint64_t poll = kSecond / 10;
     std::uint64_t lost = 0;

@@ -15,7 +15,7 @@ bool AuditAfterLosses::due(std::uint64_t lost_total, std::uint64_t now_ns) {
 
 LostExitRepair::LostExitRepair(LiveMonitor& monitor, const std::string& proc_root,
                                std::optional<std::chrono::seconds> period, RiskAudit::Report report)
-    : monitor_(monitor), report_(std::move(report)), trigger_(monitor.lost_in_kernel()) {
+    : monitor_(monitor), report_(std::move(report)) {
     audit_ = std::make_unique<RiskAudit>(proc_root, period, [this](AuditResult result) {
         {
             std::lock_guard lock(mutex_);

@@ -27,14 +27,13 @@ class AuditAfterLosses {
    public:
     static constexpr std::uint64_t kGapNs = 2'000'000'000ULL;
 
-    // The kernel's loss count when watching began: losses before it are
-    // not this run's to repair (the seed scan came after them).
-    explicit AuditAfterLosses(std::uint64_t lost_at_start) : lost_seen_(lost_at_start) {}
-    // Whether to ask for a scan now, given the kernel's loss count now.
+    // Whether to ask for a scan now, given the kernel's loss count now:
+    // the monitor's own stats map, which starts at 0 when it loads its
+    // programs, so a loss between the /proc seed and the first call counts.
     bool due(std::uint64_t lost_total, std::uint64_t now_ns);
 
    private:
-    std::uint64_t lost_seen_;
+    std::uint64_t lost_seen_ = 0;
     bool owed_ = false;  // losses since the last ask
     std::optional<std::uint64_t> last_ask_ns_;
 };
