@@ -31,10 +31,7 @@ void LostExitRepair::before_poll(std::uint64_t now_ns) {
         if (latest_) monitor_.check_against(std::move(*latest_));
         latest_.reset();
     }
-    if (trigger_.due(monitor_.lost_in_kernel(), now_ns)) {
-        ++scans_after_losses_;
-        audit_->audit_soon();
-    }
+    if (trigger_.due(monitor_.lost_in_kernel(), now_ns)) audit_->audit_soon();
 }
 
 }  // namespace hupwatch

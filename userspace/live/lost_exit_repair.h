@@ -3,8 +3,8 @@
 // on its own thread, goes to the monitor's next poll, which ends every live
 // process started before the scan that the scan lacks, with an exit_unseen
 // event (ProcessTable::exits_unseen_by). Without it a job killed while the
-// ring was full would stay alive in the table, its session open and its
-// orphan verdict pending, until the table's bounds pushed it out.
+// ring was full would stay alive in the table for good: its session open,
+// and a place taken in the table's bound, which never evicts the living.
 #pragma once
 
 #include <chrono>
@@ -51,14 +51,11 @@ class LostExitRepair {
     // On the event thread, before each poll: hands the monitor the latest
     // scan, and asks for one if the kernel has lost events since.
     void before_poll(std::uint64_t now_ns);
-    // Scans asked for after losses.
-    std::uint64_t scans_after_losses() const { return scans_after_losses_; }
 
    private:
     LiveMonitor& monitor_;
     RiskAudit::Report report_;
     AuditAfterLosses trigger_;
-    std::uint64_t scans_after_losses_ = 0;
     std::mutex mutex_;
     std::optional<ProcessesSeen> latest_;  // the audit thread's latest scan
     std::unique_ptr<RiskAudit> audit_;     // last: its thread stops before the rest goes
