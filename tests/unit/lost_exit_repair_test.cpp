@@ -61,6 +61,17 @@ TEST(AuditAfterLosses, OngoingLossesScanOncePerGapAndOnceAfterTheLast) {
     EXPECT_LE(asked_at, quiet + kGap);
 }
 
+TEST(AuditAfterLosses, LooksAtTheLossCountOnceAPeriodNotEveryPoll) {
+    AuditAfterLosses trigger;
+    const std::uint64_t look = AuditAfterLosses::kLookPeriodNs;
+    int looks = 0;
+    // Ten periods of 100 ms polls: ten looks, the first at once.
+    for (std::uint64_t t = 7 * kSecond; t < 7 * kSecond + 10 * look; t += kSecond / 10)
+        looks += trigger.time_to_look(t);
+    EXPECT_EQ(looks, 10);
+    EXPECT_TRUE(AuditAfterLosses().time_to_look(0));
+}
+
 TEST(RiskAuditOnRequest, WithNoPeriodAuditsOnlyWhenAskedAndSeesThisProcess) {
     std::atomic<int> reports{0};
     std::atomic<bool> saw_self{false};

@@ -54,7 +54,7 @@ class LiveMonitor {
     // live processes the scan lacks: their exit events were lost.
     void check_against(ProcessesSeen scan) { pending_scan_ = std::move(scan); }
     MonitorCounters counters() const;
-    // The kernel's count of events it could not record (one map read).
+    // The kernel's count of events it could not record (the stats map).
     std::uint64_t lost_in_kernel() const { return events_lost(collector_->read_stats()); }
     const ProcessTable& table() const { return table_; }
     std::size_t seeded() const { return seeded_; }

@@ -13,6 +13,12 @@ bool AuditAfterLosses::due(std::uint64_t lost_total, std::uint64_t now_ns) {
     return true;
 }
 
+bool AuditAfterLosses::time_to_look(std::uint64_t now_ns) {
+    if (last_look_ns_ && now_ns - *last_look_ns_ < kLookPeriodNs) return false;
+    last_look_ns_ = now_ns;
+    return true;
+}
+
 LostExitRepair::LostExitRepair(LiveMonitor& monitor, const std::string& proc_root,
                                std::optional<std::chrono::seconds> period, RiskAudit::Report report)
     : monitor_(monitor), report_(std::move(report)) {
@@ -31,7 +37,8 @@ void LostExitRepair::before_poll(std::uint64_t now_ns) {
         if (latest_) monitor_.check_against(std::move(*latest_));
         latest_.reset();
     }
-    if (trigger_.due(monitor_.lost_in_kernel(), now_ns)) audit_->audit_soon();
+    if (trigger_.time_to_look(now_ns) && trigger_.due(monitor_.lost_in_kernel(), now_ns))
+        audit_->audit_soon();
 }
 
 }  // namespace hupwatch

@@ -26,6 +26,13 @@ namespace hupwatch {
 class AuditAfterLosses {
    public:
     static constexpr std::uint64_t kGapNs = 2'000'000'000ULL;
+    // The kernel's loss count is read this often, not every poll: it is a
+    // lookup per counter of the stats map (about 20 syscalls), and an idle
+    // daemon should not make hundreds a second for a rare event.
+    static constexpr std::uint64_t kLookPeriodNs = 1'000'000'000ULL;
+
+    // Whether to read the loss count now (then pass it to due()).
+    bool time_to_look(std::uint64_t now_ns);
 
     // Whether to ask for a scan now, given the kernel's loss count now:
     // the monitor's own stats map, which starts at 0 when it loads its
@@ -36,6 +43,7 @@ class AuditAfterLosses {
     std::uint64_t lost_seen_ = 0;
     bool owed_ = false;  // losses since the last ask
     std::optional<std::uint64_t> last_ask_ns_;
+    std::optional<std::uint64_t> last_look_ns_;
 };
 
 class LostExitRepair {
