@@ -259,10 +259,17 @@ def scrape_metrics(port):
 
 def short_pty_session():
     """A shell leading its own pty, leaving an orphan (a 50 ms background
-    job); then the master closes, as a terminal emulator or sshd does."""
+    job); then the master closes, as a terminal emulator or sshd does.
+
+    The job ignores SIGHUP and holds no fd of the terminal, so it outlives
+    its session whatever the caller's own SIGHUP disposition: otherwise the
+    kernel's hangup at the shell's exit kills it (under ctest), unless the
+    caller ignores SIGHUP (under nohup), where it is orphaned but holds the
+    pty open for its 50 ms."""
     pid, fd = pty.fork()
     if pid == 0:
-        os.execv("/bin/sh", ["sh", "-c", "sleep 0.05 & exit 0"])
+        os.execv("/bin/sh", ["sh", "-c",
+                             "trap '' HUP; sleep 0.05 </dev/null >/dev/null 2>&1 & exit 0"])
     try:
         while os.read(fd, 1024):
             pass
