@@ -109,21 +109,22 @@ std::string ProcHostProbe::user_name(std::uint32_t uid) {
 std::optional<std::string> ProcHostProbe::user_name_seen_by(std::uint32_t uid, std::uint32_t pid,
                                                             std::uint64_t start_ns) {
     if (!session_ids(pid, start_ns)) return std::nullopt;  // gone, or its pid reused
-    if (auto name = passwds_.name_in(pid, uid)) return name;
+    auto root = passwds_.root_seen(pid);
     // A zombie (a job killed with its shell, not reaped yet) no longer
     // tells its root: the caller asks its ancestors, not the host.
-    if (!passwds_.root_readable(pid)) return std::nullopt;
+    if (!root.told) return std::nullopt;
+    if (root.foreign)
+        if (auto name = passwds_.name_in_root(*root.foreign, uid)) return name;
     return user_name_of(uid);
 }
 
 bool ProcHostProbe::learn_root_of_cgroup(std::uint64_t cgroup_id, std::uint32_t pid) {
     if (cgroup_id == 0 || cgroup_roots_.find(cgroup_id)) return true;
-    auto mnt_ns = passwds_.foreign_root(pid);
-    // The host's root (the host's database names it), or a zombie's that
-    // cannot tell (the next process of the cgroup is asked).
-    if (!mnt_ns) return passwds_.root_readable(pid);
-    cgroup_roots_.obtain(cgroup_id) = std::move(*mnt_ns);
-    return true;
+    auto root = passwds_.root_seen(pid);
+    // The host's root needs nothing kept (the host's database names it); a
+    // zombie that cannot tell leaves it to the cgroup's next process.
+    if (root.foreign) cgroup_roots_.obtain(cgroup_id) = std::move(*root.foreign);
+    return root.told;
 }
 
 std::optional<std::string> ProcHostProbe::user_name_in_cgroup(std::uint32_t uid,

@@ -84,11 +84,12 @@ const RootPasswd::Root* RootPasswd::root_of(const std::string& pid_dir, const st
     return &root;
 }
 
-std::optional<std::string> RootPasswd::foreign_root(std::uint32_t pid) {
+RootPasswd::RootSeen RootPasswd::root_seen(std::uint32_t pid) {
     const std::string pid_dir = proc_root_ + "/" + std::to_string(pid);
-    auto ours = read_link(proc_root_ + "/self/ns/mnt");
     auto theirs = read_link(pid_dir + "/ns/mnt");
-    if (!ours || !theirs || *ours == *theirs) return std::nullopt;
+    if (!theirs) return {};
+    auto ours = read_link(proc_root_ + "/self/ns/mnt");
+    if (!ours || *ours == *theirs) return {true, std::nullopt};
     // A mount namespace of its own over our root (a service's PrivateTmp,
     // ProtectSystem): the host's database, with its NSS users, names it.
     struct stat our_root {
@@ -96,13 +97,9 @@ std::optional<std::string> RootPasswd::foreign_root(std::uint32_t pid) {
     if (stat((proc_root_ + "/self/root/").c_str(), &our_root) == 0 &&
         stat((pid_dir + "/root/").c_str(), &their_root) == 0 &&
         our_root.st_dev == their_root.st_dev && our_root.st_ino == their_root.st_ino)
-        return std::nullopt;
-    if (!root_of(pid_dir, *theirs)) return std::nullopt;
-    return theirs;
-}
-
-bool RootPasswd::root_readable(std::uint32_t pid) const {
-    return read_link(proc_root_ + "/" + std::to_string(pid) + "/ns/mnt").has_value();
+        return {true, std::nullopt};
+    if (!root_of(pid_dir, *theirs)) return {true, std::nullopt};
+    return {true, std::move(theirs)};
 }
 
 std::string RootPasswd::name_from(const Root& root, std::uint32_t uid) {

@@ -39,16 +39,21 @@ class RootPasswd {
     // included). A uid the file does not name is its number.
     std::optional<std::string> name_in(std::uint32_t pid, std::uint32_t uid);
 
-    // The mount namespace ("mnt:[N]") of pid when its root is another than
-    // ours and holds a readable passwd file, that file read and cached;
-    // nullopt when name_in() would be.
-    std::optional<std::string> foreign_root(std::uint32_t pid);
-    // Whether pid can still tell which root it has: false for a process
-    // gone, and for a zombie, whose stat stays readable but whose
-    // namespaces and root do_exit() has already let go
-    // (exit_task_namespaces(), exit_fs()): a nullopt from name_in() or
-    // foreign_root() then means "cannot tell", not "the host's root".
-    bool root_readable(std::uint32_t pid) const;
+    // Which root pid has, as far as /proc can tell.
+    struct RootSeen {
+        // False for a process gone, and for a zombie, whose stat stays
+        // readable but whose namespaces and root do_exit() has already let
+        // go (exit_task_namespaces(), exit_fs()): it cannot tell, which is
+        // not the same as having the host's root.
+        bool told = false;
+        // Its mount namespace ("mnt:[N]") when its root is another than ours
+        // and holds a readable passwd file, that file read and cached;
+        // nullopt for our root (the host's database names it).
+        std::optional<std::string> foreign;
+    };
+    RootSeen root_seen(std::uint32_t pid);
+    // root_seen(pid).foreign.
+    std::optional<std::string> foreign_root(std::uint32_t pid) { return root_seen(pid).foreign; }
     // The name of host uid `uid` in the cached root of mount namespace
     // `mnt_ns`, as name_in() gives it, with no process to read through (the
     // ones that were there are gone); nullopt when that root is not cached.
