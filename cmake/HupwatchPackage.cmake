@@ -17,6 +17,11 @@ set(HUPWATCH_DOC_DIR ${CMAKE_INSTALL_DATAROOTDIR}/doc/hupwatch)
 set(HUPWATCH_PKG_GEN ${CMAKE_BINARY_DIR}/package)
 file(MAKE_DIRECTORY ${HUPWATCH_PKG_GEN})
 
+# The package holds the binary and its generated docs only: installing
+# (and cpack, whose "preinstall" step is the install's dependency) need not
+# build everything else first, the tests and benchmarks. scripts/package.sh
+# builds the two targets the install rules name.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 install(TARGETS hupwatch RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 
 # One unit file: deploy/systemd/hupwatch.service names /usr/sbin/hupwatch.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds hupwatch_<version>_<arch>.deb (CPack's DEB generator; Depends from
 # dpkg-shlibdeps) from the build directory ($HUPWATCH_BUILD_DIR or ./build),
-# building first what is out of date, and checks it with lintian. Prints the
+# building first what it packages if out of date (the binary and its man
+# page; not the tests or benchmarks), and checks it with lintian. Prints the
 # path of the package on stdout. HUPWATCH_NO_LINTIAN=1 skips lintian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
