@@ -14,6 +14,13 @@
 //           the same without any program on sched_process_fork: the least a
 //           monitor could cost that learned each process only at its exec,
 //           its exit or a sweep, and recorded no fork
+//   batched-records
+//           the same records put in a per-CPU batch of 8 and sent as one
+//           ring-buffer record per batch: what a submission costs, apart
+//           from what recording the event costs
+//   WINDOWED_UNSTAMPED_EXITS=1 in the environment (records modes): the exit
+//           records carry no boot-clock stamp, so that the one clock read
+//           on the path of a spawn is measured on its own
 //   MAP_ID  a running hupwatch's `bench_pause` map (bench/run.sh finds it):
 //           1 at key 0 makes every hupwatch program return at its first line
 #define _GNU_SOURCE
@@ -93,9 +100,10 @@ static int cmp(const void* a, const void* b) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        fprintf(stderr,
-                "usage: windowed_spawn floor|floor-nofork|records|exit-records|MAP_ID [window_ms] "
-                "[pairs] [cpu]\n");
+        fprintf(
+            stderr,
+            "usage: windowed_spawn floor|floor-nofork|records|exit-records|batched-records|MAP_ID "
+            "[window_ms] [pairs] [cpu]\n");
         return 2;
     }
     double window = (argc > 2 ? atof(argv[2]) : 250) / 1000.0;
@@ -116,8 +124,12 @@ int main(int argc, char** argv) {
     pthread_t drainer;
     // Without the fork hook: its program is loaded but never attached.
     bool nofork = strcmp(argv[1], "floor-nofork") == 0 || strcmp(argv[1], "exit-records") == 0;
-    if (strcmp(argv[1], "records") == 0 || strcmp(argv[1], "exit-records") == 0) {
+    bool unstamped = getenv("WINDOWED_UNSTAMPED_EXITS") != NULL;
+    bool batched = strcmp(argv[1], "batched-records") == 0;
+    if (strcmp(argv[1], "records") == 0 || strcmp(argv[1], "exit-records") == 0 || batched) {
         record_skel = record_hooks__open();
+        if (record_skel && batched) record_skel->rodata->batch = 8;
+        if (record_skel && unstamped) record_skel->rodata->unstamped_exits = 1;
         if (record_skel && nofork)
             bpf_program__set_autoattach(record_skel->progs.record_fork, false);
         if (!record_skel || record_hooks__load(record_skel) != 0 ||
