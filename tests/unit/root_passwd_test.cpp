@@ -17,6 +17,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The name of host uid `uid` in pid's own root, as ProcHostProbe asks it:
+// nullopt when pid shares our root, is gone, or its root has no readable
+// passwd file.
+std::optional<std::string> name_in(RootPasswd& passwd, std::uint32_t pid, std::uint32_t uid) {
+    auto root = passwd.root_seen(pid);
+    if (!root.foreign) return std::nullopt;
+    return passwd.name_in_root(*root.foreign, uid);
+}
+
 TEST(ParsePasswd, NamesEachUidByItsFirstLine) {
     auto names = parse_passwd(
         "root:x:0:0:root:/root:/bin/bash\n"
@@ -69,17 +78,17 @@ class FakeProcRoots : public ::testing::Test {
 TEST_F(FakeProcRoots, AProcessInAnotherMountNamespaceIsNamedByItsRootsPasswd) {
     process(42, "mnt:[2]", "root:x:0:0::/:/bin/sh\nhwuser:x:1000:1000::/:/bin/sh\n");
     RootPasswd passwd(dir_.string());
-    EXPECT_EQ(passwd.name_in(42, 1000), "hwuser");
-    EXPECT_EQ(passwd.name_in(42, 0), "root");
-    EXPECT_EQ(passwd.name_in(42, 4242), "4242") << "a uid its passwd does not name";
+    EXPECT_EQ(name_in(passwd, 42, 1000), "hwuser");
+    EXPECT_EQ(name_in(passwd, 42, 0), "root");
+    EXPECT_EQ(name_in(passwd, 42, 4242), "4242") << "a uid its passwd does not name";
     EXPECT_EQ(passwd.roots_cached(), 1u);
 }
 
 TEST_F(FakeProcRoots, AProcessInOurMountNamespaceIsLeftToTheHostsDatabase) {
     process(43, "mnt:[1]", "other:x:1000:1000::/:/bin/sh\n");
     RootPasswd passwd(dir_.string());
-    EXPECT_EQ(passwd.name_in(43, 1000), std::nullopt);
-    EXPECT_EQ(passwd.name_in(44, 1000), std::nullopt) << "gone";
+    EXPECT_EQ(name_in(passwd, 43, 1000), std::nullopt);
+    EXPECT_EQ(name_in(passwd, 44, 1000), std::nullopt) << "gone";
     EXPECT_EQ(passwd.roots_cached(), 0u);
 }
 
@@ -88,44 +97,44 @@ TEST_F(FakeProcRoots, AMountNamespaceOverOurRootIsLeftToTheHostsDatabase) {
     link("45/ns/mnt", "mnt:[9]");
     link("45/root", (dir_ / "roots/self").string());
     RootPasswd passwd(dir_.string());
-    EXPECT_EQ(passwd.name_in(45, 1000), std::nullopt);
+    EXPECT_EQ(name_in(passwd, 45, 1000), std::nullopt);
 }
 
 TEST_F(FakeProcRoots, AUserAddedAfterTheFirstReadIsFound) {
     process(42, "mnt:[2]", "root:x:0:0::/:/bin/sh\n");
     RootPasswd passwd(dir_.string());
-    EXPECT_EQ(passwd.name_in(42, 1000), "1000");
+    EXPECT_EQ(name_in(passwd, 42, 1000), "1000");
     write("roots/42/etc/passwd", "root:x:0:0::/:/bin/sh\nhwuser:x:1000:1000::/:/bin/sh\n");
-    EXPECT_EQ(passwd.name_in(42, 1000), "hwuser");
+    EXPECT_EQ(name_in(passwd, 42, 1000), "hwuser");
 }
 
 TEST_F(FakeProcRoots, AUserNamespacesShiftedUidsAreMappedFirst) {
     process(42, "mnt:[2]", "root:x:0:0::/:/bin/sh\nhwuser:x:1000:1000::/:/bin/sh\n");
     write("42/uid_map", "0 100000 65536\n");
     RootPasswd passwd(dir_.string());
-    EXPECT_EQ(passwd.name_in(42, 101000), "hwuser");
-    EXPECT_EQ(passwd.name_in(42, 100000), "root");
-    EXPECT_EQ(passwd.name_in(42, 0), "0") << "unmapped there";
+    EXPECT_EQ(name_in(passwd, 42, 101000), "hwuser");
+    EXPECT_EQ(name_in(passwd, 42, 100000), "root");
+    EXPECT_EQ(name_in(passwd, 42, 0), "0") << "unmapped there";
 }
 
 TEST_F(FakeProcRoots, RootsAreBoundedOldestFirst) {
     process(42, "mnt:[2]", "a:x:7:7::/:/bin/sh\n");
     process(43, "mnt:[3]", "b:x:7:7::/:/bin/sh\n");
     RootPasswd passwd(dir_.string(), 1);
-    EXPECT_EQ(passwd.name_in(42, 7), "a");
-    EXPECT_EQ(passwd.name_in(43, 7), "b");
+    EXPECT_EQ(name_in(passwd, 42, 7), "a");
+    EXPECT_EQ(name_in(passwd, 43, 7), "b");
     EXPECT_EQ(passwd.roots_cached(), 1u);
-    EXPECT_EQ(passwd.name_in(42, 7), "a") << "read again";
+    EXPECT_EQ(name_in(passwd, 42, 7), "a") << "read again";
 }
 
 TEST_F(FakeProcRoots, ARootIsNamedByItsNamespaceAfterItsProcessesAreGone) {
     process(42, "mnt:[2]", "root:x:0:0::/:/bin/sh\nhwuser:x:1000:1000::/:/bin/sh\n");
     process(43, "mnt:[1]", "other:x:1000:1000::/:/bin/sh\n");
     RootPasswd passwd(dir_.string());
-    EXPECT_EQ(passwd.foreign_root(42), "mnt:[2]");
-    EXPECT_EQ(passwd.foreign_root(43), std::nullopt) << "our own namespace";
+    EXPECT_EQ(passwd.root_seen(42).foreign, "mnt:[2]");
+    EXPECT_EQ(passwd.root_seen(43).foreign, std::nullopt) << "our own namespace";
     fs::remove_all(dir_ / "42");
-    EXPECT_EQ(passwd.name_in(42, 1000), std::nullopt) << "gone";
+    EXPECT_EQ(name_in(passwd, 42, 1000), std::nullopt) << "gone";
     EXPECT_EQ(passwd.name_in_root("mnt:[2]", 1000), "hwuser");
     EXPECT_EQ(passwd.name_in_root("mnt:[3]", 1000), std::nullopt) << "never read";
 }

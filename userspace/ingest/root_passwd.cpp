@@ -111,12 +111,6 @@ std::string RootPasswd::name_from(const Root& root, std::uint32_t uid) {
     return name != root.names.end() ? name->second : std::to_string(*inside);
 }
 
-std::optional<std::string> RootPasswd::name_in(std::uint32_t pid, std::uint32_t uid) {
-    auto mnt_ns = foreign_root(pid);
-    if (!mnt_ns) return std::nullopt;
-    return name_in_root(*mnt_ns, uid);
-}
-
 std::optional<std::string> RootPasswd::name_in_root(const std::string& mnt_ns,
                                                     std::uint32_t uid) const {
     const Root* root = roots_.find(mnt_ns);

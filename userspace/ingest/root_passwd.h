@@ -32,13 +32,6 @@ class RootPasswd {
     explicit RootPasswd(std::string proc_root = "/proc", std::size_t max_roots = 32)
         : proc_root_(std::move(proc_root)), roots_(max_roots) {}
 
-    // The name of host uid `uid` in the passwd file of pid's root, when pid
-    // is in another mount namespace than ours with another root; nullopt
-    // when it shares our namespace or our root, is gone, or its root has no
-    // readable passwd file (the caller asks the host's database, NSS
-    // included). A uid the file does not name is its number.
-    std::optional<std::string> name_in(std::uint32_t pid, std::uint32_t uid);
-
     // Which root pid has, as far as /proc can tell.
     struct RootSeen {
         // False for a process gone, and for a zombie, whose stat stays
@@ -52,11 +45,10 @@ class RootPasswd {
         std::optional<std::string> foreign;
     };
     RootSeen root_seen(std::uint32_t pid);
-    // root_seen(pid).foreign.
-    std::optional<std::string> foreign_root(std::uint32_t pid) { return root_seen(pid).foreign; }
     // The name of host uid `uid` in the cached root of mount namespace
-    // `mnt_ns`, as name_in() gives it, with no process to read through (the
-    // ones that were there are gone); nullopt when that root is not cached.
+    // `mnt_ns` (a root_seen().foreign), through that root's uid_map; a uid
+    // the file does not name is its number. Also when no process is left to
+    // read through; nullopt when that root is not cached.
     std::optional<std::string> name_in_root(const std::string& mnt_ns, std::uint32_t uid) const;
 
     std::size_t roots_cached() const { return roots_.size(); }
