@@ -21,6 +21,10 @@
 //   WINDOWED_UNSTAMPED_EXITS=1 in the environment (records modes): the exit
 //           records carry no boot-clock stamp, so that the one clock read
 //           on the path of a spawn is measured on its own
+//   WINDOWED_RING_KB=N, WINDOWED_DRAIN_MS=M (records modes): a ring of N KB
+//           (hupwatch's is 16 MB) drained every M ms (hupwatch's reader:
+//           100), to see whether a ring small enough to stay in cache
+//           costs less per record
 //   MAP_ID  a running hupwatch's `bench_pause` map (bench/run.sh finds it):
 //           1 at key 0 makes every hupwatch program return at its first line
 #define _GNU_SOURCE
@@ -62,6 +66,7 @@ static struct record_hooks* record_skel;
 static int pause_fd = -1;
 static volatile int draining = 1;
 static unsigned long records_read;
+static long drain_ms = 100;  // WINDOWED_DRAIN_MS
 
 static int discard(void* ctx, void* data, size_t size) {
     (void)ctx, (void)data, (void)size;
@@ -69,13 +74,14 @@ static int discard(void* ctx, void* data, size_t size) {
     return 0;
 }
 
-// hupwatch's reader in miniature: wakes every 100 ms (kMonitorPollMs) and
-// consumes what the ring holds, on any CPU (it is not pinned either).
+// hupwatch's reader in miniature: wakes every 100 ms (kMonitorPollMs; or
+// WINDOWED_DRAIN_MS) and consumes what the ring holds, on any CPU (it is not
+// pinned either).
 static void* drain(void* arg) {
     struct ring_buffer* rb = arg;
     while (draining) {
-        struct timespec ms100 = {0, 100 * 1000 * 1000};
-        nanosleep(&ms100, NULL);
+        struct timespec nap = {drain_ms / 1000, (drain_ms % 1000) * 1000 * 1000};
+        nanosleep(&nap, NULL);
         ring_buffer__consume(rb);
     }
     ring_buffer__consume(rb);
@@ -130,6 +136,17 @@ int main(int argc, char** argv) {
         record_skel = record_hooks__open();
         if (record_skel && batched) record_skel->rodata->batch = 8;
         if (record_skel && unstamped) record_skel->rodata->unstamped_exits = 1;
+        // The ring's size (a power of 2, at least a page) and how often it is
+        // drained: does a ring small enough to stay in cache cost less?
+        const char* ring_kb = getenv("WINDOWED_RING_KB");
+        const char* every = getenv("WINDOWED_DRAIN_MS");
+        if (every && atol(every) > 0) drain_ms = atol(every);
+        if (record_skel && ring_kb &&
+            bpf_map__set_max_entries(record_skel->maps.records, (__u32)atol(ring_kb) * 1024) != 0) {
+            fprintf(stderr, "windowed_spawn: WINDOWED_RING_KB: cannot size the ring %s KB\n",
+                    ring_kb);
+            return 2;
+        }
         if (record_skel && nofork)
             bpf_program__set_autoattach(record_skel->progs.record_fork, false);
         if (!record_skel || record_hooks__load(record_skel) != 0 ||
