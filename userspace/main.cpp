@@ -31,6 +31,14 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
+    } catch (const CLI::RequiredError& e) {
+        // "A subcommand is required" also answers `hupwatch --frobnicate`:
+        // name the option CLI11 passed over instead.
+        if (argc > 1 && argv[1][0] == '-')
+            hupwatch::say("hupwatch: unknown option '{}' (see hupwatch --help)", argv[1]);
+        else
+            hupwatch::say("hupwatch: {} (see hupwatch --help)", e.what());
+        return hupwatch::kExitUsage;
     } catch (const CLI::ParseError& e) {
         // One line, then the usage exit code, whatever CLI11's own code is.
         hupwatch::say("hupwatch: {} (see hupwatch --help)", e.what());

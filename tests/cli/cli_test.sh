@@ -31,6 +31,9 @@ done
 err=$(expect_exit 2 1 "$bin" frobnicate)
 [ "$err" = "hupwatch: unknown command 'frobnicate' (see hupwatch --help)" ] ||
     fail "unknown subcommand not named: $err"
+err=$(expect_exit 2 1 "$bin" --frobnicate)
+[ "$err" = "hupwatch: unknown option '--frobnicate' (see hupwatch --help)" ] ||
+    fail "unknown option before any command not named: $err"
 expect_exit 2 1 "$bin" >/dev/null
 expect_exit 2 1 "$bin" watch --argv-max 1 >/dev/null
 expect_exit 2 1 "$bin" run --events.json.max-size 12Q >/dev/null
