@@ -5,7 +5,6 @@
 #pragma once
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -16,6 +15,8 @@
 #include <optional>
 #include <regex>
 #include <string>
+
+#include "marker_reader.h"
 
 namespace hupwatch::test {
 
@@ -117,31 +118,14 @@ class PtySession {
 
     std::optional<std::string> wait_for(const std::string& marker,
                                         std::chrono::milliseconds timeout) {
-        auto deadline = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            auto at = buffer_.find(marker);
-            if (at != std::string::npos) {
-                std::string out = buffer_.substr(0, at + marker.size());
-                buffer_.erase(0, at + marker.size());
-                return out;
-            }
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0 || master_ < 0) return std::nullopt;
-            pollfd p{master_, POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-            char chunk[4096];
-            ssize_t n = read(master_, chunk, sizeof(chunk));
-            if (n <= 0) return std::nullopt;
-            buffer_.append(chunk, static_cast<std::size_t>(n));
-        }
+        return reader_.wait_for(master_, marker, timeout);
     }
 
    private:
     int master_ = -1;
     pid_t leader_ = -1;
     std::string slave_path_;
-    std::string buffer_;
+    MarkerReader reader_;
     bool ok_ = false;
 };
 

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -363,24 +362,7 @@ int SshClientPty::kill_client() {
 
 std::optional<std::string> SshClientPty::wait_for(const std::string& marker,
                                                   std::chrono::milliseconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    for (;;) {
-        auto at = buffer_.find(marker);
-        if (at != std::string::npos) {
-            std::string out = buffer_.substr(0, at + marker.size());
-            buffer_.erase(0, at + marker.size());
-            return out;
-        }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0 || master_ < 0) return std::nullopt;
-        pollfd p{master_, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-        char chunk[4096];
-        ssize_t n = read(master_, chunk, sizeof(chunk));
-        if (n <= 0) return std::nullopt;  // EIO: the client is gone
-        buffer_.append(chunk, static_cast<std::size_t>(n));
-        transcript_.append(chunk, static_cast<std::size_t>(n));
-    }
+    return reader_.wait_for(master_, marker, timeout);
 }
 
 SshCommand::SshCommand(const SshdServer& server, const std::string& command) {
@@ -409,24 +391,7 @@ SshCommand::~SshCommand() {
 
 std::optional<std::string> SshCommand::wait_for(const std::string& marker,
                                                 std::chrono::milliseconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    for (;;) {
-        auto at = buffer_.find(marker);
-        if (at != std::string::npos) {
-            std::string out = buffer_.substr(0, at + marker.size());
-            buffer_.erase(0, at + marker.size());
-            return out;
-        }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0 || out_ < 0) return std::nullopt;
-        pollfd p{out_, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-        char chunk[4096];
-        ssize_t n = read(out_, chunk, sizeof(chunk));
-        if (n <= 0) return std::nullopt;  // the client is gone
-        buffer_.append(chunk, static_cast<std::size_t>(n));
-        transcript_.append(chunk, static_cast<std::size_t>(n));
-    }
+    return reader_.wait_for(out_, marker, timeout);
 }
 
 std::optional<pid_t> SshCommand::wait_pid(const std::string& name) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "marker_reader.h"
+
 namespace hupwatch::test {
 
 inline constexpr const char* kSshdPath = "/usr/sbin/sshd";
@@ -91,7 +93,7 @@ class SshClientPty {
     int kill_client();
 
     // Everything the remote side printed, for failure messages.
-    const std::string& transcript() const { return transcript_; }
+    const std::string& transcript() const { return reader_.transcript(); }
 
    private:
     // Types `before` then an echo of `expr` behind a computed tag, on one line.
@@ -101,8 +103,7 @@ class SshClientPty {
 
     int master_ = -1;
     pid_t client_ = -1;
-    std::string buffer_;
-    std::string transcript_;
+    MarkerReader reader_;
     int counter_ = 0;
     bool ok_ = false;
 };
@@ -126,13 +127,12 @@ class SshCommand {
     std::optional<pid_t> wait_pid(const std::string& name);
     // SIGKILLs the client and reaps it (the connection drops without a word).
     int kill_client();
-    const std::string& transcript() const { return transcript_; }
+    const std::string& transcript() const { return reader_.transcript(); }
 
    private:
     int out_ = -1;
     pid_t client_ = -1;
-    std::string buffer_;
-    std::string transcript_;
+    MarkerReader reader_;
 };
 
 }  // namespace hupwatch::test

@@ -2,7 +2,6 @@
 // stdout parsed line by line, stopped by SIGINT with exit code 0.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -17,6 +16,7 @@
 #include <thread>
 
 #include "event_capture.h"
+#include "marker_reader.h"
 #include "skip_or_fail.h"
 #include "test_process.h"
 
@@ -56,26 +56,10 @@ class RunningBinary {
 
     // The next full line on fd (stdout or stderr), or nullopt after timeout.
     std::optional<std::string> next_line(bool from_stderr, std::chrono::milliseconds timeout) {
-        int fd = from_stderr ? err_ : out_;
-        std::string& buffer = from_stderr ? err_buffer_ : out_buffer_;
-        auto deadline = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            auto nl = buffer.find('\n');
-            if (nl != std::string::npos) {
-                std::string line = buffer.substr(0, nl);
-                buffer.erase(0, nl + 1);
-                return line;
-            }
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) return std::nullopt;
-            pollfd p{fd, POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-            char chunk[65536];
-            ssize_t n = read(fd, chunk, sizeof(chunk));
-            if (n <= 0) return std::nullopt;
-            buffer.append(chunk, static_cast<std::size_t>(n));
-        }
+        auto line = from_stderr ? err_reader_.wait_for(err_, "\n", timeout)
+                                : out_reader_.wait_for(out_, "\n", timeout);
+        if (line) line->pop_back();  // the newline
+        return line;
     }
     int wait_exit() {
         int status = reap(pid_);
@@ -118,7 +102,7 @@ class RunningBinary {
     pid_t pid_ = -1;
     int out_ = -1, err_ = -1;
     bool reaped_ = false;
-    std::string out_buffer_, err_buffer_;
+    MarkerReader out_reader_{false}, err_reader_{false};
 };
 
 TEST(WatchCli, JsonStreamShowsOurExecAndExitThenStopsCleanlyOnSigint) {
