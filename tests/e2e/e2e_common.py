@@ -31,6 +31,16 @@ def skip_or_fail(message):
     sys.exit(0)
 
 
+def run(*args, check=True, timeout=120, **kw):
+    """Runs a command, its output captured; with check, a non-zero exit fails
+    the test with the command and the end of what it said."""
+    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kw)
+    if check and result.returncode != 0:
+        fail(f"{' '.join(args)} exited {result.returncode}: "
+             f"{(result.stderr or result.stdout).strip()[-800:]}")
+    return result
+
+
 def require_root():
     if os.geteuid() != 0:
         skip_or_fail("needs root to load BPF")

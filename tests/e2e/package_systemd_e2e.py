@@ -21,25 +21,16 @@ Usage: package_systemd_e2e.py SOURCE_DIR BUILD_DIR
 import json
 import os
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_common import fail, ok, require_root, skip_or_fail, wait_for  # noqa: E402
+from e2e_common import fail, ok, require_root, run, skip_or_fail, wait_for  # noqa: E402
 
 SOURCE, BUILD = sys.argv[1], sys.argv[2]
 CONTAINER = os.path.join(SOURCE, "scripts/container.sh")
 # A container of its own: another run's (or developer's) is never stopped here.
 CONTAINER_NAME = f"package-systemd-{os.getpid()}"
 os.environ["HUPWATCH_CONTAINER_NAME"] = CONTAINER_NAME
-
-
-def run(*args, check=True, timeout=120, **kw):
-    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kw)
-    if check and result.returncode != 0:
-        fail(f"{' '.join(args)} exited {result.returncode}: "
-             f"{(result.stderr or result.stdout).strip()[-800:]}")
-    return result
 
 
 def inside(*args, check=True):

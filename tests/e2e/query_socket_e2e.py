@@ -32,7 +32,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 from e2e_common import (Daemon, cmdline, fail, free_port, ok, require_root, rfc3339, skip_or_fail,

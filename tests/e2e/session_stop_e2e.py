@@ -26,20 +26,12 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_common import (Daemon, cmdline, fail, free_port, kill_quietly, ok,  # noqa: E402
-                        require_root, skip_or_fail, wait_for)
+                        require_root, run, skip_or_fail, wait_for)
 
 SOURCE, BINARY = sys.argv[1], sys.argv[2]
 CONTAINER = os.path.join(SOURCE, "scripts/container.sh")
 TAG = str(os.getpid())
 USER = "hwuser"
-
-
-def run(*args, check=True, timeout=120, **kw):
-    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kw)
-    if check and result.returncode != 0:
-        fail(f"{' '.join(args)} exited {result.returncode}: "
-             f"{(result.stderr or result.stdout).strip()[-800:]}")
-    return result
 
 
 def inside(*args, check=True):
