@@ -11,36 +11,13 @@
 
 #include "monitor_capture.h"
 #include "pty_session.h"
+#include "scenario_helpers.h"
 #include "tty_names.h"
 
 namespace hupwatch::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string cmdline_of(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
-    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (auto& c : s)
-        if (c == '\0') c = ' ';
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    return s;
-}
-
-// The pid whose command line is exactly `cmdline`, polling up to 10 s.
-std::optional<pid_t> find_process(const std::string& cmdline) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-        for (const auto& entry : fs::directory_iterator("/proc")) {
-            auto name = entry.path().filename().string();
-            if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-            pid_t pid = std::stoi(name);
-            if (cmdline_of(pid) == cmdline) return pid;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return std::nullopt;
-}
 
 bool write_file(const std::string& path, const std::string& text) {
     std::ofstream out(path);
