@@ -61,16 +61,7 @@ inline void write_session_815(EventSink& s, int children, int jobs) {
     auto nohup = proc(902, 120, 815, 815, "sleep");
     s.on_event(fork_of(nohup, 2));
     s.on_event(exec_of(nohup, 120, {"sleep", "3600"}));
-    DisconnectFinding d;
-    d.ktime_ns = 899 * kSec;
-    d.sid = 815;
-    d.ppid = 812;
-    d.tty_dev = kPts3;
-    d.leader = {815, 2 * kSec, "bash"};
-    d.uid = 1000;
-    d.user = "alice";
-    d.hung_up_by_pid = 812;
-    d.hung_up_by_comm = "sshd";
+    auto d = alices_disconnect();
     s.on_event(signal_of(bash, 899, sshd, SignalOrigin::Kernel));
     s.on_finding(d);
     s.on_event(signal_of(job, 900, bash, SignalOrigin::User));

@@ -70,6 +70,23 @@ inline Event reparent_of(const ProcessInfo& child, std::uint64_t at_s,
     return Event{at_s * kSec, r};
 }
 
+// alice's session 815 on pts/3 (leader bash 815, started at 2 s) hung up by
+// sshd 812 at 899 s: the disconnect the store's and the report's stories
+// are built around.
+inline DisconnectFinding alices_disconnect() {
+    DisconnectFinding d;
+    d.ktime_ns = 899 * kSec;
+    d.sid = 815;
+    d.ppid = 812;
+    d.tty_dev = kPts3;
+    d.leader = {815, 2 * kSec, "bash"};
+    d.uid = 1000;
+    d.user = "alice";
+    d.hung_up_by_pid = 812;
+    d.hung_up_by_comm = "sshd";
+    return d;
+}
+
 inline std::string temp_db(const std::string& name) {
     auto dir =
         std::filesystem::temp_directory_path() / ("hupwatch-store-" + std::to_string(getpid()));

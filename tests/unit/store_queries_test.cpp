@@ -44,16 +44,7 @@ class StoreQueriesTest : public ::testing::Test {
         store->on_event(exec_of(job, 110, {"/bin/bash", "./migrate.sh"}));
         store->on_event(fork_of(nohup, 2));
         store->on_event(exec_of(nohup, 120, {"sleep", "3600"}));
-        DisconnectFinding d;
-        d.ktime_ns = 899 * kSec;
-        d.sid = 815;
-        d.ppid = 812;
-        d.tty_dev = kPts3;
-        d.leader = {815, 2 * kSec, "bash"};
-        d.uid = 1000;
-        d.user = "alice";
-        d.hung_up_by_pid = 812;
-        d.hung_up_by_comm = "sshd";
+        auto d = alices_disconnect();
         store->on_event(signal_of(bash, 899, sshd, SignalOrigin::Kernel));
         store->on_finding(d);
         store->on_event(signal_of(job, 900, bash, SignalOrigin::User));
