@@ -147,6 +147,20 @@ TEST_F(OutputFile, ADirectoryIsAOneLineErrorAndStaysADirectory) {
     EXPECT_EQ(entries(), 1u);
 }
 
+// A regular file is replaced by a new one made beside it, so a directory
+// that takes no new file (another user's, as an ordinary user; /proc, even
+// for root) refuses it: the error names the directory, not the file.
+TEST_F(OutputFile, ADirectoryThatTakesNoNewFileIsNamed) {
+    std::string error;
+    EXPECT_FALSE(write_output_file("/proc/version", "<html>", error));
+    EXPECT_EQ(error.rfind("hupwatch: cannot write /proc/version: cannot create a file beside it "
+                          "in /proc: ",
+                          0),
+              0u)
+        << error;
+    EXPECT_EQ(error.find('\n'), std::string::npos);
+}
+
 TEST_F(OutputFile, AMissingDirectoryIsAOneLineError) {
     std::string error;
     EXPECT_FALSE(write_output_file(at("no/page.html"), "<html>", error));

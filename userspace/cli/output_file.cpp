@@ -27,6 +27,12 @@ bool write_all(int fd, std::string_view text) {
     return true;
 }
 
+std::string directory_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
 std::string cannot_write(const std::string& path, int error) {
     return fmt::format("hupwatch: cannot write {}: {}", path, std::strerror(error));
 }
@@ -55,12 +61,21 @@ bool write_in_place(const std::string& path, std::string_view text, std::string&
 }
 
 // A unique temporary name (mkstemp: O_EXCL, so a link planted at a fixed
-// name is never followed), then a rename over the path.
-bool write_replacing(const std::string& path, std::string_view text, std::string& error) {
+// name is never followed), then a rename over the path. `exists`: the path is
+// a regular file already, which this replaces rather than writes into.
+bool write_replacing(const std::string& path, bool exists, std::string_view text,
+                     std::string& error) {
     std::string tmp = path + ".XXXXXX";
     int fd = ::mkstemp(tmp.data());
     if (fd < 0) {
-        error = cannot_write(path, errno);
+        // A file the user may write, in a directory they may not: say that
+        // the directory refused, or "Permission denied" reads as a lie.
+        if (exists)
+            error =
+                fmt::format("hupwatch: cannot write {}: cannot create a file beside it in {}: {}",
+                            path, directory_of(path), std::strerror(errno));
+        else
+            error = cannot_write(path, errno);
         return false;
     }
     bool ok = ::fchmod(fd, kPrivateFileMode) == 0 && write_all(fd, text);
@@ -84,9 +99,9 @@ bool write_replacing(const std::string& path, std::string_view text, std::string
 
 bool write_output_file(const std::string& path, std::string_view text, std::string& error) {
     struct stat st {};
-    if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-        return write_in_place(path, text, error);
-    return write_replacing(path, text, error);
+    bool exists = ::lstat(path.c_str(), &st) == 0;
+    if (exists && !S_ISREG(st.st_mode)) return write_in_place(path, text, error);
+    return write_replacing(path, exists, text, error);
 }
 
 }  // namespace hupwatch
