@@ -31,17 +31,16 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
-    } catch (const CLI::RequiredError& e) {
+    } catch (const CLI::ParseError& e) {
+        // One line, then the usage exit code, whatever CLI11's own code is.
         // "A subcommand is required" also answers `hupwatch --frobnicate`:
         // name the option CLI11 passed over instead.
-        if (argc > 1 && argv[1][0] == '-')
+        bool unknown_option =
+            dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && argc > 1 && argv[1][0] == '-';
+        if (unknown_option)
             hupwatch::say("hupwatch: unknown option '{}' (see hupwatch --help)", argv[1]);
         else
             hupwatch::say("hupwatch: {} (see hupwatch --help)", e.what());
-        return hupwatch::kExitUsage;
-    } catch (const CLI::ParseError& e) {
-        // One line, then the usage exit code, whatever CLI11's own code is.
-        hupwatch::say("hupwatch: {} (see hupwatch --help)", e.what());
         return hupwatch::kExitUsage;
     }
     return std::nullopt;

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "private_mode.h"
 
@@ -25,12 +26,6 @@ bool write_all(int fd, std::string_view text) {
         text.remove_prefix(static_cast<std::size_t>(n));
     }
     return true;
-}
-
-std::string directory_of(const std::string& path) {
-    auto slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 std::string cannot_write(const std::string& path, int error) {
@@ -68,14 +63,15 @@ bool write_replacing(const std::string& path, bool exists, std::string_view text
     std::string tmp = path + ".XXXXXX";
     int fd = ::mkstemp(tmp.data());
     if (fd < 0) {
+        int saved = errno;
         // A file the user may write, in a directory they may not: say that
         // the directory refused, or "Permission denied" reads as a lie.
-        if (exists)
-            error =
-                fmt::format("hupwatch: cannot write {}: cannot create a file beside it in {}: {}",
-                            path, directory_of(path), std::strerror(errno));
-        else
-            error = cannot_write(path, errno);
+        auto dir = std::filesystem::path(path).parent_path();
+        error = exists ? fmt::format(
+                             "hupwatch: cannot write {}: cannot create a file beside it "
+                             "in {}: {}",
+                             path, dir.empty() ? "." : dir.string(), std::strerror(saved))
+                       : cannot_write(path, saved);
         return false;
     }
     bool ok = ::fchmod(fd, kPrivateFileMode) == 0 && write_all(fd, text);
