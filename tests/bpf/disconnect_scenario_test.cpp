@@ -207,6 +207,8 @@ TEST(DisconnectScenario, AnOperatorsKillHupInALiveSessionIsNoDisconnect) {
     auto from_outside = shell.start_job("sleep 1020" + tag);
     auto from_shell = shell.start_job("sleep 1021" + tag);
     ASSERT_TRUE(from_outside && from_shell);
+    ASSERT_TRUE(wait_for_exec(*from_outside, "sleep 1020" + tag));
+    ASSERT_TRUE(wait_for_exec(*from_shell, "sleep 1021" + tag));
     ASSERT_EQ(kill(*from_outside, SIGHUP), 0);  // the operator, from another terminal
     ASSERT_TRUE(shell.run("kill -HUP " + std::to_string(*from_shell) + "; echo K_$((3+3))", "K_6"));
     ASSERT_TRUE(shell.run("wait; echo W_$((4+4))", "W_8"));

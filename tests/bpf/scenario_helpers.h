@@ -39,6 +39,18 @@ inline std::optional<pid_t> find_process(const std::string& cmdline) {
     return std::nullopt;
 }
 
+// Waits, up to 10 s, until `pid` runs `cmdline`: until bash's forked child
+// has exec'd the job. A signal sent before that reaches bash's own handler
+// in the child, which defers it and then execs: the job never sees it.
+inline bool wait_for_exec(pid_t pid, const std::string& cmdline) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (cmdline_of(pid) != cmdline) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+}
+
 inline bool alive(pid_t pid) {
     return kill(pid, 0) == 0 && cmdline_of(pid) != "";
 }
